@@ -1,0 +1,106 @@
+"""``ox-emulator``: run the OX SOAP emulator, or print one of its WSDLs."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+import click
+from werkzeug.serving import make_server
+
+from .. import logs
+from ..soap_contract.spec import SERVICES
+from ..soap_contract.wsdl import render_wsdl
+from .app import EmulatorApp
+from .controls import Controls
+from .rules import GROUP_NAME_CHARS, USER_NAME_CHARS
+from .settings import OXSettings
+from .store import Store
+
+log = logging.getLogger("ox_emulator")
+
+
+@click.group()
+def main() -> None:
+    """An Open-Xchange admin SOAP API emulator (contexts, users, groups, resources,
+    secondary accounts, user copy) for tests, demos and migration rehearsals."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port (the log line 'listening' names it).")
+@click.option("--db", "db_path", default=":memory:", show_default=True,
+              help="SQLite file holding the OX state (:memory: keeps nothing).")
+@click.option("--master-login", default="oxadminmaster", show_default=True)
+@click.option("--master-password", envvar="OX_EMULATOR_MASTER_PASSWORD", required=True,
+              help="Password of the master admin (or env OX_EMULATOR_MASTER_PASSWORD).")
+@click.option("--latency-ms", default=0.0, type=click.FloatRange(0, 60_000),
+              help="Delay added to every SOAP call.")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1),
+              help="Share of calls answered with OX's transient 'database is being updated'.")
+@click.option("--username-changeable", is_flag=True, help="OX USERNAME_CHANGEABLE=true.")
+@click.option("--no-unique-display-names", is_flag=True,
+              help="com.openexchange.user.enforceUniqueDisplayName=false.")
+@click.option("--master-account-override", is_flag=True,
+              help="MASTER_ACCOUNT_OVERRIDE=true: the master admin may act in any context.")
+@click.option("--primary-mail-unchangeable", is_flag=True,
+              help="PRIMARY_MAIL_UNCHANGEABLE=true.")
+@click.option("--user-name-chars", default=USER_NAME_CHARS, show_default=True,
+              help="Characters allowed in user names (CHECK_USER_UID_REGEXP class).")
+@click.option("--group-name-chars", default=GROUP_NAME_CHARS, show_default=True,
+              help="Characters allowed in group and resource names.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(host, port, db_path, master_login, master_password, latency_ms, fault_rate,
+          username_changeable, no_unique_display_names, master_account_override,
+          primary_mail_unchangeable, user_name_chars, group_name_chars, log_level) -> None:
+    """Serve the OX admin SOAP services at http://HOST:PORT/webservices/<Service>."""
+    logs.setup(log_level)
+    if log_level != "debug":
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    settings = OXSettings(
+        master_login=master_login, master_password=master_password,
+        username_changeable=username_changeable,
+        unique_display_names=not no_unique_display_names,
+        master_account_override=master_account_override,
+        primary_mail_unchangeable=primary_mail_unchangeable,
+        user_name_chars=user_name_chars, group_name_chars=group_name_chars,
+    )
+    try:
+        store = Store(db_path)
+    except Exception as exc:  # noqa: BLE001 - say which file and why, then stop
+        raise click.ClickException(f"cannot open emulator database {db_path}: {exc}") from exc
+    app = EmulatorApp(store, settings, Controls(latency_ms=latency_ms, fault_rate=fault_rate))
+    server = make_server(host, port, app, threaded=True)
+    url = f"http://{host}:{server.port}/webservices/"
+
+    def stop(signum, _frame):
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("listening", extra={"url": url, "db": db_path, "port": server.port})
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        store.close()
+        log.info("stopped")
+
+
+@main.command()
+@click.argument("service", type=click.Choice(sorted(SERVICES)))
+@click.option("--address", help="soap:address location (default http://localhost/webservices/"
+                                "SERVICE).")
+def wsdl(service: str, address: str | None) -> None:
+    """Print the WSDL of SERVICE."""
+    sys.stdout.buffer.write(render_wsdl(service, address or
+                                        f"http://localhost/webservices/{service}"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Run-time controls of the emulator for tests and benchmarks: per-operation call counters,
+added latency, a random transient fault rate and "fail the next N calls of X"."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .faults import OXFault
+
+TRANSIENT_KIND = "DatabaseUpdateException"
+
+
+@dataclass
+class FailRule:
+    operation: str  # "OXUserService.create", or "*" for any
+    count: int
+    kind: str = TRANSIENT_KIND
+    message: str | None = None
+    http_status: int | None = None  # answer with a bare HTTP error instead of a SOAP fault
+
+    def matches(self, operation: str) -> bool:
+        return self.count > 0 and self.operation in ("*", operation)
+
+
+class InjectedHTTPError(Exception):
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class Controls:
+    def __init__(self, latency_ms: float = 0.0, fault_rate: float = 0.0, seed: int | None = None):
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.latency_ms = latency_ms
+        self.fault_rate = fault_rate
+        self.rules: list[FailRule] = []
+        self._random = random.Random(seed)
+        self._fault_serial = 0
+        self._fault_prefix = random.Random(seed).randint(-2**31, 2**31 - 1)
+
+    def exception_id(self) -> str:
+        """OX's ``<per-JVM random>-<counter>`` suffix of every fault message."""
+        with self._lock:
+            self._fault_serial += 1
+            return f"{self._fault_prefix}-{self._fault_serial}"
+
+    def count(self, operation: str) -> None:
+        with self._lock:
+            self.calls[operation] += 1
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {"calls": dict(sorted(self.calls.items())), "total": sum(self.calls.values())}
+
+    def reset_stats(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Apply a JSON body of POST /emulator/faults; raises ValueError on bad input."""
+        unknown = set(settings) - {"latency_ms", "fault_rate", "fail_next", "clear"}
+        if unknown:
+            raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
+        with self._lock:
+            if settings.get("clear"):
+                self.rules.clear()
+                self.latency_ms = 0.0
+                self.fault_rate = 0.0
+            if "latency_ms" in settings:
+                self.latency_ms = _number(settings["latency_ms"], "latency_ms", 0, 60_000)
+            if "fault_rate" in settings:
+                self.fault_rate = _number(settings["fault_rate"], "fault_rate", 0, 1)
+            for rule in settings.get("fail_next", []):
+                if not isinstance(rule, dict) or "operation" not in rule:
+                    raise ValueError("each fail_next entry needs an operation")
+                self.rules.append(FailRule(
+                    operation=str(rule["operation"]),
+                    count=int(rule.get("count", 1)),
+                    kind=str(rule.get("kind", TRANSIENT_KIND)),
+                    message=rule.get("message"),
+                    http_status=int(rule["http_status"]) if rule.get("http_status") else None,
+                ))
+            return self._describe()
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return self._describe()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"latency_ms": self.latency_ms, "fault_rate": self.fault_rate,
+                "fail_next": [vars(r) for r in self.rules if r.count > 0]}
+
+    def injected_fault(self, operation: str) -> None:
+        """Raise the fault a rule or the random rate asks for on this call, if any."""
+        with self._lock:
+            for rule in self.rules:
+                if rule.matches(operation):
+                    rule.count -= 1
+                    if rule.http_status:
+                        raise InjectedHTTPError(rule.http_status)
+                    if rule.kind == TRANSIENT_KIND and rule.message is None:
+                        raise OXFault.database_update()
+                    raise OXFault(rule.kind, rule.message or f"Injected {rule.kind}")
+            if self.fault_rate and self._random.random() < self.fault_rate:
+                raise OXFault.database_update()
+
+
+def _number(value: Any, name: str, low: float, high: float) -> float:
+    number = float(value)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low} and {high}")
+    return number

@@ -1,0 +1,30 @@
+"""Shared fixtures: one emulator process per test worker, reached over HTTP only."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from connector.emulator.process import EmulatorProcess
+
+from .oxclient import OX, new_context
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    password = secrets.token_urlsafe(16)
+    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    with EmulatorProcess(password, log_path=log) as proc:
+        yield proc
+
+
+@pytest.fixture(scope="session")
+def ox(emulator) -> OX:
+    return OX(emulator.url, {"login": "oxadminmaster", "password": emulator.master_password})
+
+
+@pytest.fixture
+def ctx(ox):
+    """A fresh context for one test (contexts isolate tests from each other)."""
+    return new_context(ox)

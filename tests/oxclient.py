@@ -1,0 +1,124 @@
+"""Test-side OX client: zeep compiled from the *reference* OX WSDLs (../shared/ox-wsdl),
+with the address pointed at the server under test. Nothing of the emulator's own WSDL or
+codec is used, so the tests see the emulator the way any OX client would."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+import requests
+import zeep
+from zeep.transports import Transport
+
+SERVICES = ("OXContextService", "OXUserService", "OXGroupService", "OXResourceService",
+            "OXSecondaryAccountService", "OXUserCopyService")
+EXCEPTION_ID = re.compile(r"; exceptionId -?\d+-\d+$")
+
+
+def reference_wsdl_dir() -> Path:
+    """``../shared/ox-wsdl`` beside the project root, or $OX_REFERENCE_WSDL_DIR."""
+    configured = os.environ.get("OX_REFERENCE_WSDL_DIR")
+    path = Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
+    if not (path / "OXUserService.wsdl").is_file():
+        raise RuntimeError(f"reference OX WSDLs not found in {path} (set OX_REFERENCE_WSDL_DIR)")
+    return path
+
+
+@cache
+def _compiled(service: str) -> zeep.Client:
+    session = requests.Session()
+    session.trust_env = False  # no proxy look-up from the environment on every call
+    return zeep.Client(str(reference_wsdl_dir() / f"{service}.wsdl"),
+                       transport=Transport(session=session))
+
+
+def service_proxy(service: str, base_url: str):
+    client = _compiled(service)
+    binding = next(iter(client.wsdl.bindings))
+    return client.create_service(binding, f"{base_url}/webservices/{service}")
+
+
+def factory(service: str = "OXUserService"):
+    """zeep type factory (ns4 = data objects) of a reference WSDL."""
+    return _compiled(service).type_factory("ns4")
+
+
+@dataclass
+class OX:
+    """One server: the six services plus the master credentials."""
+
+    base_url: str
+    master: dict
+
+    def __post_init__(self):
+        self.context = service_proxy("OXContextService", self.base_url)
+        self.user = service_proxy("OXUserService", self.base_url)
+        self.group = service_proxy("OXGroupService", self.base_url)
+        self.resource = service_proxy("OXResourceService", self.base_url)
+        self.secondary = service_proxy("OXSecondaryAccountService", self.base_url)
+        self.copy = service_proxy("OXUserCopyService", self.base_url)
+
+
+_context_ids = itertools.count(100)
+
+
+def admin_user(name: str = "oxadmin", mail: str = "oxadmin@example.org", **extra) -> dict:
+    return {"name": name, "display_name": f"Admin {name}", "password": "admin-secret",
+            "given_name": "Context", "sur_name": "Admin", "primaryEmail": mail,
+            "email1": mail} | extra
+
+
+@dataclass
+class Ctx:
+    """A context created for one test, with its admin's credentials."""
+
+    ox: OX
+    id: int
+    admin: dict
+
+    @property
+    def ref(self) -> dict:
+        return {"id": self.id}
+
+    def create_user(self, name: str, **fields):
+        mail = fields.pop("mail", f"{name}@example.org")
+        data = {"name": name, "display_name": fields.pop("display_name", f"{name} display"),
+                "password": "secret", "given_name": name.capitalize(), "sur_name": "Tester",
+                "primaryEmail": mail, "email1": mail, **fields}
+        return self.ox.user.create(ctx=self.ref, usrdata=data, auth=self.admin)
+
+    def get_user(self, **ref):
+        return self.ox.user.getData(ctx=self.ref, user=ref, auth=self.admin)
+
+
+def new_context(ox: OX, **ctx_fields) -> Ctx:
+    cid = ctx_fields.pop("id", None) or next(_context_ids)
+    admin = admin_user(mail=f"oxadmin@context{cid}.example.org", password=f"admin-secret-{cid}")
+    ctx = {"id": cid, "name": f"context{cid}", "maxQuota": -1, **ctx_fields}
+    ox.context.create(ctx=ctx, admin_user=admin, auth=ox.master)
+    return Ctx(ox, cid, {"login": admin["name"], "password": admin["password"]})
+
+
+def fault_message(exc_info) -> str:
+    """The OX message of a zeep Fault, after checking OX's '; exceptionId n-m' suffix."""
+    text = str(exc_info.value)
+    assert EXCEPTION_ID.search(text), f"no exceptionId suffix in {text!r}"
+    return EXCEPTION_ID.sub("", text)
+
+
+def raises_fault(message: str | re.Pattern, call, *args, **kwargs) -> str:
+    """Call and assert it fails with this OX message (exact, or a regex)."""
+    with pytest.raises(zeep.exceptions.Fault) as exc_info:
+        call(*args, **kwargs)
+    got = fault_message(exc_info)
+    if isinstance(message, re.Pattern):
+        assert message.fullmatch(got), f"{got!r} does not match {message.pattern!r}"
+    else:
+        assert got == message
+    return got
