@@ -68,7 +68,8 @@ class GroupHandler(Handler):
         group = self.lookup(cid, g, in_write=True)
         if g.get("name") and g["name"] != group["name"]:
             self._check_name(g["name"])
-            if self.store.principal(cid, "group", name=g["name"]) is not None:
+            other = self.store.principal(cid, "group", name=g["name"])
+            if other is not None and other["id"] != group["id"]:
                 raise OXFault.invalid_data(f"Group {g['name']} already exists in this context")
             group["name"] = g["name"]
         if g.get("displayname"):
@@ -127,8 +128,18 @@ class GroupHandler(Handler):
         return [UserHandler.id_only(uid) for uid in self.store.members(cid, group["id"])]
 
     def _member_ids(self, cid: int, refs) -> list[int]:
+        """Member ids; an unknown id is OX's plain "No such user" (a name that does not
+        resolve gets the wrapped by-name form)."""
         users = UserHandler(self.store, self.settings)
-        return [users.lookup(cid, ref, in_write=True)["id"] for ref in refs or []]
+        ids = []
+        for ref in refs or []:
+            if ref.get("id"):
+                if self.store.principal(cid, "user", pid=ref["id"]) is None:
+                    raise OXFault("NoSuchUserException", "No such user")
+                ids.append(ref["id"])
+            else:
+                ids.append(users.lookup(cid, ref, in_write=True)["id"])
+        return ids
 
     def addMember(self, p):
         cid = self.require_context_admin(p)

@@ -29,6 +29,8 @@ class ResourceHandler(Handler):
 
     def _check(self, cid: int, r: dict[str, Any], own_id: int | None) -> None:
         if "name" in r:
+            if not r["name"].strip():
+                raise OXFault.invalid_data("Invalid resource name")
             bad = rules.illegal_chars(r["name"], self.settings.group_name_chars)
             if bad:
                 raise OXFault.invalid_data(f'Illegal chars: "{bad}"')

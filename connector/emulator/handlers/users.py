@@ -106,7 +106,9 @@ class UserHandler(Handler):
 
     # validation -------------------------------------------------------------------------
     def _check_language_timezone(self, u: dict[str, Any], creating: bool) -> None:
-        if "language" in u and not rules.valid_language(u["language"]):
+        # create wants exactly one underscore (xx_YY); change only checks that there is one
+        if "language" in u and (not rules.valid_language(u["language"])
+                                or (creating and u["language"].count("_") != 1)):
             raise OXFault.invalid_data("language must contain an underscore, e.g. en_US"
                                        if creating else
                                        "Language must contain an underscore, e.g. en_US.")
@@ -154,7 +156,7 @@ class UserHandler(Handler):
         self._check_language_timezone(u, creating=True)
         u.setdefault("timezone", self.settings.default_timezone)
         mech = self._check_password_mech(u) or self.settings.default_password_mech
-        if not u.get("password"):
+        if not (u.get("password") or "").strip():  # OX trims before the emptiness check
             raise OXFault.invalid_data("Empty password is not allowed.")
         missing = [f for f in MANDATORY_ON_CREATE if not u.get(f)]
         if missing:
@@ -258,15 +260,17 @@ class UserHandler(Handler):
             if self.store.principal(cid, "user", name=u["name"]) is not None:
                 raise OXFault.invalid_data(f"User {u['name']} already exists in this context")
         self._check_language_timezone(u, creating=False)
+        if self.settings.primary_mail_unchangeable and u.get("primaryEmail") and \
+                u["primaryEmail"].lower() != (user.get("primaryEmail") or "").lower():
+            raise OXFault.invalid_data("primary mail must not be changed")  # for admins too
         mech = self._check_password_mech(u)
         if mech and "password" not in u:
             raise OXFault.invalid_data(
                 "When changing password mechanism, the password string must also be supplied")
-        if "password" in u and not u["password"]:
+        if "password" in u and not (u["password"] or "").strip():
             raise OXFault.invalid_data("Empty password is not allowed.")
         if any(f in u for f in ("primaryEmail", "email1", "defaultSenderAddress", "aliases")):
-            self._check_addresses(u)
-            if not user.get("contextadmin"):
+            if not user.get("contextadmin"):  # the context admin skips all mail checks
                 self._check_mail_change(cid, user, u)
         if u.get("maxQuota") not in (None, -1) and not user.get("filestoreId"):
             raise OXFault.storage("Quota can not be set for a user without an own filestore")
@@ -289,21 +293,24 @@ class UserHandler(Handler):
         self.save(cid, changed)
 
     def _check_mail_change(self, cid: int, user: dict[str, Any], u: dict[str, Any]) -> None:
-        if "primaryEmail" in u and "email1" not in u:
-            raise OXFault.invalid_data("email1 not sent but required!")
+        """OX's checkChangeUserData mail block, in OX's order: syntax, primaryEmail vs email1
+        (only when both are sent), a new primary mail must be free, the effective addresses
+        must be in the effective aliases, and only then "email1 not sent"."""
+        self._check_addresses(u)
+        if "primaryEmail" in u and "email1" in u and \
+                u["primaryEmail"].lower() != u["email1"].lower():
+            raise OXFault.invalid_data("email1 not equal with primarymail!")
         primary = u.get("primaryEmail", user.get("primaryEmail")) or ""
         email1 = u.get("email1", user.get("email1")) or ""
-        if primary.lower() != email1.lower():
-            raise OXFault.invalid_data("email1 not equal with primarymail!")
         if "primaryEmail" in u and primary.lower() != (user.get("primaryEmail") or "").lower():
-            if self.settings.primary_mail_unchangeable:
-                raise OXFault.invalid_data("primary mail must not be changed")
             self.check_primary_mail_free(cid, primary, user["id"])
         aliases = _clean_aliases(u["aliases"]) if "aliases" in u else user.get("aliases", [])
         sender = u.get("defaultSenderAddress", user.get("defaultSenderAddress"))
         if not _ci([primary, email1, sender]) <= _ci(aliases):
             raise OXFault.invalid_data(
                 "primaryMail, Email1 and defaultSenderAddress must be present in set of aliases.")
+        if "primaryEmail" in u and "email1" not in u:
+            raise OXFault.invalid_data("email1 not sent but required!")
 
     # module access ----------------------------------------------------------------------
     def changeByModuleAccess(self, p):
