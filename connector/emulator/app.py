@@ -12,7 +12,7 @@ import time
 from functools import lru_cache
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -86,7 +86,13 @@ class EmulatorApp:
                 raise NotFound("Ask for ?wsdl")
             address = request.host_url.rstrip("/") + request.path
             return Response(_wsdl(service, address), content_type=XML)
-        return self._soap_call(SERVICES[service], self.handlers[service], request.get_data())
+        handler = self.handlers[service]
+        try:
+            body = request.get_data()
+        except RequestEntityTooLarge:
+            fault = OXFault.generic(f"Request too large (more than {MAX_REQUEST_BYTES} bytes)")
+            return self._fault(handler, fault, service)
+        return self._soap_call(SERVICES[service], handler, body)
 
     def _soap_call(self, service: Service, handler: Handler, body: bytes) -> Response:
         started = time.perf_counter()
