@@ -16,7 +16,6 @@ from typing import Any
 
 from lxml import etree
 
-from xml.sax.saxutils import escape
 
 from ..soap_contract.spec import (
     NS_COPY, NS_DATA, NS_EXC, NS_IO, NS_RMI, NS_RMI_DATA, NS_SOAP, TYPES, Field, Service,
@@ -139,12 +138,24 @@ def _all_fields(tdef, service: Service) -> tuple[Field, ...]:
     return tdef.fields
 
 
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
 def _text(type_name: str, value: Any) -> str:
+    if type_name == "string":
+        return _escape(value)
     if type_name == "boolean":
         return "true" if value else "false"
     if type_name == "base64Binary":
         return base64.b64encode(value).decode("ascii")
-    return escape(str(value))
+    return str(value)
 
 
 # Responses are written as text from a per-type plan: building ~140 lxml elements per user
@@ -153,13 +164,31 @@ _PREFIXES = {NS_SOAP: "ns0", NS_COPY: "ns0", NS_RMI: "ns1", NS_IO: "ns2", NS_EXC
              NS_DATA: "ns4", NS_RMI_DATA: "ns5"}
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """One element of a type, with its tags prepared once."""
+
+    name: str
+    type: str
+    builtin: bool
+    repeated: bool
+    open: str
+    close: str
+    nil: str  # what a null writes: xsi:nil, or nothing for a Java primitive
+
+
+def _slot(tag: str, f: Field) -> _Slot:
+    return _Slot(f.name, f.type, f.builtin, f.repeated, f"<{tag}>", f"</{tag}>",
+                 f'<{tag} xsi:nil="true"/>' if f.nillable else "")
+
+
 class Encoder:
     """Writes values of one service's types the way OX does: every element, in order,
     ``xsi:nil`` for nulls, repeated elements for lists (nothing for an empty list)."""
 
     def __init__(self, service: Service):
         self.service = service
-        self._plans: dict[str, list[tuple[str, Field]]] = {}
+        self._plans: dict[str, tuple[_Slot, ...]] = {}
         ns_decls = " ".join(f'xmlns:{p}="{ns}"' for ns, p in _PREFIXES.items()
                             if ns != (NS_COPY if service.namespace == NS_SOAP else NS_SOAP))
         self.envelope_open = (
@@ -167,33 +196,48 @@ class Encoder:
             f'xmlns:xsi="{XSI}" {ns_decls}><soap:Body>')
         self.envelope_close = "</soap:Body></soap:Envelope>"
 
-    def _plan(self, type_name: str) -> list[tuple[str, Field]]:
+    def _plan(self, type_name: str) -> tuple[_Slot, ...]:
         plan = self._plans.get(type_name)
         if plan is None:
             tdef = self.service.types.get(type_name) or TYPES[type_name]
             prefix = _PREFIXES[tdef.namespace]
-            plan = [(f"{prefix}:{f.name}", f) for f in tdef.fields]
+            plan = tuple(_slot(f"{prefix}:{f.name}", f) for f in tdef.fields)
             self._plans[type_name] = plan
         return plan
 
-    def field(self, out: list[str], tag: str, f: Field, value: Any) -> None:
-        if f.repeated:
-            for item in value or ():
-                self._one(out, tag, f, item)
+    def _value(self, out: list[str], slot: _Slot, value: Any) -> None:
+        if slot.builtin:
+            out.append(slot.open + _text(slot.type, value) + slot.close)
         else:
-            self._one(out, tag, f, value)
+            out.append(slot.open)
+            self._object(out, slot.type, value)
+            out.append(slot.close)
 
-    def _one(self, out: list[str], tag: str, f: Field, value: Any) -> None:
+    def _object(self, out: list[str], type_name: str, obj: dict[str, Any]) -> None:
+        get = obj.get
+        for slot in self._plan(type_name):
+            value = get(slot.name)
+            if value is None:
+                if slot.nil and not slot.repeated:
+                    out.append(slot.nil)
+            elif slot.repeated:
+                for item in value:
+                    self._value(out, slot, item)
+            elif slot.type == "string":  # the common case, inlined
+                out.append(slot.open + _escape(value) + slot.close)
+            else:
+                self._value(out, slot, value)
+
+    def field(self, out: list[str], tag: str, f: Field, value: Any) -> None:
+        slot = _slot(tag, f)
         if value is None:
-            if f.nillable:
-                out.append(f'<{tag} xsi:nil="true"/>')
-        elif f.builtin:
-            out.append(f"<{tag}>{_text(f.type, value)}</{tag}>")
+            if slot.nil and not f.repeated:
+                out.append(slot.nil)
+        elif f.repeated:
+            for item in value:
+                self._value(out, slot, item)
         else:
-            out.append(f"<{tag}>")
-            for sub_tag, sub in self._plan(f.type):
-                self.field(out, sub_tag, sub, value.get(sub.name))
-            out.append(f"</{tag}>")
+            self._value(out, slot, value)
 
     def response(self, operation: str, result: Field | None, value: Any) -> bytes:
         out = [self.envelope_open]
@@ -207,12 +251,11 @@ class Encoder:
     def fault(self, fault: OXFault, exception_id: str) -> bytes:
         """OX's fault: soap:Server, message + exceptionId, detail typed by the fault name."""
         out = [self.envelope_open, "<soap:Fault><faultcode>soap:Server</faultcode>",
-               f"<faultstring>{escape(fault.message)}; exceptionId {exception_id}</faultstring>"]
+               f"<faultstring>{_escape(fault.message)}; exceptionId {exception_id}</faultstring>"]
         if fault.kind and fault.kind in self.service.types:
             out.append(f"<detail><ns0:{fault.kind}><ns0:{fault.kind}>")
             out.append('<ns0:Exception xsi:nil="true"/>')
-            for tag, f in self._plan(fault.kind):
-                self.field(out, tag, f, fault.message if f.name == "message" else None)
+            self._object(out, fault.kind, {"message": fault.message})
             out.append(f"</ns0:{fault.kind}></ns0:{fault.kind}></detail>")
         out.append("</soap:Fault>")
         out.append(self.envelope_close)
@@ -223,5 +266,5 @@ def generic_fault(fault: OXFault, exception_id: str) -> bytes:
     """A fault for a request that names no known service."""
     return (f'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
             f"<soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>"
-            f"{escape(fault.message)}; exceptionId {exception_id}</faultstring></soap:Fault>"
+            f"{_escape(fault.message)}; exceptionId {exception_id}</faultstring></soap:Fault>"
             "</soap:Body></soap:Envelope>").encode("utf-8")

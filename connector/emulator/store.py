@@ -112,6 +112,9 @@ class Store:
         row = self._db.execute("SELECT * FROM contexts WHERE id = ?", (cid,)).fetchone()
         return self._context_row(row)
 
+    def context_exists(self, cid: int) -> bool:
+        return self._db.execute("SELECT 1 FROM contexts WHERE id = ?", (cid,)).fetchone() is not None
+
     def context_by_name(self, name: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT * FROM contexts WHERE name = ?", (name,)).fetchone()
         return self._context_row(row)
@@ -175,6 +178,13 @@ class Store:
                 "SELECT * FROM principals WHERE cid = ? AND kind = ? AND name = ?",
                 (cid, kind, name)).fetchone()
         return None if row is None else self._principal_row(row)
+
+    def principal_names(self, cid: int, pid: int) -> tuple[str, str | None] | None:
+        """(name, display name) of a principal without loading its data."""
+        row = self._db.execute(
+            "SELECT name, json_extract(data, '$.displayname') FROM principals "
+            "WHERE cid = ? AND id = ?", (cid, pid)).fetchone()
+        return None if row is None else (row[0], row[1])
 
     def principals(self, cid: int, kind: str) -> list[dict[str, Any]]:
         rows = self._db.execute(

@@ -66,10 +66,10 @@ class Handler:
         cid = ctx["id"]
         auth = p.get("auth") or {}
         if self.settings.master_account_override and self._is_master(auth):
-            if self.store.context(cid) is None:
+            if not self.store.context_exists(cid):
                 raise OXFault.no_such_context(cid)
             return cid, None
-        if self.store.context(cid) is None:
+        if not self.store.context_exists(cid):
             raise OXFault.credentials()
         login = auth.get("login") or ""
         user = self.store.principal(cid, "user", name=login) if login else None

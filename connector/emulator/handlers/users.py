@@ -84,9 +84,8 @@ class UserHandler(Handler):
         return out
 
     def _default_group_ref(self, cid: int) -> dict[str, Any]:
-        group = self.store.principal(cid, "group", pid=DEFAULT_GROUP_ID)
-        return {"id": DEFAULT_GROUP_ID, "name": group["name"] if group else "users",
-                "displayname": group.get("displayname") if group else None}
+        name, display_name = self.store.principal_names(cid, DEFAULT_GROUP_ID) or ("users", None)
+        return {"id": DEFAULT_GROUP_ID, "name": name, "displayname": display_name}
 
     @staticmethod
     def id_only(uid: int) -> dict[str, Any]:

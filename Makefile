@@ -1,0 +1,38 @@
+# Two commands on a fresh Debian machine with Python 3.11+:
+#   make run    the embedded default: the OX SOAP emulator on http://127.0.0.1:8080
+#   make test   the test suite (creates .venv and installs what it needs first)
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8080
+STATE ?= var
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The master password is generated once and kept (mode 0600) in $(STATE)/master-password.
+run: $(STAMP)
+	@mkdir -p $(STATE)
+	@test -s $(STATE)/master-password || (umask 077; $(BIN)/python -c \
+	  "import secrets; print(secrets.token_urlsafe(18))" > $(STATE)/master-password)
+	@echo "master admin: oxadminmaster, password in $(STATE)/master-password"
+	OX_EMULATOR_MASTER_PASSWORD="$$(cat $(STATE)/master-password)" \
+	  $(BIN)/ox-emulator serve --host 127.0.0.1 --port $(PORT) --db $(STATE)/ox-emulator.sqlite
+
+test: $(STAMP)
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/emulator_getdata.py --calls 500
+
+clean:
+	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis
