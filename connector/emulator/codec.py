@@ -213,31 +213,25 @@ class Encoder:
             self._object(out, slot.type, value)
             out.append(slot.close)
 
+    def _write(self, out: list[str], slot: _Slot, value: Any) -> None:
+        if value is None:
+            if slot.nil and not slot.repeated:
+                out.append(slot.nil)
+        elif slot.repeated:
+            for item in value:
+                self._value(out, slot, item)
+        elif slot.type == "string":  # the common case, inlined
+            out.append(slot.open + _escape(value) + slot.close)
+        else:
+            self._value(out, slot, value)
+
     def _object(self, out: list[str], type_name: str, obj: dict[str, Any]) -> None:
         get = obj.get
         for slot in self._plan(type_name):
-            value = get(slot.name)
-            if value is None:
-                if slot.nil and not slot.repeated:
-                    out.append(slot.nil)
-            elif slot.repeated:
-                for item in value:
-                    self._value(out, slot, item)
-            elif slot.type == "string":  # the common case, inlined
-                out.append(slot.open + _escape(value) + slot.close)
-            else:
-                self._value(out, slot, value)
+            self._write(out, slot, get(slot.name))
 
     def field(self, out: list[str], tag: str, f: Field, value: Any) -> None:
-        slot = _slot(tag, f)
-        if value is None:
-            if slot.nil and not f.repeated:
-                out.append(slot.nil)
-        elif f.repeated:
-            for item in value:
-                self._value(out, slot, item)
-        else:
-            self._value(out, slot, value)
+        self._write(out, _slot(tag, f), value)
 
     def response(self, operation: str, result: Field | None, value: Any) -> bytes:
         out = [self.envelope_open]

@@ -33,7 +33,9 @@ _PIM = "webmail calendar contacts tasks globaladdressbookdisabled collectemailad
 _GROUPWARE = "webmail calendar contacts infostore tasks delegatetask editpublicfolders " \
              "readcreatesharedfolders ical vcard webdav webdavxml collectemailaddresses " \
              "multiplemailaccounts subscription publication editpassword"
-# The named combinations OX ships in ModuleAccessDefinitions.properties (names as OX's).
+# The named combinations OX ships in ModuleAccessDefinitions.properties. The names are OX's;
+# "webmail" and "all" have OX's right sets, the others plausible ones (not checked against a
+# real OX).
 ACCESS_COMBINATIONS: dict[str, frozenset[str]] = {
     name: frozenset(_RIGHT_BY_LOWER[r] for r in rights.split())
     for name, rights in {

@@ -7,7 +7,7 @@ from typing import Any
 from .. import rules
 from ..faults import OXFault
 from .base import Handler
-from .users import DEFAULT_GROUP_ID, UserHandler
+from .users import DEFAULT_GROUP_ID, UserHandler, named_access
 
 QUOTA_MODULES = ("calendar", "task", "contact", "infostore", "attachment", "invite_guests",
                  "share_links")
@@ -106,7 +106,7 @@ class ContextHandler(Handler):
         return self._create(p, rules.module_access(p.get("access")))
 
     def createModuleAccessByName(self, p):
-        return self._create(p, UserHandler._named_access(p.get("access_combination_name")))
+        return self._create(p, named_access(p.get("access_combination_name")))
 
     # change -----------------------------------------------------------------------------
     def change(self, p):
@@ -240,7 +240,7 @@ class ContextHandler(Handler):
 
     def changeModuleAccessByName(self, p):
         self.require_master(p)
-        access = UserHandler._named_access(p.get("access_combination_name"))
+        access = named_access(p.get("access_combination_name"))
         self._change_all_access(self.lookup(p.get("ctx")), access)
 
     # quotas and capabilities --------------------------------------------------------------

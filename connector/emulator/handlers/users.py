@@ -63,6 +63,16 @@ def attributes_view(stored: dict[str, dict[str, str]]) -> dict | None:
     ]}
 
 
+def named_access(name: str | None) -> dict[str, bool]:
+    """The rights of a named access combination, or OX's fault for an unknown name."""
+    if not name:
+        raise OXFault.invalid_data("Invalid access combination name")
+    access = rules.access_from_combination(name)
+    if access is None:
+        raise OXFault.invalid_data(f'No such access combination name "{name}"')
+    return access
+
+
 class UserHandler(Handler):
     service_name = "OXUserService"
 
@@ -226,17 +236,8 @@ class UserHandler(Handler):
 
     def createByModuleAccessName(self, p):
         cid = self.require_context_admin(p)
-        access = self._named_access(p.get("access_combination_name"))
+        access = named_access(p.get("access_combination_name"))
         return self.view(cid, self.create_user(cid, p.get("usrdata") or {}, access))
-
-    @staticmethod
-    def _named_access(name: str | None) -> dict[str, bool]:
-        if not name:
-            raise OXFault.invalid_data("Invalid access combination name")
-        access = rules.access_from_combination(name)
-        if access is None:
-            raise OXFault.invalid_data(f'No such access combination name "{name}"')
-        return access
 
     # change -----------------------------------------------------------------------------
     def change(self, p):
@@ -321,7 +322,7 @@ class UserHandler(Handler):
     def changeByModuleAccessName(self, p):
         cid = self.require_context_admin(p)
         user = self.lookup(cid, p.get("user"), in_write=True)
-        user["access"] = self._named_access(p.get("access_combination_name"))
+        user["access"] = named_access(p.get("access_combination_name"))
         self.save(cid, user)
 
     def getModuleAccess(self, p):
