@@ -32,7 +32,7 @@ test: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/emulator_getdata.py --calls 500
+	$(BIN)/python bench/emulator_getdata.py
 
 clean:
 	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import sys
 
 import click
-from waitress.server import create_server
+import uvicorn
 
 from .. import logs
 from ..soap_contract.spec import SERVICES
 from ..soap_contract.wsdl import render_wsdl
-from .app import EmulatorApp
-from .codec import MAX_REQUEST_BYTES
+from .app import Emulator
 from .controls import Controls
 from .rules import GROUP_NAME_CHARS, USER_NAME_CHARS
 from .settings import OXSettings
 from .store import Store
+from .web import create_app
 
 log = logging.getLogger("ox_emulator")
-
-
-class _Stop(Exception):
-    """Raised by the SIGTERM/SIGINT handler to leave the server loop."""
 
 
 @click.group()
@@ -56,14 +53,11 @@ def main() -> None:
               help="Characters allowed in user names (CHECK_USER_UID_REGEXP class).")
 @click.option("--group-name-chars", default=GROUP_NAME_CHARS, show_default=True,
               help="Characters allowed in group and resource names.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads (calls are serialised on the database anyway).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]))
 def serve(host, port, db_path, master_login, master_password, latency_ms, fault_rate,
           username_changeable, no_unique_display_names, master_account_override,
-          primary_mail_unchangeable, user_name_chars, group_name_chars, threads,
-          log_level) -> None:
+          primary_mail_unchangeable, user_name_chars, group_name_chars, log_level) -> None:
     """Serve the OX admin SOAP services at http://HOST:PORT/webservices/<Service>."""
     logs.setup(log_level)
     settings = OXSettings(
@@ -78,27 +72,26 @@ def serve(host, port, db_path, master_login, master_password, latency_ms, fault_
         store = Store(db_path)
     except Exception as exc:  # noqa: BLE001 - say which file and why, then stop
         raise click.ClickException(f"cannot open emulator database {db_path}: {exc}") from exc
-    app = EmulatorApp(store, settings, Controls(latency_ms=latency_ms, fault_rate=fault_rate))
-    # waitress: a production WSGI server; its per-request cost is half the Werkzeug
-    # development server's (bench figures in the README). Its own body limit is a backstop
-    # above the app's, which answers an oversized request with a SOAP fault.
-    server = create_server(app, host=host, port=port, threads=threads, ident="ox-emulator",
-                           max_request_body_size=4 * MAX_REQUEST_BYTES)
-    url = f"http://{host}:{server.effective_port}/webservices/"
-
-    def stop(signum, _frame):
-        raise _Stop(signal.Signals(signum).name)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("listening", extra={"url": url, "db": db_path, "port": server.effective_port})
+    emulator = Emulator(store, settings, Controls(latency_ms=latency_ms, fault_rate=fault_rate))
+    # Bind and listen before saying "listening", so that --port 0 can name the port and a
+    # client that connects at once is queued, not refused.
+    sock = socket.create_server((host, port), backlog=128)
+    bound_port = sock.getsockname()[1]
+    # uvicorn (httptools, uvloop): measured 0.19 ms server CPU per request here, against
+    # 0.49 for waitress and 0.93 for Werkzeug's development server.
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(emulator), log_config=None, access_log=False, lifespan="off",
+        timeout_graceful_shutdown=5, server_header=False))
+    log.info("listening", extra={"url": f"http://{host}:{bound_port}/webservices/",
+                                 "db": db_path, "port": bound_port})
+    # uvicorn catches SIGTERM/SIGINT, finishes open requests, then re-raises the signal to
+    # the handler that was there before: make that one a no-op so the process exits 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     try:
-        server.run()
-    except _Stop as reason:
-        log.info("stopping", extra={"signal": str(reason)})
+        server.run(sockets=[sock])
     finally:
-        server.close()
-        server.task_dispatcher.shutdown()
+        sock.close()
         store.close()
         log.info("stopped")
 
