@@ -1,0 +1,166 @@
+"""The connector's settings, read from the environment with the App Center setting names.
+
+Every wrong or missing setting is reported at start, all at once, each naming the
+variable; nothing is silently replaced by a default that differs from the documented one.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    soap_server: str  # base URL; services at <base>/webservices/<Service>
+    master_admin: str
+    master_password: str | None  # may also come from the credentials file ("master")
+    credentials_file: Path
+    default_context: int
+    imap_server: str
+    smtp_server: str
+    language: str
+    timezone: str
+    domain_name: str
+    log_level: str
+    queue_dir: Path
+    state_dir: Path
+    ca_bundle: Path | None
+    tls_verify: bool
+    soap_timeout: float
+    trust_env_proxies: bool
+
+    def __repr__(self) -> str:  # the master password stays out of logs
+        return (f"Settings(soap_server={self.soap_server!r}, master_admin="
+                f"{self.master_admin!r}, master_password={'***' if self.master_password else None}"
+                f", default_context={self.default_context}, queue_dir={str(self.queue_dir)!r}, "
+                f"state_dir={str(self.state_dir)!r})")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        problems: list[str] = []
+        reader = _Reader(env, problems)
+        settings = cls(
+            soap_server=reader.url("OX_SOAP_SERVER", None, ("http", "https")).rstrip("/"),
+            master_admin=reader.text("OX_MASTER_ADMIN", "oxadminmaster"),
+            master_password=env.get("OX_MASTER_PASSWORD") or None,
+            credentials_file=Path(env.get("OX_CREDENTIALS_FILE")
+                                  or APP_DATA / "secrets" / "contexts.json"),
+            default_context=reader.positive_int("DEFAULT_CONTEXT", "10"),
+            imap_server=reader.url("OX_IMAP_SERVER", "imap://localhost:143", ("imap", "imaps")),
+            smtp_server=reader.url("OX_SMTP_SERVER", "smtp://localhost:587", ("smtp", "smtps")),
+            language=reader.language("OX_LANGUAGE", "de_DE"),
+            timezone=reader.timezone("LOCAL_TIMEZONE", "Europe/Berlin"),
+            domain_name=reader.text("DOMAINNAME", "localhost.localdomain"),
+            log_level=reader.choice("OX_CONNECTOR_LOG_LEVEL", "INFO", LOG_LEVELS),
+            queue_dir=Path(env.get("OX_CONNECTOR_QUEUE_DIR") or APP_DATA / "listener"),
+            state_dir=Path(env.get("OX_CONNECTOR_STATE_DIR") or APP_DATA),
+            ca_bundle=reader.existing_file("OX_CA_BUNDLE"),
+            tls_verify=reader.boolean("OX_TLS_VERIFY", "true"),
+            soap_timeout=reader.positive_float("OX_SOAP_TIMEOUT", "60"),
+            trust_env_proxies=reader.boolean("OX_USE_PROXY_ENV", "false"),
+        )
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+
+class _Reader:
+    """Reads one variable at a time; records a problem instead of raising, so that every
+    wrong setting is reported in one go."""
+
+    def __init__(self, env: Mapping[str, str], problems: list[str]):
+        self.env = env
+        self.problems = problems
+
+    def _raw(self, name: str, default: str | None) -> str | None:
+        value = self.env.get(name, "").strip()
+        if value:
+            return value
+        if default is None:
+            self.problems.append(f"{name}: not set (required)")
+        return default
+
+    def _bad(self, name: str, value: str, why: str) -> None:
+        self.problems.append(f'{name}: "{value}" {why}')
+
+    def text(self, name: str, default: str | None) -> str:
+        return self._raw(name, default) or ""
+
+    def url(self, name: str, default: str | None, schemes: tuple[str, ...]) -> str:
+        value = self._raw(name, default)
+        if value is None:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            self._bad(name, value, f"is not a URL of the form {schemes[0]}://host[:port]")
+        else:
+            try:
+                parts.port  # noqa: B018 - raises on a bad port
+            except ValueError:
+                self._bad(name, value, "has an invalid port")
+        return value
+
+    def positive_int(self, name: str, default: str) -> int:
+        value = self._raw(name, default)
+        if not re.fullmatch(r"[1-9][0-9]*", value):
+            self._bad(name, value, "is not a positive whole number")
+            return 0
+        return int(value)
+
+    def positive_float(self, name: str, default: str) -> float:
+        value = self._raw(name, default)
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if number <= 0:
+            self._bad(name, value, "is not a positive number of seconds")
+        return number
+
+    def boolean(self, name: str, default: str) -> bool:
+        value = self._raw(name, default).lower()
+        if value not in _TRUE | _FALSE:
+            self._bad(name, value, "is not a boolean (true/false)")
+        return value in _TRUE
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._raw(name, default).upper()
+        if value not in choices:
+            self._bad(name, value, f"is not one of {', '.join(choices)}")
+        return value
+
+    def language(self, name: str, default: str) -> str:
+        value = self._raw(name, default)
+        if not re.fullmatch(r"[a-z]{2,3}_[A-Z]{2}", value):
+            self._bad(name, value, "is not a language like de_DE")
+        return value
+
+    def timezone(self, name: str, default: str) -> str:
+        value = self._raw(name, default)
+        if value not in zoneinfo.available_timezones():
+            self._bad(name, value, "is not a time zone name like Europe/Berlin")
+        return value
+
+    def existing_file(self, name: str) -> Path | None:
+        value = self.env.get(name, "").strip()
+        if not value:
+            return None
+        if not Path(value).is_file():
+            self._bad(name, value, "does not exist or is not a file")
+        return Path(value)

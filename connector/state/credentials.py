@@ -1,0 +1,109 @@
+"""The secrets file ``contexts.json``, in the upstream connector's format so that an
+existing installation can be taken over:
+``{"<context id>": {"adminuser": ..., "adminpass": ...}, "master": {...}}``, sorted,
+indent 2, mode 0600, replaced atomically (readers never see a partial file). One writer at
+a time: the connector's run lock guarantees it. Passwords never appear in messages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MASTER_KEY = "master"
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+class CredentialsError(Exception):
+    """The secrets file is unreadable or malformed; the message names file and entry."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    login: str
+    password: str
+
+    def __repr__(self) -> str:  # keep passwords out of logs and tracebacks
+        return f"Credentials(login={self.login!r}, password=***)"
+
+    def as_soap(self) -> dict[str, str]:
+        return {"login": self.login, "password": self.password}
+
+
+def generate_password(length: int = 64) -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+
+
+class CredentialsFile:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def load(self) -> dict[str, Credentials]:
+        """All entries; a missing file is an empty one."""
+        try:
+            raw = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise CredentialsError(f"credentials file {self.path}: {exc.strerror}") from exc
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise CredentialsError(f"credentials file {self.path}: not valid JSON "
+                                   f"(line {exc.lineno}, column {exc.colno})") from None
+        if not isinstance(data, dict):
+            raise CredentialsError(f"credentials file {self.path}: expected a JSON object")
+        out = {}
+        for key, entry in data.items():
+            if key != MASTER_KEY and not key.isdigit():
+                raise CredentialsError(f'credentials file {self.path}: entry "{key}" is '
+                                       "neither a context id nor \"master\"")
+            if not (isinstance(entry, dict) and isinstance(entry.get("adminuser"), str)
+                    and entry["adminuser"] and isinstance(entry.get("adminpass"), str)):
+                raise CredentialsError(f'credentials file {self.path}: entry "{key}" needs '
+                                       'string "adminuser" and "adminpass"')
+            out[key] = Credentials(entry["adminuser"], entry["adminpass"])
+        return out
+
+    def context(self, context_id: int) -> Credentials | None:
+        return self.load().get(str(context_id))
+
+    def master(self) -> Credentials | None:
+        return self.load().get(MASTER_KEY)
+
+    def set(self, key: int | str, creds: Credentials) -> None:
+        entries = self.load()
+        entries[str(key)] = creds
+        self._write(entries)
+
+    def remove(self, key: int | str) -> None:
+        entries = self.load()
+        if entries.pop(str(key), None) is not None:
+            self._write(entries)
+
+    def _write(self, entries: dict[str, Credentials]) -> None:
+        data = {k: {"adminuser": c.login, "adminpass": c.password} for k, c in entries.items()}
+        text = json.dumps(data, sort_keys=True, indent=2) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # write a 0600 temp file beside it, fsync, then rename over: never a partial file
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".contexts-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                os.fchmod(handle.fileno(), 0o600)
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

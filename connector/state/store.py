@@ -1,0 +1,152 @@
+"""The connector's state: per UDM object (entryUUID) the last applied object, its DN and
+where it lives in OX. Reconciliation reads it to know what to compare against and what
+to remove; the runner commits it before it deletes the queue file (crash-safe order).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+    id TEXT PRIMARY KEY,                -- entryUUID
+    udm_object_type TEXT NOT NULL,
+    dn TEXT NOT NULL,
+    object TEXT NOT NULL,               -- last applied UDM object, JSON
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
+CREATE TABLE IF NOT EXISTS placements (
+    id TEXT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    context_id INTEGER NOT NULL,
+    ox_id INTEGER,                      -- OX's id (user, group, resource, account)
+    ox_name TEXT,
+    PRIMARY KEY (id, context_id)
+);
+CREATE INDEX IF NOT EXISTS placements_context ON placements (context_id);
+"""
+
+
+class StateError(Exception):
+    """The state database cannot be used (wrong schema, corrupt file); names the file."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an object lives in OX: one per context it exists in."""
+
+    context_id: int
+    ox_id: int | None
+    ox_name: str | None
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    id: str
+    udm_object_type: str
+    dn: str
+    object: dict[str, Any]
+    placements: tuple[Placement, ...] = ()
+    updated: float = field(default=0.0, compare=False)
+
+    def placement(self, context_id: int) -> Placement | None:
+        return next((p for p in self.placements if p.context_id == context_id), None)
+
+
+class StateStore:
+    """SQLite (WAL) in the state dir. Writes happen inside ``transaction()``."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"state database {self.path}: {exc}") from exc
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StateError(f"state database {self.path}: schema version {row[0]}, this "
+                             f"connector needs {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def get(self, object_id: str) -> ObjectState | None:
+        row = self._db.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
+        return None if row is None else self._state(row)
+
+    def find_by_dn(self, dn: str) -> ObjectState | None:
+        row = self._db.execute("SELECT * FROM objects WHERE dn = ? COLLATE NOCASE",
+                               (dn,)).fetchone()
+        return None if row is None else self._state(row)
+
+    def all(self, udm_object_type: str | None = None) -> Iterator[ObjectState]:
+        if udm_object_type is None:
+            rows = self._db.execute("SELECT * FROM objects ORDER BY id")
+        else:
+            rows = self._db.execute("SELECT * FROM objects WHERE udm_object_type = ? "
+                                    "ORDER BY id", (udm_object_type,))
+        for row in rows.fetchall():
+            yield self._state(row)
+
+    def in_context(self, context_id: int) -> Iterator[ObjectState]:
+        """Every object with a placement in this context (context moves, drift checks)."""
+        rows = self._db.execute(
+            "SELECT o.* FROM objects o JOIN placements p ON p.id = o.id "
+            "WHERE p.context_id = ? ORDER BY o.id", (context_id,)).fetchall()
+        for row in rows:
+            yield self._state(row)
+
+    def put(self, state: ObjectState) -> None:
+        self._db.execute(
+            "INSERT INTO objects (id, udm_object_type, dn, object, updated) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
+            "object = excluded.object, updated = excluded.updated",
+            (state.id, state.udm_object_type, state.dn,
+             json.dumps(state.object, sort_keys=True, ensure_ascii=False), time.time()))
+        self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
+        self._db.executemany(
+            "INSERT INTO placements VALUES (?, ?, ?, ?)",
+            [(state.id, p.context_id, p.ox_id, p.ox_name) for p in state.placements])
+
+    def delete(self, object_id: str) -> None:
+        self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+
+    def count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0]
+
+    def _state(self, row) -> ObjectState:
+        placements = self._db.execute(
+            "SELECT context_id, ox_id, ox_name FROM placements WHERE id = ? "
+            "ORDER BY context_id", (row["id"],)).fetchall()
+        return ObjectState(row["id"], row["udm_object_type"], row["dn"],
+                           json.loads(row["object"]),
+                           tuple(Placement(*p) for p in placements), row["updated"])

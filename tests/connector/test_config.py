@@ -1,0 +1,66 @@
+"""Settings from the environment: defaults, and every wrong setting named at start."""
+
+from __future__ import annotations
+
+import pytest
+
+from connector.config import ConfigError, Settings
+
+BASE = {"OX_SOAP_SERVER": "https://ox.example.org"}
+
+
+def test_defaults_are_the_app_centers():
+    s = Settings.from_env(BASE)
+    assert s.soap_server == "https://ox.example.org"
+    assert (s.master_admin, s.default_context) == ("oxadminmaster", 10)
+    assert (s.language, s.timezone) == ("de_DE", "Europe/Berlin")
+    assert (s.imap_server, s.smtp_server) == ("imap://localhost:143", "smtp://localhost:587")
+    assert s.tls_verify is True and s.trust_env_proxies is False and s.ca_bundle is None
+    assert str(s.queue_dir) == "/var/lib/univention-appcenter/apps/ox-connector/data/listener"
+    assert s.credentials_file.name == "contexts.json"
+
+
+def test_all_problems_are_reported_together_naming_each_variable(tmp_path):
+    env = {"OX_SOAP_SERVER": "ftp://ox", "DEFAULT_CONTEXT": "ten", "OX_LANGUAGE": "german",
+           "LOCAL_TIMEZONE": "Mars/Olympus", "OX_IMAP_SERVER": "imap://host:99999",
+           "OX_TLS_VERIFY": "maybe", "OX_CONNECTOR_LOG_LEVEL": "loud",
+           "OX_CA_BUNDLE": str(tmp_path / "missing.pem"), "OX_SOAP_TIMEOUT": "-3"}
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env(env)
+    named = {p.split(":", 1)[0] for p in exc_info.value.problems}
+    assert named == {"OX_SOAP_SERVER", "DEFAULT_CONTEXT", "OX_LANGUAGE", "LOCAL_TIMEZONE",
+                     "OX_IMAP_SERVER", "OX_TLS_VERIFY", "OX_CONNECTOR_LOG_LEVEL",
+                     "OX_CA_BUNDLE", "OX_SOAP_TIMEOUT"}
+    assert '"ten" is not a positive whole number' in str(exc_info.value)
+
+
+def test_soap_server_is_required():
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env({})
+    assert exc_info.value.problems == ["OX_SOAP_SERVER: not set (required)"]
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "1.5", ""])
+def test_default_context_must_be_a_positive_integer(value):
+    env = {**BASE, "DEFAULT_CONTEXT": value}
+    if value == "":
+        assert Settings.from_env(env).default_context == 10  # empty = the default
+    else:
+        with pytest.raises(ConfigError):
+            Settings.from_env(env)
+
+
+def test_master_password_never_in_repr():
+    s = Settings.from_env({**BASE, "OX_MASTER_PASSWORD": "s3cret-value"})
+    assert s.master_password == "s3cret-value"
+    assert "s3cret-value" not in repr(s)
+
+
+def test_paths_and_switches(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    s = Settings.from_env({**BASE, "OX_CA_BUNDLE": str(ca), "OX_TLS_VERIFY": "no",
+                           "OX_USE_PROXY_ENV": "yes", "OX_CONNECTOR_QUEUE_DIR": str(tmp_path),
+                           "OX_SOAP_SERVER": "http://127.0.0.1:8080/"})
+    assert s.ca_bundle == ca and s.tls_verify is False and s.trust_env_proxies is True
+    assert s.queue_dir == tmp_path and s.soap_server == "http://127.0.0.1:8080"
