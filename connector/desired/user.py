@@ -1,0 +1,163 @@
+"""UDM ``users/user`` -> the OX user it should be (pure; no SOAP, no state).
+
+The mapping is data (``USER_FIELDS``), so that it can later be overridden by an
+administrator's mapping file. A field whose UDM value is empty is sent as ``''`` when OX
+can store an empty value (so clearing in UDM clears in OX); dates cannot be emptied
+through SOAP (OX ignores nil and refuses ''), so an emptied birthday stays in OX.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import values
+from .errors import InvalidAttribute
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    ox: str  # OX SOAP User field
+    udm: str  # UDM property
+    index: int = 0  # which value of a multi-value property
+
+
+def _same(*names: str) -> tuple[FieldMap, ...]:
+    return tuple(FieldMap(n, n) for n in names)
+
+
+# OX field <- UDM property, for the plain text fields (upstream-2.1 mapping, §3.1).
+USER_FIELDS: tuple[FieldMap, ...] = (
+    FieldMap("display_name", "oxDisplayName"),
+    FieldMap("given_name", "firstname"),
+    FieldMap("sur_name", "lastname"),
+    FieldMap("email2", "oxEmail2"),
+    FieldMap("email3", "oxEmail3"),
+    FieldMap("branches", "oxBranches"),
+    FieldMap("cellular_telephone1", "oxMobileBusiness"),
+    FieldMap("cellular_telephone2", "mobileTelephoneNumber"),
+    FieldMap("city_business", "city"),
+    FieldMap("postal_code_business", "postcode"),
+    FieldMap("street_business", "street"),
+    FieldMap("state_business", "oxStateBusiness"),
+    FieldMap("country_business", "oxCountryBusiness"),
+    FieldMap("city_home", "oxCityHome"),
+    FieldMap("postal_code_home", "oxPostalCodeHome"),
+    FieldMap("street_home", "oxStreetHome"),
+    FieldMap("state_home", "oxStateHome"),
+    FieldMap("country_home", "oxCountryHome"),
+    FieldMap("city_other", "oxCityOther"),
+    FieldMap("postal_code_other", "oxPostalCodeOther"),
+    FieldMap("street_other", "oxStreetOther"),
+    FieldMap("state_other", "oxStateOther"),
+    FieldMap("country_other", "oxCountryOther"),
+    FieldMap("commercial_register", "oxCommercialRegister"),
+    FieldMap("company", "organisation"),
+    FieldMap("department", "oxDepartment"),
+    FieldMap("employeeType", "employeeType"),
+    FieldMap("number_of_employee", "employeeNumber"),
+    FieldMap("fax_business", "oxFaxBusiness"),
+    FieldMap("fax_home", "oxFaxHome"),
+    FieldMap("fax_other", "oxFaxOther"),
+    FieldMap("instant_messenger1", "oxInstantMessenger1"),
+    FieldMap("instant_messenger2", "oxInstantMessenger2"),
+    FieldMap("manager_name", "oxManagerName"),
+    FieldMap("marital_status", "oxMarialStatus"),  # sic: the UDM property's spelling
+    FieldMap("middle_name", "oxMiddleName"),
+    FieldMap("nickname", "oxNickName"),
+    FieldMap("suffix", "oxSuffix"),
+    FieldMap("note", "oxNote"),
+    FieldMap("number_of_children", "oxNumOfChildren"),
+    FieldMap("position", "oxPosition"),
+    FieldMap("profession", "oxProfession"),
+    FieldMap("sales_volume", "oxSalesVolume"),
+    FieldMap("spouse_name", "oxSpouseName"),
+    FieldMap("tax_id", "oxTaxId"),
+    FieldMap("telephone_assistant", "oxTelephoneAssistant"),
+    FieldMap("telephone_car", "oxTelephoneCar"),
+    FieldMap("telephone_company", "oxTelephoneCompany"),
+    FieldMap("telephone_ip", "oxTelephoneIp"),
+    FieldMap("telephone_other", "oxTelephoneOther"),
+    FieldMap("telephone_telex", "oxTelephoneTelex"),
+    FieldMap("telephone_ttytdd", "oxTelephoneTtydd"),
+    FieldMap("telephone_business1", "phone", 0),
+    FieldMap("telephone_business2", "phone", 1),
+    FieldMap("telephone_home1", "homeTelephoneNumber", 0),
+    FieldMap("telephone_home2", "homeTelephoneNumber", 1),
+    FieldMap("telephone_pager", "pagerTelephoneNumber"),
+    FieldMap("room_number", "roomNumber"),
+    FieldMap("url", "oxUrl"),
+    *(FieldMap(f"userfield{i:02d}", f"oxUserfield{i:02d}") for i in range(1, 21)),
+    *_same("title"),
+)
+DATE_FIELDS = (("birthday", "birthday"), ("anniversary", "oxAnniversary"))
+NO_MAIL_ACCESS = ("", "none")
+
+
+@dataclass(frozen=True)
+class MailDefaults:
+    """From the OX_IMAP_SERVER / OX_SMTP_SERVER / OX_LANGUAGE / LOCAL_TIMEZONE settings."""
+
+    imap_server: str = "imap://localhost:143"
+    smtp_server: str = "smtp://localhost:587"
+    language: str = "de_DE"
+    timezone: str = "Europe/Berlin"
+    default_context: int = 10
+
+
+@dataclass(frozen=True)
+class DesiredUser:
+    enabled: bool
+    context_id: int
+    name: str
+    fields: dict[str, Any]  # OX fields to create with and keep equal ('' clears)
+    create_only: dict[str, Any] = field(default_factory=dict)  # set once, then the user's
+    access_profile: str | None = None  # oxAccess; None or "none": no rights, no mail
+
+
+def desired_user(obj: dict[str, Any], defaults: MailDefaults,
+                 identifier: str = "username") -> DesiredUser:
+    """What OX should hold for this UDM user. Raises InvalidAttribute naming the field."""
+    enabled = values.enabled_flag("isOxUser", obj.get("isOxUser"))
+    ctx = values.context_id("oxContext", obj.get("oxContext"), defaults.default_context)
+    name = values.text(obj.get(identifier))
+    if not name:
+        raise InvalidAttribute(identifier, obj.get(identifier), "the OX user name is empty")
+    fields: dict[str, Any] = {}
+    for m in USER_FIELDS:
+        value = values.first(obj.get(m.udm), m.index)
+        fields[m.ox] = "" if value is None else str(value)
+    for ox, udm in DATE_FIELDS:
+        date = values.date(udm, obj.get(udm))
+        if date is not None:
+            fields[ox] = date
+
+    primary = values.text(obj.get("mailPrimaryAddress")) or ""
+    if enabled and not primary:
+        raise InvalidAttribute("mailPrimaryAddress", primary, "an OX user needs a primary mail")
+    alternatives = [a for a in obj.get("mailAlternativeAddress") or [] if a]
+    fields.update(primaryEmail=primary, email1=primary, imapLogin=primary,
+                  aliases=list(dict.fromkeys([primary, *alternatives])))
+
+    photo = values.jpeg("jpegPhoto", obj.get("jpegPhoto"))
+    fields.update(image1=photo or b"", image1ContentType="image/jpeg" if photo else "")
+
+    quota = values.quota_mb("oxUserQuota", obj.get("oxUserQuota"))
+    if quota is not None:
+        fields["maxQuota"] = quota
+    access = values.text(obj.get("oxAccess"))
+    fields["mailenabled"] = (access or "") not in NO_MAIL_ACCESS
+
+    home = values.text(obj.get("mailHomeServer"))
+    for kind, url in (("imap", defaults.imap_server), ("smtp", defaults.smtp_server)):
+        schema, host, port = values.mail_server(url)
+        fields.update({f"{kind}Server": home or host, f"{kind}Port": port,
+                       f"{kind}Schema": schema})
+
+    # language, time zone and default sender are the user's to change in OX afterwards
+    create_only = {
+        "language": values.text(obj.get("oxLanguage")) or defaults.language,
+        "timezone": values.text(obj.get("oxTimeZone")) or defaults.timezone,
+        "defaultSenderAddress": primary,
+    }
+    return DesiredUser(enabled, ctx, name, fields, create_only, access)

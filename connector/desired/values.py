@@ -1,0 +1,103 @@
+"""Small pure conversions of UDM values to OX values."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import InvalidAttribute
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def first(value: Any, index: int = 0) -> Any:
+    """The index-th value of a multi-value property (UDM gives lists), else the value."""
+    if isinstance(value, list):
+        return value[index] if len(value) > index else None
+    return value if index == 0 else None
+
+
+def text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+        return text(value)
+    return str(value)
+
+
+def date(prop: str, value: Any) -> str | None:
+    """UDM dates come as YYYY-MM-DD or DD.MM.YYYY; OX wants ISO. Empty is None."""
+    value = text(value)
+    if not value:
+        return None
+    value = value.strip()
+    if m := _ISO_DATE.match(value):
+        y, mo, d = int(m[1]), int(m[2]), int(m[3])
+    elif m := _GERMAN_DATE.match(value):
+        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+    else:
+        raise InvalidAttribute(prop, value, "not a date (YYYY-MM-DD or DD.MM.YYYY)")
+    try:
+        return dt.date(y, mo, d).isoformat()
+    except ValueError as exc:
+        raise InvalidAttribute(prop, value, f"not a date ({exc})") from None
+
+
+def jpeg(prop: str, value: Any) -> bytes | None:
+    """UDM's jpegPhoto is base64; OX's image1 must be a JPEG. Empty is None."""
+    value = text(value)
+    if not value:
+        return None
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidAttribute(prop, value, "not base64") from None
+    if not data.startswith(JPEG_MAGIC):
+        raise InvalidAttribute(prop, value, "not a JPEG image")
+    return data
+
+
+def enabled_flag(prop: str, value: Any) -> bool:
+    """isOxUser / isOxGroup: "OK"/"Not" in UDM, booleans from other sources."""
+    if value in (None, "", [], False, "Not", "not", "FALSE", "False", "false", "0", 0):
+        return False
+    if value in (True, "OK", "ok", "TRUE", "True", "true", "1", 1):
+        return True
+    raise InvalidAttribute(prop, value, 'expected "OK" or "Not"')
+
+
+def context_id(prop: str, value: Any, default: int) -> int:
+    value = first(value)
+    if value in (None, ""):
+        return default
+    if isinstance(value, bool) or not re.fullmatch(r"[1-9][0-9]*", str(value).strip()):
+        raise InvalidAttribute(prop, value, "not a context id (a positive whole number)")
+    return int(str(value).strip())
+
+
+def quota_mb(prop: str, value: Any) -> int | None:
+    """MB, -1 (or empty) for unlimited."""
+    value = text(value)
+    if value is None or not value.strip():
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise InvalidAttribute(prop, value, "not a whole number of MB") from None
+    if number < -1:
+        raise InvalidAttribute(prop, value, "must be -1 (unlimited) or more")
+    return number
+
+
+def mail_server(url: str) -> tuple[str, str, int]:
+    """``imap://host:143`` -> (``imap://``, host, port) from the OX_IMAP/SMTP_SERVER settings."""
+    parts = urlsplit(url)
+    default = {"imap": 143, "imaps": 993, "smtp": 25, "smtps": 465}.get(parts.scheme, 0)
+    return parts.scheme + "://", parts.hostname or "", parts.port or default
