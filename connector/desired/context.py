@@ -1,0 +1,36 @@
+"""UDM ``oxmail/oxcontext`` -> the OX context it should be (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import values
+from .errors import InvalidAttribute
+
+
+@dataclass(frozen=True)
+class DesiredContext:
+    id: int
+    name: str
+    max_quota: int  # MB, -1 unlimited
+    admin_name: str
+    login_mappings: tuple[str, ...]  # sent at creation only
+
+    def admin_mail(self, domain_name: str) -> str:
+        return f"{self.admin_name}@{domain_name}"
+
+
+def admin_name_for(context_id: int, default_context: int) -> str:
+    return "oxadmin" if context_id == default_context else f"oxadmin-context{context_id}"
+
+
+def desired_context(obj: dict[str, Any], default_context: int) -> DesiredContext:
+    raw_id = obj.get("contextid")
+    if raw_id in (None, ""):
+        raise InvalidAttribute("contextid", raw_id, "a context needs its id")
+    cid = values.context_id("contextid", raw_id, default_context)
+    name = values.text(obj.get("name")) or f"context{cid}"
+    quota = values.quota_mb("oxQuota", obj.get("oxQuota"))
+    return DesiredContext(cid, name, -1 if not quota else quota,
+                          admin_name_for(cid, default_context), (f"context{cid}", str(cid)))
