@@ -1,0 +1,26 @@
+"""The queue layer: read, validate and order the converter's files, and the run lock."""
+
+from .change import KNOWN_TYPES, Change, Kind
+from .errors import AlreadyRunning, BadQueueFile, LockError, QueueError, QueueFileVanished
+from .files import parse_change, pending_files, read_change
+from .lock import run_lock
+from .plan import Plan, Step, make_plan, rank
+
+__all__ = [
+    "KNOWN_TYPES",
+    "AlreadyRunning",
+    "BadQueueFile",
+    "Change",
+    "Kind",
+    "LockError",
+    "Plan",
+    "QueueError",
+    "QueueFileVanished",
+    "Step",
+    "parse_change",
+    "pending_files",
+    "make_plan",
+    "rank",
+    "read_change",
+    "run_lock",
+]
