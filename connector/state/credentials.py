@@ -12,8 +12,9 @@ import os
 import secrets
 import string
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+
+from ..ox.connection import Credentials
 
 MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -21,18 +22,6 @@ PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 class CredentialsError(Exception):
     """The secrets file is unreadable or malformed; the message names file and entry."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    login: str
-    password: str
-
-    def __repr__(self) -> str:  # keep passwords out of logs and tracebacks
-        return f"Credentials(login={self.login!r}, password=***)"
-
-    def as_soap(self) -> dict[str, str]:
-        return {"login": self.login, "password": self.password}
 
 
 def generate_password(length: int = 64) -> str:

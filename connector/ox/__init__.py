@@ -1,0 +1,25 @@
+"""The connector's SOAP layer for OX's admin API (see ``connection`` and ``errors``)."""
+
+from .connection import (
+    CONTEXT_SCOPED,
+    SERVICES,
+    Credentials,
+    MissingCredentials,
+    OXConnection,
+    WSDLCache,
+)
+from .errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    InvalidData,
+    NotFound,
+    OXError,
+    Transient,
+    strip_exception_id,
+)
+
+__all__ = [
+    "CONTEXT_SCOPED", "SERVICES", "AlreadyExists", "AuthenticationFailed", "Credentials",
+    "InvalidData", "MissingCredentials", "NotFound", "OXConnection", "OXError", "Transient",
+    "WSDLCache", "strip_exception_id",
+]
