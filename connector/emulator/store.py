@@ -13,6 +13,8 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+from ..sqlitedb import SchemaMismatch, open_versioned, transaction
+
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -77,20 +79,11 @@ def _load(text: str) -> dict[str, Any]:
 
 class Store:
     def __init__(self, path: str):
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        try:
+            self._db = open_versioned(path, _SCHEMA, SCHEMA_VERSION, check_same_thread=False)
+        except (sqlite3.DatabaseError, SchemaMismatch) as exc:
+            raise RuntimeError(f"emulator database {path}: {exc}") from exc
         self._lock = threading.RLock()
-        self._db.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(_SCHEMA)
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        elif int(row[0]) != SCHEMA_VERSION:
-            raise RuntimeError(f"{path}: emulator database schema {row[0]}, "
-                               f"this emulator needs {SCHEMA_VERSION}")
 
     def close(self) -> None:
         with self._lock:
@@ -98,14 +91,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, transaction(self._db):
+            yield
 
     # contexts ---------------------------------------------------------------------------
     def context(self, cid: int) -> dict[str, Any] | None:

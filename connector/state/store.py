@@ -9,10 +9,12 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
 SCHEMA_VERSION = 1
 
@@ -70,33 +72,16 @@ class StateStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.executescript(_SCHEMA)
-            row = self._db.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
+            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION)
+        except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-        elif int(row[0]) != SCHEMA_VERSION:
-            raise StateError(f"state database {self.path}: schema version {row[0]}, this "
-                             f"connector needs {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def transaction(self) -> AbstractContextManager[None]:
+        """Writes happen inside: ``with store.transaction(): ...``."""
+        return transaction(self._db)
 
     def get(self, object_id: str) -> ObjectState | None:
         row = self._db.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
