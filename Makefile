@@ -33,6 +33,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py
+	$(BIN)/python bench/ox_client.py
 
 clean:
 	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis
