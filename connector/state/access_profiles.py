@@ -9,11 +9,10 @@ and names with non-word characters are read back. Written atomically, mode 0644.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from ..desired.access import RIGHTS
+from .atomic import write_atomically
 
 HEADER = ("# Access profiles of the OX Connector (UDM oxmail/accessprofile).\n"
           "# Written by the connector: changes made here are overwritten.\n")
@@ -69,15 +68,4 @@ class AccessProfilesFile:
     def _write(self, profiles: dict[str, frozenset[str]]) -> None:
         body = "".join(f"{name}={','.join(sorted(rights))}\n"
                        for name, rights in sorted(profiles.items()))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".access-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o644)
-                handle.write(HEADER + body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, HEADER + body, 0o644)

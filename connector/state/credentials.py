@@ -8,13 +8,12 @@ a time: the connector's run lock guarantees it. Passwords never appear in messag
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import string
-import tempfile
 from pathlib import Path
 
 from ..ox.connection import Credentials
+from .atomic import write_atomically
 
 MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -78,21 +77,4 @@ class CredentialsFile:
     def _write(self, entries: dict[str, Credentials]) -> None:
         data = {k: {"adminuser": c.login, "adminpass": c.password} for k, c in entries.items()}
         text = json.dumps(data, sort_keys=True, indent=2) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # write a 0600 temp file beside it, fsync, then rename over: never a partial file
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".contexts-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomically(self.path, text, 0o600)
