@@ -6,7 +6,8 @@ import json
 import logging
 import sys
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds "color_message" (the message with terminal colour codes): not for a log file
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JSONFormatter(logging.Formatter):

@@ -64,3 +64,21 @@ def test_paths_and_switches(tmp_path):
                            "OX_SOAP_SERVER": "http://127.0.0.1:8080/"})
     assert s.ca_bundle == ca and s.tls_verify is False and s.trust_env_proxies is True
     assert s.queue_dir == tmp_path and s.soap_server == "http://127.0.0.1:8080"
+
+
+def test_json_log_lines_carry_extras_but_no_colour_codes():
+    import io
+    import json
+    import logging
+
+    from connector import logs
+
+    stream = io.StringIO()
+    logs.setup("info", stream)
+    try:
+        logging.getLogger("t").info("hello", extra={"op": "x", "color_message": "\x1b[36mhi"})
+    finally:
+        logging.getLogger().handlers.clear()
+    record = json.loads(stream.getvalue())
+    assert (record["msg"], record["op"], record["level"]) == ("hello", "x", "info")
+    assert "color_message" not in record
