@@ -255,10 +255,3 @@ class Encoder:
         out.append(self.envelope_close)
         return "".join(out).encode("utf-8")
 
-
-def generic_fault(fault: OXFault, exception_id: str) -> bytes:
-    """A fault for a request that names no known service."""
-    return (f'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}">'
-            f"<soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>"
-            f"{_escape(fault.message)}; exceptionId {exception_id}</faultstring></soap:Fault>"
-            "</soap:Body></soap:Envelope>").encode("utf-8")

@@ -29,6 +29,7 @@ import zeep.exceptions
 from zeep.transports import Transport
 from zeep.wsdl.bindings.soap import Soap11Binding
 
+from ..soap_contract.spec import SERVICES as CONTRACT_SERVICES
 from .errors import OXError, from_exception
 
 log = logging.getLogger("ox_connector.ox")
@@ -42,8 +43,7 @@ def _silent_logger() -> logging.Logger:
     return silent
 
 
-SERVICES = ("OXContextService", "OXUserService", "OXGroupService", "OXResourceService",
-            "OXSecondaryAccountService", "OXUserCopyService")
+SERVICES = tuple(CONTRACT_SERVICES)  # the six admin services of the OX contract
 # Services whose every operation needs the admin of the context in ``ctx``.
 CONTEXT_SCOPED = frozenset({"OXUserService", "OXGroupService", "OXResourceService",
                             "OXSecondaryAccountService"})

@@ -113,7 +113,7 @@ class ContextHandler(Handler):
         self.require_master(p)
         c = p.get("ctx") or {}
         ctx = self.lookup(c)
-        cid = ctx["id"]
+        cid, old_name = ctx["id"], ctx["name"]
         if c.get("name") and c["name"] != ctx["name"]:
             other = self.store.context_by_name(c["name"])
             if other is not None and other["id"] != cid:
@@ -124,7 +124,6 @@ class ContextHandler(Handler):
                 ctx[key] = c[key]
         if "userAttributes" in c:
             ctx["userAttributes"] = c["userAttributes"]
-        old_name = self.store.context(cid)["name"]
         if "loginMappings" in c:
             # All mappings but the id are replaced by the sent ones plus the context name.
             mappings = [str(cid), *c["loginMappings"], ctx["name"]]
