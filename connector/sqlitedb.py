@@ -13,9 +13,12 @@ class SchemaMismatch(Exception):
 
 
 def open_versioned(path: str, schema: str, version: int, *,
-                   check_same_thread: bool = True) -> sqlite3.Connection:
+                   check_same_thread: bool = True, durable: bool = False) -> sqlite3.Connection:
     """Connect (autocommit; explicit transactions), enable foreign keys, use WAL for files,
     create ``schema`` (which must define ``meta(key, value)``) and check its version.
+
+    ``durable``: fsync every commit (synchronous=FULL). Without it a commit survives a
+    process crash but may be lost on power loss.
 
     Raises sqlite3.DatabaseError for a file that is not a database, SchemaMismatch for a
     database of another version."""
@@ -24,7 +27,8 @@ def open_versioned(path: str, schema: str, version: int, *,
     db.execute("PRAGMA foreign_keys = ON")
     if path != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps it consistent after a crash
+        # WAL keeps the file consistent either way; FULL also keeps the last commit.
+        db.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
     db.executescript(schema)
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:

@@ -30,9 +30,26 @@ def generate_password(length: int = 64) -> str:
 class CredentialsFile:
     def __init__(self, path: Path):
         self.path = Path(path)
+        # Every SOAP call into a context asks for its admin: parse the file only when it
+        # changed (stat is cheap; an admin may edit the file between runs).
+        self._cache: tuple[tuple[int, int, int], dict[str, Credentials]] | None = None
 
     def load(self) -> dict[str, Credentials]:
         """All entries; a missing file is an empty one."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise CredentialsError(f"credentials file {self.path}: {exc.strerror}") from exc
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if self._cache is not None and self._cache[0] == key:
+            return dict(self._cache[1])
+        entries = self._parse()
+        self._cache = (key, entries)
+        return dict(entries)
+
+    def _parse(self) -> dict[str, Credentials]:
         try:
             raw = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS placements (
     PRIMARY KEY (id, context_id)
 );
 CREATE INDEX IF NOT EXISTS placements_context ON placements (context_id);
+CREATE INDEX IF NOT EXISTS placements_ox ON placements (context_id, ox_id);
+CREATE TABLE IF NOT EXISTS refs (       -- member DNs of groups / functional accounts
+    id TEXT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    dn TEXT NOT NULL COLLATE NOCASE
+);
+CREATE INDEX IF NOT EXISTS refs_dn ON refs (dn);
+CREATE INDEX IF NOT EXISTS refs_id ON refs (id);
 """
 
 
@@ -72,7 +79,9 @@ class StateStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION)
+            # durable: the queue file is deleted right after a commit, so the commit must
+            # survive a power loss too, or the change would be lost from both.
+            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True)
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
 
@@ -109,6 +118,26 @@ class StateStore:
         for row in rows:
             yield self._state(row)
 
+    def placed_at(self, udm_object_type: str, context_id: int, ox_id: int) -> str | None:
+        """The id of the object of this type that owns OX object ``ox_id`` in the context."""
+        row = self._db.execute(
+            "SELECT o.id FROM objects o JOIN placements p ON p.id = o.id "
+            "WHERE p.context_id = ? AND p.ox_id = ? AND o.udm_object_type = ?",
+            (context_id, ox_id, udm_object_type)).fetchone()
+        return None if row is None else row[0]
+
+    def referencing(self, dn: str) -> Iterator[ObjectState]:
+        """Objects (groups, functional accounts) whose member list holds ``dn``."""
+        rows = self._db.execute(
+            "SELECT DISTINCT o.* FROM objects o JOIN refs r ON r.id = o.id WHERE r.dn = ? "
+            "ORDER BY o.id", (dn,)).fetchall()
+        for row in rows:
+            yield self._state(row)
+
+    def drop_context(self, context_id: int) -> None:
+        """Forget every placement in a deleted context (OX deleted its contents)."""
+        self._db.execute("DELETE FROM placements WHERE context_id = ?", (context_id,))
+
     def put(self, state: ObjectState) -> None:
         self._db.execute(
             "INSERT INTO objects (id, udm_object_type, dn, object, updated) "
@@ -121,6 +150,9 @@ class StateStore:
         self._db.executemany(
             "INSERT INTO placements VALUES (?, ?, ?, ?)",
             [(state.id, p.context_id, p.ox_id, p.ox_name) for p in state.placements])
+        self._db.execute("DELETE FROM refs WHERE id = ?", (state.id,))
+        self._db.executemany("INSERT INTO refs VALUES (?, ?)",
+                             [(state.id, dn) for dn in _member_dns(state.object)])
 
     def delete(self, object_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
@@ -135,3 +167,10 @@ class StateStore:
         return ObjectState(row["id"], row["udm_object_type"], row["dn"],
                            json.loads(row["object"]),
                            tuple(Placement(*p) for p in placements), row["updated"])
+
+
+def _member_dns(obj: dict[str, Any]) -> list[str]:
+    members = obj.get("users")
+    if not isinstance(members, list):
+        return []
+    return sorted({m for m in members if isinstance(m, str)})

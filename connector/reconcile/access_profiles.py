@@ -1,0 +1,72 @@
+"""``oxmail/accessprofile``: kept in ModuleAccessDefinitions.properties and applied to the
+users that have it. A changed profile updates every such user (the upstream connector
+leaves them until each is modified again)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ..desired.access import desired_access_profile, module_access
+from ..desired.errors import InvalidAttribute
+from ..queue import Change
+from ..state.store import ObjectState
+from .deps import Deps
+from .users import TYPE as USER_TYPE
+from .users import update_access
+
+log = logging.getLogger("ox_connector.reconcile")
+PROGRESS_EVERY = 10.0  # seconds between progress lines while updating users
+
+
+def apply_access_profile(deps: Deps, change: Change,
+                         prior: ObjectState | None) -> ObjectState | None:
+    old_name = _name(prior.object) if prior else None
+    if change.is_delete:
+        # UDM refuses to remove a profile that users still have.
+        if old_name and deps.profiles.remove(old_name):
+            deps.profiles_changed()
+            log.info("access profile removed", extra={"profile": old_name})
+        return None
+    profile = desired_access_profile(change.object)
+    if old_name and old_name != profile.name and deps.profiles.remove(old_name):
+        log.info("access profile removed", extra={"profile": old_name})
+    file_changed = deps.profiles.set(profile.name, profile.rights)
+    deps.profiles_changed()
+    # The state store holds what was fully applied: if a run died after writing the file
+    # but before every user was updated, the stored rights still differ and we go on.
+    stored = _rights(prior.object) if prior else None
+    if file_changed or (stored is not None and stored != profile.rights):
+        log.info("access profile written", extra={"profile": profile.name,
+                                                  "rights": sorted(profile.rights)})
+        _update_users(deps, profile.name, profile.rights)
+    return ObjectState(change.id, change.udm_object_type, change.dn, change.object)
+
+
+def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
+    access = module_access(rights)
+    checked = changed = 0
+    last = time.monotonic()
+    for state in deps.store.all(USER_TYPE):
+        if state.object.get("oxAccess") != name or not state.placements:
+            continue
+        checked += 1
+        changed += update_access(deps, state.placements[0], access)
+        if time.monotonic() - last >= PROGRESS_EVERY:
+            last = time.monotonic()
+            log.info("updating users of access profile",
+                     extra={"profile": name, "checked": checked, "changed": changed})
+    log.info("users of access profile updated",
+             extra={"profile": name, "checked": checked, "changed": changed})
+
+
+def _name(obj: dict) -> str | None:
+    name = obj.get("name")
+    return name.strip() if isinstance(name, str) and name.strip() else None
+
+
+def _rights(obj: dict) -> frozenset[str] | None:
+    try:
+        return desired_access_profile(obj).rights
+    except InvalidAttribute:
+        return None

@@ -1,0 +1,54 @@
+"""Pure comparisons of desired and actual OX values: what a change call must send."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+MAIL_FIELDS = ("primaryEmail", "email1", "aliases", "defaultSenderAddress")
+
+
+def normalise(value: Any) -> Any:
+    """OX reads back '' as nil, dates as date objects and aliases as an unordered set."""
+    if value in (None, "", b""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return frozenset(value) or None
+    return value
+
+
+def differing(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[str, Any]:
+    """The desired fields whose value OX does not already have."""
+    return {k: v for k, v in desired.items() if normalise(v) != normalise(actual.get(k))}
+
+
+def user_changes(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields for OXUserService.change. OX checks the mail fields together: whenever one
+    of them is sent, primaryEmail, email1 and defaultSenderAddress must all be in the
+    aliases sent. The default sender is the user's own choice in OX; it follows the primary
+    address only when it was the old primary, or when it is no longer one of the aliases.
+    """
+    changes = differing(desired, actual)
+    if not any(f in changes for f in MAIL_FIELDS):
+        return changes
+    primary = desired["primaryEmail"]
+    aliases = list(desired["aliases"])
+    sender = actual.get("defaultSenderAddress")
+    lowered = {a.lower() for a in aliases}
+    if not sender or sender.lower() == (actual.get("primaryEmail") or "").lower() \
+            or sender.lower() not in lowered:
+        sender = primary
+    changes.update(primaryEmail=primary, email1=desired["email1"], aliases=aliases)
+    if sender != actual.get("defaultSenderAddress"):
+        changes["defaultSenderAddress"] = sender
+    return changes
+
+
+def access_changes(desired: Mapping[str, bool], actual: Mapping[str, Any]) -> bool:
+    """True if OX's module access differs from the desired one in any field we send."""
+    return any(bool(actual.get(k)) != v for k, v in desired.items())

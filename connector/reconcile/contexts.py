@@ -1,0 +1,81 @@
+"""``oxmail/oxcontext``: create (with a generated admin), rename, quota; delete.
+
+The admin's password is written to the secrets file BEFORE the context is created: a
+crash between the two then leaves a usable password, never a context nobody can log in to.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..desired.context import DesiredContext, desired_context
+from ..ox import Credentials, NotFound
+from ..queue import Change
+from ..state.credentials import generate_password
+from ..state.store import ObjectState, Placement
+from .deps import Deps
+from .oxcalls import as_dict
+
+log = logging.getLogger("ox_connector.reconcile")
+SERVICE = "OXContextService"
+
+
+def apply_context(deps: Deps, change: Change, prior: ObjectState | None) -> ObjectState | None:
+    if change.is_delete:
+        _delete(deps, change, prior)
+        return None
+    wanted = desired_context(change.object, deps.options.default_context)
+    try:
+        actual = as_dict(deps.ox.call(SERVICE, "getData", ctx={"id": wanted.id}))
+    except NotFound:
+        _create(deps, wanted)
+    else:
+        _update(deps, wanted, actual)
+    return ObjectState(change.id, change.udm_object_type, change.dn, change.object,
+                       (Placement(wanted.id, None, wanted.name),))
+
+
+def _create(deps: Deps, wanted: DesiredContext) -> None:
+    admin = deps.credentials.context(wanted.id)
+    if admin is None:
+        admin = Credentials(wanted.admin_name, generate_password())
+        deps.credentials.set(wanted.id, admin)
+    mail = f"{admin.login}@{deps.options.domain_name}"
+    deps.ox.call(SERVICE, "create",
+                 ctx={"id": wanted.id, "name": wanted.name, "maxQuota": wanted.max_quota,
+                      "loginMappings": list(wanted.login_mappings)},
+                 admin_user={"name": admin.login, "password": admin.password,
+                             "display_name": "OX Admin", "given_name": "OX",
+                             "sur_name": "Admin", "primaryEmail": mail, "email1": mail,
+                             "timezone": deps.options.defaults.timezone})
+    log.info("context created", extra={"context_id": wanted.id, "admin": admin.login})
+
+
+def _update(deps: Deps, wanted: DesiredContext, actual: dict) -> None:
+    changes = {}
+    if actual.get("name") != wanted.name:
+        changes["name"] = wanted.name
+    if (actual.get("maxQuota") or -1) != wanted.max_quota:  # OX reads unlimited back as nil
+        changes["maxQuota"] = wanted.max_quota
+    if changes:
+        deps.ox.call(SERVICE, "change", ctx={"id": wanted.id, **changes})
+        log.info("context changed", extra={"context_id": wanted.id, "fields": sorted(changes)})
+    if deps.credentials.context(wanted.id) is None:
+        log.warning("context exists in OX but the credentials file has no admin for it: "
+                    "its users, groups and resources cannot be provisioned until it does",
+                    extra={"context_id": wanted.id, "file": str(deps.credentials.path)})
+
+
+def _delete(deps: Deps, change: Change, prior: ObjectState | None) -> None:
+    if prior is None or not prior.placements:
+        log.warning("deleted context was never provisioned: nothing to do",
+                    extra={"dn": change.dn})
+        return
+    cid = prior.placements[0].context_id
+    try:
+        deps.ox.call(SERVICE, "delete", ctx={"id": cid})
+        log.info("context deleted", extra={"context_id": cid})
+    except NotFound:
+        log.info("context already gone from OX", extra={"context_id": cid})
+    deps.credentials.remove(cid)
+    deps.store.drop_context(cid)  # OX deleted everything in it

@@ -1,0 +1,45 @@
+"""What reconciliation works with: OX, the state store and the two state files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..desired.user import MailDefaults
+from ..ox import Credentials, OXConnection
+from ..state.access_profiles import AccessProfilesFile
+from ..state.credentials import CredentialsFile
+from ..state.store import StateStore
+
+
+@dataclass(frozen=True)
+class Options:
+    defaults: MailDefaults = MailDefaults()
+    domain_name: str = "localhost.localdomain"
+    user_identifier: str = "username"
+    group_identifier: str = "name"
+
+    @property
+    def default_context(self) -> int:
+        return self.defaults.default_context
+
+
+@dataclass
+class Deps:
+    ox: OXConnection
+    store: StateStore
+    credentials: CredentialsFile
+    profiles: AccessProfilesFile
+    options: Options = Options()
+    # access profiles as last read from the file (read once per run, refreshed on write)
+    _profiles: dict[str, frozenset[str]] | None = field(default=None, repr=False)
+
+    def access_profiles(self) -> dict[str, frozenset[str]]:
+        if self._profiles is None:
+            self._profiles = self.profiles.load()
+        return self._profiles
+
+    def profiles_changed(self) -> None:
+        self._profiles = None
+
+    def context_admin(self, context_id: int) -> Credentials | None:
+        return self.credentials.context(context_id)

@@ -1,0 +1,18 @@
+"""Errors of the reconciliation layer (OX's own failures stay ``connector.ox`` errors)."""
+
+from __future__ import annotations
+
+
+class ReconcileError(Exception):
+    """The change cannot be applied as it is (missing profile, missing context admin ...).
+    The message says what is wrong and what to do; the runner adds file and DN."""
+
+
+class NameHeldByOther(ReconcileError):
+    """OX has an object of this name, but the state store says another directory object
+    (``owner_id``) owns it: it must not be adopted. Usually the owner's own pending change
+    (a rename) frees the name, so the runner retries after the owner's step."""
+
+    def __init__(self, message: str, owner_id: str):
+        super().__init__(message)
+        self.owner_id = owner_id

@@ -1,0 +1,62 @@
+"""Build the connector's parts from the settings: OX connection, state store, files."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from collections.abc import Iterator
+
+from ..config import Settings
+from ..desired.user import MailDefaults
+from ..ox import Credentials, OXConnection
+from ..reconcile import Deps, Options, Reconciler
+from ..state.access_profiles import AccessProfilesFile
+from ..state.credentials import CredentialsFile
+from ..state.store import StateStore
+
+STATE_DB = "ox-connector.sqlite"
+PROFILES_FILE = "ModuleAccessDefinitions.properties"
+LOCK_FILE = "ox-connector.lock"
+
+
+@dataclass
+class Connector:
+    settings: Settings
+    deps: Deps
+    reconciler: Reconciler
+
+    @property
+    def lock_path(self) -> Path:
+        return self.settings.state_dir / LOCK_FILE
+
+
+def options_from(settings: Settings) -> Options:
+    return Options(
+        defaults=MailDefaults(imap_server=settings.imap_server, smtp_server=settings.smtp_server,
+                              language=settings.language, timezone=settings.timezone,
+                              default_context=settings.default_context),
+        domain_name=settings.domain_name)
+
+
+@contextmanager
+def open_connector(settings: Settings) -> Iterator[Connector]:
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    credentials = CredentialsFile(settings.credentials_file)
+    master = None
+    if settings.master_password:
+        master = Credentials(settings.master_admin, settings.master_password)
+    else:
+        master = credentials.master()
+    ox = OXConnection(settings.soap_server, master, wsdl_cache_dir=settings.state_dir,
+                      read_timeout=settings.soap_timeout, verify=settings.tls_verify,
+                      ca_bundle=settings.ca_bundle, trust_env=settings.trust_env_proxies,
+                      context_credentials=credentials.context)
+    store = StateStore(settings.state_dir / STATE_DB)
+    try:
+        deps = Deps(ox, store, credentials, AccessProfilesFile(settings.state_dir / PROFILES_FILE),
+                    options_from(settings))
+        yield Connector(settings, deps, Reconciler(deps))
+    finally:
+        store.close()
+        ox.close()
