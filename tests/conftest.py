@@ -28,3 +28,11 @@ def ox(emulator) -> OX:
 def ctx(ox):
     """A fresh context for one test (contexts isolate tests from each other)."""
     return new_context(ox)
+
+
+@pytest.fixture
+def harness(emulator, ox, tmp_path):
+    """A connector installation (queue dir, state dir) against the session's emulator."""
+    from .connector.harness import Harness
+
+    return Harness(emulator, ox, tmp_path)
