@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian machine with Python 3.11+:
 #   make run    the embedded default: the OX SOAP emulator on http://127.0.0.1:8080
 #   make test   the test suite (creates .venv and installs what it needs first)
+#   make demo   the connector on a demo organisation against an embedded emulator
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,7 @@ STATE ?= var
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench venv clean
+.PHONY: run test demo bench venv clean
 
 venv: $(STAMP)
 
@@ -31,9 +32,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -n 2 -q
 
+# Options through DEMO_ARGS, e.g. make demo DEMO_ARGS="--phases 1,2 --keep var/demo"
+demo: $(STAMP)
+	$(BIN)/python -m connector.demo $(DEMO_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py
 	$(BIN)/python bench/ox_client.py
+	$(BIN)/python bench/initial_sync.py
 
 clean:
 	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis

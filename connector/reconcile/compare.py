@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 MAIL_FIELDS = ("primaryEmail", "email1", "aliases", "defaultSenderAddress")
+# OX rebuilds a server URL from what a change sends (a host alone gets the scheme's default
+# port), so host, port and scheme always travel together.
+SERVER_FIELDS = tuple((f"{kind}Server", f"{kind}Port", f"{kind}Schema")
+                      for kind in ("imap", "smtp"))
 
 
 def normalise(value: Any) -> Any:
@@ -34,6 +38,9 @@ def user_changes(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[
     address only when it was the old primary, or when it is no longer one of the aliases.
     """
     changes = differing(desired, actual)
+    for group in SERVER_FIELDS:
+        if any(f in changes for f in group):
+            changes.update({f: desired[f] for f in group if f in desired})
     if not any(f in changes for f in MAIL_FIELDS):
         return changes
     primary = desired["primaryEmail"]

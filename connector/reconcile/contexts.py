@@ -72,6 +72,15 @@ def _delete(deps: Deps, change: Change, prior: ObjectState | None) -> None:
                     extra={"dn": change.dn})
         return
     cid = prior.placements[0].context_id
+    successor = next((s for s in deps.store.in_context(cid)
+                      if s.udm_object_type == change.udm_object_type and s.id != change.id),
+                     None)
+    if successor is not None:
+        # Deleted and created again in UDM with the same id: the delete is planned last,
+        # after the new object adopted the context, and must not remove it.
+        log.info("context id taken over by another directory object: not deleted",
+                 extra={"context_id": cid, "dn": successor.dn})
+        return
     try:
         deps.ox.call(SERVICE, "delete", ctx={"id": cid})
         log.info("context deleted", extra={"context_id": cid})

@@ -98,6 +98,12 @@ def _create(deps: Deps, cid: int, wanted: DesiredUser, access: dict[str, bool]) 
 def _update(deps: Deps, cid: int, user: dict[str, Any], wanted: DesiredUser,
             access: dict[str, bool]) -> None:
     changes = user_changes({**wanted.fields, "name": wanted.name}, user)
+    if changes.get("maxQuota", -1) != -1 and user.get("maxQuota", -1) == -1:
+        # OX keeps a per-user quota only for a user with an own filestore, and refuses to
+        # set one otherwise: sending it would fail this change on every run.
+        del changes["maxQuota"]
+        log.warning("oxUserQuota not applied: the OX user has no own filestore",
+                    extra={"user": wanted.name, "context_id": cid})
     if changes:
         deps.ox.call(SERVICE, "change", ctx={"id": cid}, usrdata={"id": user["id"], **changes})
         log.info("user changed", extra={"user": wanted.name, "context_id": cid,

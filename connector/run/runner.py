@@ -112,6 +112,9 @@ def _apply_steps(reconciler: Reconciler, steps: list[Step], result: RunResult,
             continue
         except CHANGE_ERRORS as exc:
             raise _failed(change, exc) from exc
+        except Exception as exc:  # a bug: still name the file, keep it, show the trace
+            log.exception("unexpected error", extra={"file": change.name, "dn": change.dn})
+            raise _failed(change, exc, unexpected=True) from exc
         result.applied += 1
         for path in step.paths:
             try:
@@ -134,8 +137,8 @@ def _step_of(steps: list[Step], object_id: str, after: int) -> int | None:
     return None
 
 
-def _failed(change: Change, exc: Exception) -> RunFailed:
-    reason = str(exc)
+def _failed(change: Change, exc: Exception, unexpected: bool = False) -> RunFailed:
+    reason = f"unexpected {type(exc).__name__}: {exc}" if unexpected else str(exc)
     log.error("change failed; the run stops here and retries this file next time", extra={
         "file": change.name, "dn": change.dn, "udm_object_type": change.udm_object_type,
         "error": reason, "error_type": type(exc).__name__})

@@ -24,7 +24,13 @@ class CredentialsError(Exception):
 
 
 def generate_password(length: int = 64) -> str:
-    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+    """Random letters and digits, with at least one lower, one upper and one digit (OX
+    installations may enforce a password policy on context admins)."""
+    while True:
+        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
+        if (any(c.islower() for c in password) and any(c.isupper() for c in password)
+                and any(c.isdigit() for c in password)):
+            return password
 
 
 class CredentialsFile:

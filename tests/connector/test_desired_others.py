@@ -70,3 +70,12 @@ def test_resource_mapping():
                         "email": "beamer@example.org", "available": True}
     with pytest.raises(InvalidAttribute, match='field "resourceMailAddress"'):
         desired_resource({"name": "x"}, 10)
+
+
+def test_context_name_must_fit_ox_login_mappings():
+    from connector.desired.context import desired_context
+    from connector.desired.errors import InvalidAttribute
+
+    with pytest.raises(InvalidAttribute, match='field "name".*letters, digits'):
+        desired_context({"contextid": "7", "name": "Schule Nord"}, 10)
+    assert desired_context({"contextid": "7", "name": "schule-nord.2"}, 10).name == "schule-nord.2"
