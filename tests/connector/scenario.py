@@ -25,7 +25,7 @@ USER_KEYS = ("display_name", "given_name", "sur_name", "primaryEmail", "email1",
 
 
 def phase1(h: Harness) -> dict[str, int]:
-    """The base: 10 files. Returns the context slots ({"A": cid})."""
+    """The base: 11 files. Returns the context slots ({"A": cid})."""
     a = h.context()
     h.profile()
     h.profile(BASIC)
@@ -39,7 +39,7 @@ def phase1(h: Harness) -> dict[str, int]:
 
 
 def phase2(h: Harness, slots: dict[str, int]) -> dict[str, int]:
-    """The changes: 31 files. Returns the context slots ({"A": .., "B": ..})."""
+    """The changes: 29 files. Returns the context slots ({"A": .., "B": ..})."""
     a = slots["A"]
     h.group("crew", ["n6", "n7", "sleeper"])  # before its members exist
     b = h.context()

@@ -17,8 +17,10 @@ import pytest
 import zeep
 
 from connector.queue import run_lock
+from connector.run import RunFailed
 
-from .harness import BASE, Harness, _context_ids, group_dn, udm_user, user_dn
+from .harness import BASE, Harness, group_dn, udm_user, user_dn
+from .harness import _context_ids  # the ids harness.context() hands out: fresh in this emulator
 
 
 @pytest.fixture(autouse=True)
@@ -282,17 +284,29 @@ BAD_INPUT = {
 def test_bad_input_stops_the_run_at_that_file(harness, case):
     content, field = BAD_INPUT[case]
     cid = ready(harness)
+    structural = field in (None, "dn", "udm_object_type", "id")
+    if structural:  # the queue is cut at the file: earlier files of a later kind go through
+        early_resource = harness.resource("early-room", cid)
     before = harness.user("before", cid)
     bad = harness.queue / f"2026-11-27-10-00-00-{next(harness._seq):06d}.json"
     bad.write_text(content.replace('"CID"', f'"{cid}"'))
     after = harness.user("after", cid)
+    stays = [bad.name, after.name]
+    if structural:  # ... and later files of an earlier kind do not
+        later_cid = next(_context_ids)
+        harness.context(later_cid)
+        stays.append(harness.pending()[-1])
     result = harness.run_cli()
     assert result.returncode == 1, result.stderr
     no_traceback(result)
-    assert harness.pending() == [bad.name, after.name]
+    assert harness.pending() == stays
     assert not before.exists()
     users = harness.ox_user_names(cid)
     assert "before" in users and "after" not in users and "bad" not in users
+    if structural:
+        assert not early_resource.exists()
+        assert set(harness.ox_resources(cid)) == {"early-room"}
+        assert not harness.ox.context.exists(ctx={"id": later_cid}, auth=harness.ox.master)
     errors = [r for r in log_records(result.stderr)
               if r["level"] == "error" and r.get("file") == bad.name]
     assert errors, f"no error record naming {bad.name}:\n{result.stderr}"
@@ -304,17 +318,36 @@ def test_bad_input_stops_the_run_at_that_file(harness, case):
                    for r in errors), errors
     # it stays stuck (not skipped) on the next run
     again = harness.run_cli()
-    assert again.returncode == 1 and harness.pending() == [bad.name, after.name]
+    assert again.returncode == 1 and harness.pending() == stays
+
+
+def test_in_process_run_failed_names_file_field_and_object(harness):
+    cid = ready(harness)
+    harness.user("fine", cid)
+    bad = harness.user("broken", cid, birthday="1990-13-01")
+    later = harness.user("waiting", cid)
+    with pytest.raises(RunFailed) as failed:
+        harness.run()
+    assert failed.value.path == bad
+    assert failed.value.dn == user_dn("broken")
+    assert failed.value.udm_object_type == "users/user"
+    assert '"birthday"' in failed.value.reason and bad.name in str(failed.value)
+    assert harness.pending() == [bad.name, later.name]
+    assert harness.ox_user_names(cid) == {"fine"}
 
 
 # -- a failing OX call ------------------------------------------------------------------------
 
-def test_a_failing_ox_call_keeps_the_file_and_the_next_run_applies_it(harness):
+@pytest.mark.parametrize("fault, reason", [
+    ({"kind": "StorageException", "message": "disk full"}, "disk full"),
+    ({}, "Database is locked or is now being updated"),  # OX's transient fault
+    ({"http_status": 503}, "503"),  # a proxy in front of OX, no SOAP body
+], ids=["storage", "transient", "http-503"])
+def test_a_failing_ox_call_keeps_the_file_and_the_next_run_applies_it(harness, fault, reason):
     cid = ready(harness)
     path = harness.user("otto", cid)
     harness.emulator.control("faults", {"fail_next": [{
-        "operation": "OXUserService.createByModuleAccess", "kind": "StorageException",
-        "message": "disk full"}]})
+        "operation": "OXUserService.createByModuleAccess", **fault}]})
     result = harness.run_cli()
     assert result.returncode == 1, result.stderr
     no_traceback(result)
@@ -322,7 +355,7 @@ def test_a_failing_ox_call_keeps_the_file_and_the_next_run_applies_it(harness):
     assert "otto" not in harness.ox_user_names(cid)
     failed = [r for r in log_records(result.stderr) if r.get("file") == path.name
               and r["level"] == "error"]
-    assert failed and "disk full" in failed[0]["error"], result.stderr
+    assert failed and reason in failed[0]["error"], result.stderr
     assert failed[0]["dn"] == user_dn("otto")
     result = harness.run_cli()
     assert result.returncode == 0, result.stderr
