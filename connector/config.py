@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .desired.templates import (DEFAULT_FA_LOGIN, TemplateError, fa_login_template,
+                                imap_login_template)
+
+MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
@@ -44,6 +48,15 @@ class Settings:
     tls_verify: bool
     soap_timeout: float
     trust_env_proxies: bool
+    user_identifier: str = "username"
+    group_identifier: str = "name"
+    imap_login: str = "{}"  # OX_IMAP_LOGIN; "" = imapLogin left to OX
+    fa_login: str = DEFAULT_FA_LOGIN
+    mapping_file: Path | None = None  # None: <state dir>/AttributeMapping.json
+
+    @property
+    def attribute_mapping_file(self) -> Path:
+        return self.mapping_file or self.state_dir / MAPPING_FILE_NAME
 
     def __repr__(self) -> str:  # the master password stays out of logs
         return (f"Settings(soap_server={self.soap_server!r}, master_admin="
@@ -74,6 +87,16 @@ class Settings:
             tls_verify=reader.boolean("OX_TLS_VERIFY", "true"),
             soap_timeout=reader.positive_float("OX_SOAP_TIMEOUT", "60"),
             trust_env_proxies=reader.boolean("OX_USE_PROXY_ENV", "false"),
+            user_identifier=reader.property_name("OX_USER_IDENTIFIER", "username"),
+            group_identifier=reader.property_name("OX_GROUP_IDENTIFIER", "name"),
+            # unset: the primary mail address (as upstream); set but empty: OX's default
+            imap_login=reader.template("OX_IMAP_LOGIN", env.get("OX_IMAP_LOGIN", "{}"),
+                                       imap_login_template),
+            fa_login=reader.template("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE",
+                                     env.get("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE", "").strip()
+                                     or DEFAULT_FA_LOGIN, fa_login_template),
+            mapping_file=Path(env["OX_ATTRIBUTE_MAPPING_FILE"])
+            if env.get("OX_ATTRIBUTE_MAPPING_FILE", "").strip() else None,
         )
         if problems:
             raise ConfigError(problems)
@@ -155,6 +178,19 @@ class _Reader:
         value = self._raw(name, default)
         if value not in zoneinfo.available_timezones():
             self._bad(name, value, "is not a time zone name like Europe/Berlin")
+        return value
+
+    def property_name(self, name: str, default: str) -> str:
+        value = self._raw(name, default)
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", value):
+            self._bad(name, value, "is not a UDM property name")
+        return value
+
+    def template(self, name: str, value: str, parse) -> str:
+        try:
+            parse(value)
+        except TemplateError as exc:
+            self.problems.append(str(exc))
         return value
 
     def existing_file(self, name: str) -> Path | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import values
 from .errors import InvalidAttribute
+from .templates import Template, imap_login_template, user_lookup
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,15 @@ class FieldMap:
     ox: str  # OX SOAP User field
     udm: str  # UDM property
     index: int = 0  # which value of a multi-value property
+    alternatives: tuple[str, ...] = ()  # tried in order when ``udm`` is empty
+
+    def value(self, obj: dict[str, Any]) -> Any:
+        value = values.first(obj.get(self.udm), self.index)
+        for alternative in self.alternatives:
+            if value not in (None, ""):
+                break
+            value = values.first(obj.get(alternative))
+        return value
 
 
 def _same(*names: str) -> tuple[FieldMap, ...]:
@@ -90,6 +100,7 @@ USER_FIELDS: tuple[FieldMap, ...] = (
     *(FieldMap(f"userfield{i:02d}", f"oxUserfield{i:02d}") for i in range(1, 21)),
     *_same("title"),
 )
+DEFAULT_IMAP_LOGIN = imap_login_template("{}")  # the primary mail address
 DATE_FIELDS = (("birthday", "birthday"), ("anniversary", "oxAnniversary"))
 NO_MAIL_ACCESS = ("", "none")
 
@@ -116,16 +127,21 @@ class DesiredUser:
 
 
 def desired_user(obj: dict[str, Any], defaults: MailDefaults,
-                 identifier: str = "username") -> DesiredUser:
-    """What OX should hold for this UDM user. Raises InvalidAttribute naming the field."""
+                 identifier: str = "username", mapping: tuple[FieldMap, ...] = USER_FIELDS,
+                 imap_login: Template | None = DEFAULT_IMAP_LOGIN,
+                 object_id: str = "", dn: str = "") -> DesiredUser:
+    """What OX should hold for this UDM user. Raises InvalidAttribute naming the field.
+
+    ``identifier``: the UDM property that is the OX user name (OX_USER_IDENTIFIER);
+    ``mapping``: OX field <- UDM property (the attribute mapping); ``imap_login``: the
+    OX_IMAP_LOGIN template, None = imapLogin left to OX.
+    """
     enabled = values.enabled_flag("isOxUser", obj.get("isOxUser"))
     ctx = values.context_id("oxContext", obj.get("oxContext"), defaults.default_context)
-    name = values.text(obj.get(identifier))
-    if not name:
-        raise InvalidAttribute(identifier, obj.get(identifier), "the OX user name is empty")
+    name = values.single_text(identifier, obj.get(identifier), "the OX user name")
     fields: dict[str, Any] = {}
-    for m in USER_FIELDS:
-        value = values.first(obj.get(m.udm), m.index)
+    for m in mapping:
+        value = m.value(obj)
         fields[m.ox] = "" if value is None else str(value)
     for ox, udm in DATE_FIELDS:
         date = values.date(udm, obj.get(udm))
@@ -136,8 +152,10 @@ def desired_user(obj: dict[str, Any], defaults: MailDefaults,
     if enabled and not primary:
         raise InvalidAttribute("mailPrimaryAddress", primary, "an OX user needs a primary mail")
     alternatives = [a for a in obj.get("mailAlternativeAddress") or [] if a]
-    fields.update(primaryEmail=primary, email1=primary, imapLogin=primary,
+    fields.update(primaryEmail=primary, email1=primary,
                   aliases=list(dict.fromkeys([primary, *alternatives])))
+    if imap_login is not None and enabled:
+        fields["imapLogin"] = imap_login.render(user_lookup(object_id, dn, obj))
 
     photo = values.jpeg("jpegPhoto", obj.get("jpegPhoto"))
     fields.update(image1=photo or b"", image1ContentType="image/jpeg" if photo else "")

@@ -123,7 +123,7 @@ class OXConnection:
     proxies          explicit ``{"https": "http://proxy:3128"}``; ``None`` (default) = the
                      environment's proxies for ``base_url``, looked up once here
     context_credentials  ``cid -> credentials or None``: used for context-scoped services
-                     when a call passes ``ctx`` but no ``auth``
+                     when a call passes ``ctx`` (``context``) but no ``auth``
     """
 
     def __init__(self, base_url: str, master: CredentialsLike | None = None, *,
@@ -233,7 +233,9 @@ class OXConnection:
         name is a programming error and stays zeep's TypeError).
         """
         name = f"{service}.{operation}"
-        credentials = self._credentials(service, name, auth, params.get("ctx"))
+        # OXSecondaryAccountService names its context parameter "context", the rest "ctx"
+        context = params.get("ctx", params.get("context"))
+        credentials = self._credentials(service, name, auth, context)
         proxy = self._build(service)
         try:
             method = proxy[operation]

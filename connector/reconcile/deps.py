@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..desired.user import MailDefaults
+from ..desired.templates import Template, fa_login_template
+from ..desired.user import DEFAULT_IMAP_LOGIN, USER_FIELDS, FieldMap, MailDefaults
 from ..ox import Credentials, OXConnection
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
@@ -17,6 +18,9 @@ class Options:
     domain_name: str = "localhost.localdomain"
     user_identifier: str = "username"
     group_identifier: str = "name"
+    user_fields: tuple[FieldMap, ...] = USER_FIELDS  # the attribute mapping
+    imap_login: Template | None = DEFAULT_IMAP_LOGIN
+    fa_login: Template = fa_login_template(None)
 
     @property
     def default_context(self) -> int:

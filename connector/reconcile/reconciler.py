@@ -12,14 +12,15 @@ from ..state.store import ObjectState
 from .access_profiles import apply_access_profile
 from .contexts import apply_context
 from .deps import Deps
+from .functional_accounts import apply_functional_account, refresh_functional_accounts
+from .groups import TYPE as GROUP_TYPE
 from .groups import apply_group, refresh_groups
 from .resources import apply_resource
 from .users import apply_user
 
 
 class Reconciler:
-    HANDLED = frozenset({Kind.CONTEXT, Kind.ACCESS_PROFILE, Kind.USER, Kind.GROUP,
-                         Kind.RESOURCE})
+    HANDLED = frozenset(Kind)
 
     def __init__(self, deps: Deps):
         self.deps = deps
@@ -33,8 +34,24 @@ class Reconciler:
                 store.delete(change.id)
             else:
                 store.put(new)
-            if change.kind is Kind.USER and _placements(prior) != _placements(new):
-                refresh_groups(self.deps, change.dn, *([prior.dn] if prior else []))
+            self._refresh_dependents(change, prior, new)
+
+    def _refresh_dependents(self, change: Change, prior: ObjectState | None,
+                            new: ObjectState | None) -> None:
+        """Groups and functional accounts derive from their members' state, and no file of
+        theirs is queued when a member is enabled, moved or (for accounts) changes a
+        property their login is built from: bring them up to date here."""
+        dns = [change.dn, *([prior.dn] if prior and prior.dn != change.dn else [])]
+        if change.kind is Kind.USER:
+            placement_changed = _placements(prior) != _placements(new)
+            if placement_changed:
+                refresh_groups(self.deps, *dns)
+            if placement_changed or _login_inputs_changed(self.deps, prior, new):
+                groups = [g.dn for dn in dns for g in self.deps.store.referencing(dn)
+                          if g.udm_object_type == GROUP_TYPE]
+                refresh_functional_accounts(self.deps, dns + groups)
+        elif change.kind is Kind.GROUP and _members(prior) != _members(new):
+            refresh_functional_accounts(self.deps, dns)
 
     def _dispatch(self, change: Change, prior: ObjectState | None) -> ObjectState | None:
         kind = change.kind
@@ -48,7 +65,25 @@ class Reconciler:
             return apply_group(self.deps, change.id, change.dn, change.object, prior)
         if kind is Kind.RESOURCE:
             return apply_resource(self.deps, change, prior)
-        raise ValueError(f"{kind.value} objects are not handled yet")
+        if kind is Kind.FUNCTIONAL_ACCOUNT:
+            return apply_functional_account(self.deps, change.id, change.dn, change.object,
+                                            prior)
+        raise ValueError(f"{kind.value} objects are not handled")
+
+
+def _members(state: ObjectState | None) -> list | None:
+    return None if state is None else state.object.get("users")
+
+
+def _login_inputs_changed(deps: Deps, prior: ObjectState | None,
+                          new: ObjectState | None) -> bool:
+    """Did a user property that functional-account logins are built from change?"""
+    if prior is None or new is None:
+        return prior is not new
+    if prior.dn != new.dn:
+        return True
+    return any(prior.object.get(p) != new.object.get(p)
+               for p in deps.options.fa_login.placeholders)
 
 
 def _placements(state: ObjectState | None) -> tuple:

@@ -31,7 +31,9 @@ def apply_user(deps: Deps, change: Change, prior: ObjectState | None) -> ObjectS
         if old:
             delete_user(deps, old)
         return None
-    wanted = desired_user(change.object, deps.options.defaults, deps.options.user_identifier)
+    opts = deps.options
+    wanted = desired_user(change.object, opts.defaults, opts.user_identifier, opts.user_fields,
+                          opts.imap_login, change.id, change.dn)
     state = ObjectState(change.id, change.udm_object_type, change.dn, change.object)
     if not wanted.enabled:  # disabling deletes the OX user (and with it its OX data)
         if old:

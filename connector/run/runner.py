@@ -21,7 +21,7 @@ from ..state.access_profiles import AccessProfilesError
 from ..state.credentials import CredentialsError
 
 log = logging.getLogger("ox_connector.run")
-HELD = frozenset({Kind.FUNCTIONAL_ACCOUNT})  # handled in a later release: left queued
+HELD: frozenset[Kind] = frozenset()  # kinds left queued (a kind not handled yet)
 PROGRESS_EVERY = 10.0  # seconds between progress lines
 # What a failing change can raise and the run reports (file, DN, reason) before stopping.
 CHANGE_ERRORS = (InvalidAttribute, ReconcileError, OXError, CredentialsError,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Iterator
 
-from ..config import Settings
+from ..config import ConfigError, Settings
+from ..desired import mapping
+from ..desired.templates import fa_login_template, imap_login_template
 from ..desired.user import MailDefaults
 from ..ox import Credentials, OXConnection
 from ..reconcile import Deps, Options, Reconciler
@@ -32,15 +34,24 @@ class Connector:
 
 
 def options_from(settings: Settings) -> Options:
+    """Raises ConfigError naming the mapping file entry that cannot be used."""
+    try:
+        fields = mapping.effective(mapping.MappingFile(settings.attribute_mapping_file).load())
+    except mapping.MappingError as exc:
+        raise ConfigError([str(exc)]) from None
     return Options(
         defaults=MailDefaults(imap_server=settings.imap_server, smtp_server=settings.smtp_server,
                               language=settings.language, timezone=settings.timezone,
                               default_context=settings.default_context),
-        domain_name=settings.domain_name)
+        domain_name=settings.domain_name,
+        user_identifier=settings.user_identifier, group_identifier=settings.group_identifier,
+        user_fields=fields, imap_login=imap_login_template(settings.imap_login),
+        fa_login=fa_login_template(settings.fa_login))
 
 
 @contextmanager
 def open_connector(settings: Settings) -> Iterator[Connector]:
+    options = options_from(settings)  # before anything is opened: bad mapping = no run
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     credentials = CredentialsFile(settings.credentials_file)
     master = None
@@ -55,7 +66,7 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
     store = StateStore(settings.state_dir / STATE_DB)
     try:
         deps = Deps(ox, store, credentials, AccessProfilesFile(settings.state_dir / PROFILES_FILE),
-                    options_from(settings))
+                    options)
         yield Connector(settings, deps, Reconciler(deps))
     finally:
         store.close()

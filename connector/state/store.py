@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS placements (
 );
 CREATE INDEX IF NOT EXISTS placements_context ON placements (context_id);
 CREATE INDEX IF NOT EXISTS placements_ox ON placements (context_id, ox_id);
-CREATE TABLE IF NOT EXISTS refs (       -- member DNs of groups / functional accounts
+CREATE TABLE IF NOT EXISTS refs (       -- member DNs (users, groups) of groups / FAs
     id TEXT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
     dn TEXT NOT NULL COLLATE NOCASE
 );
@@ -152,7 +152,7 @@ class StateStore:
             [(state.id, p.context_id, p.ox_id, p.ox_name) for p in state.placements])
         self._db.execute("DELETE FROM refs WHERE id = ?", (state.id,))
         self._db.executemany("INSERT INTO refs VALUES (?, ?)",
-                             [(state.id, dn) for dn in _member_dns(state.object)])
+                             [(state.id, dn) for dn in _member_dns(state)])
 
     def delete(self, object_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
@@ -169,8 +169,15 @@ class StateStore:
                            tuple(Placement(*p) for p in placements), row["updated"])
 
 
-def _member_dns(obj: dict[str, Any]) -> list[str]:
-    members = obj.get("users")
-    if not isinstance(members, list):
-        return []
-    return sorted({m for m in members if isinstance(m, str)})
+MEMBER_LISTS = {"groups/group": ("users",), "oxmail/functional_account": ("users", "groups")}
+
+
+def _member_dns(state: ObjectState) -> list[str]:
+    """Member DNs of a group (``users``) or functional account (``users``, ``groups``)."""
+    obj = state.object
+    found = set()
+    for key in MEMBER_LISTS.get(state.udm_object_type, ()):
+        members = obj.get(key)
+        if isinstance(members, list):
+            found.update(m for m in members if isinstance(m, str))
+    return sorted(found)

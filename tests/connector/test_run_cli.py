@@ -205,25 +205,24 @@ def test_three_files_for_one_user_apply_only_the_newest(harness):
 
 # -- held kinds -------------------------------------------------------------------------------
 
-def test_functional_accounts_stay_queued_with_a_log_line(harness):
+def test_functional_accounts_are_applied_after_their_members(harness):
     cid = ready(harness)
-    fa = harness.write("oxmail/functional_account",
-                       f"cn=helpdesk,cn=functional_accounts,cn=open-xchange,{BASE}",
-                       {"name": "helpdesk", "mailPrimaryAddress": "helpdesk@example.org",
-                        "users": [user_dn("fred")]})
+    # queued BEFORE its member: the kind order still applies the user first
+    harness.write("oxmail/functional_account",
+                  f"cn=helpdesk,cn=functional_accounts,cn=open-xchange,{BASE}",
+                  {"name": "helpdesk", "mailPrimaryAddress": "helpdesk@example.org",
+                   "users": [user_dn("fred")]})
     harness.user("fred", cid)
     result = harness.run_cli()
     assert result.returncode == 0, result.stderr
-    assert harness.pending() == [fa.name]
-    assert "fred" in harness.ox_user_names(cid)
-    held = [r for r in log_records(result.stderr)
-            if r.get("file") == fa.name and r["level"] == "warning"]
-    assert held and held[0]["udm_object_type"] == "oxmail/functional_account"
+    assert harness.pending() == []
+    fred = harness.ox_user(cid, "fred")
+    accounts = harness.ox.secondary.list(context={"id": cid}, users=[{"id": fred.id}],
+                                         groups=[], auth=harness.admin(cid))
+    assert [(a.userId, a.primaryAddress) for a in accounts] == [(fred.id,
+                                                                 "helpdesk@example.org")]
     done = finished(result.stderr)
-    assert (done["applied"], done["held"]) == (1, 1)
-    # still held (and still exit 0) on the next run
-    again = harness.run_cli()
-    assert again.returncode == 0 and harness.pending() == [fa.name]
+    assert (done["applied"], done["held"]) == (2, 0)
 
 
 # -- the run lock -----------------------------------------------------------------------------
