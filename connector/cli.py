@@ -64,7 +64,9 @@ def run(queue_dir: Path | None, state_dir: Path | None) -> None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
-            result = run_queue(connector.reconciler, settings.queue_dir)
+            result = run_queue(connector.reconciler, settings.queue_dir,
+                               stop_on_error=settings.stop_on_error,
+                               backoff=(settings.retry_first, settings.retry_max))
     except AlreadyRunning as exc:
         log.info("already running", extra={"detail": str(exc)})
         sys.exit(EXIT_OK)

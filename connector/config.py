@@ -53,6 +53,9 @@ class Settings:
     imap_login: str = "{}"  # OX_IMAP_LOGIN; "" = imapLogin left to OX
     fa_login: str = DEFAULT_FA_LOGIN
     mapping_file: Path | None = None  # None: <state dir>/AttributeMapping.json
+    stop_on_error: bool = True
+    retry_first: float = 5.0  # seconds before a failed file is tried again (doubling)
+    retry_max: float = 600.0  # the bound of that back-off
 
     @property
     def attribute_mapping_file(self) -> Path:
@@ -95,6 +98,9 @@ class Settings:
             fa_login=reader.template("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE",
                                      env.get("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE", "").strip()
                                      or DEFAULT_FA_LOGIN, fa_login_template),
+            stop_on_error=reader.boolean("OX_CONNECTOR_STOP_ON_ERROR", "true"),
+            retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
+            retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
             mapping_file=Path(env["OX_ATTRIBUTE_MAPPING_FILE"])
             if env.get("OX_ATTRIBUTE_MAPPING_FILE", "").strip() else None,
         )
@@ -154,6 +160,16 @@ class _Reader:
             number = -1.0
         if number <= 0:
             self._bad(name, value, "is not a positive number of seconds")
+        return number
+
+    def seconds(self, name: str, default: str) -> float:
+        value = self._raw(name, default)
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if number < 0:
+            self._bad(name, value, "is not a number of seconds (0 or more)")
         return number
 
     def boolean(self, name: str, default: str) -> bool:

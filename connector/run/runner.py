@@ -3,40 +3,56 @@
 Crash-safe order per step: OX writes, then the state-store commit (inside
 ``Reconciler.apply``), then the queue files are removed. Killed at any point, the next run
 finds the file still queued (or already applied and gone) and converges.
+
+Errors (``OX_CONNECTOR_STOP_ON_ERROR``):
+- stop mode (default): the run stops at the failing file and keeps it; the next runs wait
+  a growing back-off before trying it again (5 s doubling up to 10 min), and the error is
+  logged once per attempt, not on every trigger;
+- continue mode: the failing change goes to the dead letters (with the error, time and
+  attempt count) and the run goes on; later changes of the same object follow it there,
+  so nothing of that object is applied out of order;
+- transient errors (network, timeouts, HTTP errors without a SOAP fault, OX's "database is
+  being updated", authentication failures) stop the run in both modes: they concern every
+  object, not the one at hand.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..desired.errors import InvalidAttribute
-from ..ox import OXError
+from ..ox import AuthenticationFailed, OXError, Transient
 from ..queue import (BadQueueFile, Change, Kind, QueueFileVanished, Step, make_plan,
                      pending_files, read_change)
 from ..reconcile import NameHeldByOther, ReconcileError, Reconciler
 from ..state.access_profiles import AccessProfilesError
 from ..state.credentials import CredentialsError
+from ..state.operations import BACKOFF_FIRST, BACKOFF_MAX, Operations
 
 log = logging.getLogger("ox_connector.run")
 HELD: frozenset[Kind] = frozenset()  # kinds left queued (a kind not handled yet)
 PROGRESS_EVERY = 10.0  # seconds between progress lines
-# What a failing change can raise and the run reports (file, DN, reason) before stopping.
+# What a failing change can raise and the run reports (file, DN, reason).
 CHANGE_ERRORS = (InvalidAttribute, ReconcileError, OXError, CredentialsError,
                  AccessProfilesError)
+TRANSIENT = (Transient, AuthenticationFailed)
 
 
 class RunFailed(Exception):
-    """The run stopped at one queue file; the file stays queued."""
+    """The run stopped at one queue file; the file stays queued. ``waiting``: it stopped
+    because that file's back-off has not run out yet (nothing was tried)."""
 
     def __init__(self, path: Path, reason: str, dn: str | None = None,
-                 udm_object_type: str | None = None):
+                 udm_object_type: str | None = None, waiting: bool = False):
         self.path = Path(path)
         self.reason = reason
         self.dn = dn
         self.udm_object_type = udm_object_type
+        self.waiting = waiting
         where = f" ({udm_object_type} {dn})" if dn else ""
         super().__init__(f"queue file {self.path.name}{where}: {reason}")
 
@@ -45,65 +61,110 @@ class RunFailed(Exception):
 class RunResult:
     applied: int = 0  # steps applied (one per object)
     files_removed: int = 0
-    held: int = 0  # files of kinds not handled yet, left queued
+    held: int = 0  # files of kinds not handled, left queued
     held_types: set[str] = field(default_factory=set)
+    dead_lettered: int = 0  # files set aside (continue mode)
 
 
-def run_queue(reconciler: Reconciler, queue_dir: Path) -> RunResult:
+@dataclass
+class _Run:
+    reconciler: Reconciler
+    queue_dir: Path
+    stop_on_error: bool
+    now: Callable[[], float]
+    ops: Operations
+    backoff: tuple[float, float]
+    result: RunResult = field(default_factory=RunResult)
+
+
+def run_queue(reconciler: Reconciler, queue_dir: Path, stop_on_error: bool = True,
+              now: Callable[[], float] = time.time,
+              backoff: tuple[float, float] = (BACKOFF_FIRST, BACKOFF_MAX)) -> RunResult:
     """Apply every queued change, re-reading the queue until only held files remain.
-    Raises RunFailed at the first change that cannot be applied."""
-    result = RunResult()
+    Raises RunFailed where the run stops; records the outcome for ``health``.
+    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode)."""
+    run = _Run(reconciler, Path(queue_dir), stop_on_error, now,
+               Operations(reconciler.deps.store), backoff)
+    try:
+        _loop(run)
+    except RunFailed as exc:
+        if not exc.waiting:
+            status = run.ops.status()
+            run.ops.set_status(last_run=now(), last_error=exc.reason,
+                               last_error_file=exc.path.name,
+                               consecutive_errors=status.get("consecutive_errors", 0) + 1)
+        raise
+    run.ops.set_status(last_run=now(), last_success=now(), consecutive_errors=0)
+    return run.result
+
+
+def _loop(run: _Run) -> None:
     held_logged: set[Path] = set()
     progress = _Progress()
     while True:
-        changes, bad = _read_queue(queue_dir)
+        changes, bad = _read_queue(run)
         plan = make_plan(changes, hold=HELD)
-        new_held = [c for c in plan.held if c.path not in held_logged]
-        for change in new_held:
-            held_logged.add(change.path)
-            log.warning("left in the queue: this object type is not handled yet",
-                        extra={"file": change.name, "udm_object_type": change.udm_object_type,
-                               "dn": change.dn})
-        result.held = len(plan.held)
-        result.held_types = {c.udm_object_type for c in plan.held}
+        for change in plan.held:
+            if change.path not in held_logged:
+                held_logged.add(change.path)
+                log.warning("left in the queue: this object type is not handled",
+                            extra={"file": change.name, "dn": change.dn,
+                                   "udm_object_type": change.udm_object_type})
+        run.result.held = len(plan.held)
+        run.result.held_types = {c.udm_object_type for c in plan.held}
         if plan.steps:
             progress.add(len(plan.steps))
-            _apply_steps(reconciler, list(plan.steps), result, progress)
+            _apply_steps(run, list(plan.steps), progress)
         if bad is not None:
-            raise bad
+            _gate(run, bad.path, None)
+            raise _stop(run, bad, None, bad.path)
         if not plan.steps:
-            return result
+            return
 
 
-def _read_queue(queue_dir: Path) -> tuple[list[Change], RunFailed | None]:
-    """The readable changes in queue order up to the first bad file (and that failure):
-    the files before it are applied, the run stops at it, as the queue's order requires."""
+def _read_queue(run: _Run) -> tuple[list[Change], RunFailed | None]:
+    """The readable changes in queue order. Stop mode: up to the first unreadable file
+    (the run stops there, after applying the files before it). Continue mode: unreadable
+    files go to the dead letters."""
     changes = []
-    for path in pending_files(queue_dir):
+    for path in pending_files(run.queue_dir):
         try:
             changes.append(read_change(path))
         except QueueFileVanished:
             continue
         except BadQueueFile as exc:
+            reason = str(exc).split(": ", 1)[1]
             log.error("bad queue file", extra={"file": path.name, "field": exc.field,
                                                "reason": exc.reason})
-            return changes, RunFailed(path, str(exc).split(": ", 1)[1])
+            if run.stop_on_error:
+                return changes, RunFailed(path, reason)
+            _dead_letter(run, [path], reason, None)
     return changes, None
 
 
-def _apply_steps(reconciler: Reconciler, steps: list[Step], result: RunResult,
-                 progress: _Progress) -> None:
+def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
     deferred: set[str] = set()
     i = 0
     while i < len(steps):
         step = steps[i]
         change = step.change
+        if not run.stop_on_error:
+            behind = run.ops.dead_letters(change.id)
+            if behind:  # never apply an object's later change before its failed one
+                _dead_letter(run, list(step.paths),
+                             f"waits behind dead letter {behind[0].seq} of the same object",
+                             change)
+                i += 1
+                continue
+        _gate(run, change.path, change)
         try:
-            reconciler.apply(change)
+            run.reconciler.apply(change)
         except NameHeldByOther as exc:
             later = _step_of(steps, exc.owner_id, after=i)
             if later is None or change.id in deferred:
-                raise _failed(change, exc) from exc
+                _handle_failure(run, step, exc)
+                i += 1
+                continue
             # The owner's own pending change (e.g. a rename) frees the name: go after it.
             deferred.add(change.id)
             steps.insert(later + 1, steps.pop(i))
@@ -111,23 +172,92 @@ def _apply_steps(reconciler: Reconciler, steps: list[Step], result: RunResult,
                 "file": change.name, "dn": change.dn, "waits_for": steps[later - 1].change.name})
             continue
         except CHANGE_ERRORS as exc:
-            raise _failed(change, exc) from exc
+            _handle_failure(run, step, exc)
+            i += 1
+            continue
         except Exception as exc:  # a bug: still name the file, keep it, show the trace
             log.exception("unexpected error", extra={"file": change.name, "dn": change.dn})
-            raise _failed(change, exc, unexpected=True) from exc
-        result.applied += 1
-        for path in step.paths:
-            try:
-                path.unlink()
-                result.files_removed += 1
-            except FileNotFoundError:
-                pass
-        log.debug("applied", extra={"file": change.name, "dn": change.dn,
-                                    "udm_object_type": change.udm_object_type,
-                                    "deleted": change.is_delete,
-                                    "superseded": len(step.superseded)})
+            _handle_failure(run, step, exc, unexpected=True)
+            i += 1
+            continue
+        _applied(run, step)
         progress.done_one()
         i += 1
+
+
+def _applied(run: _Run, step: Step) -> None:
+    change = step.change
+    run.result.applied += 1
+    for path in step.paths:
+        try:
+            path.unlink()
+            run.result.files_removed += 1
+        except FileNotFoundError:
+            pass
+    failure = run.ops.current_failure()
+    if failure is not None and failure.file in {p.name for p in step.paths}:
+        run.ops.clear_failure()
+        log.info("applied after earlier failures", extra={
+            "file": change.name, "dn": change.dn, "attempts": failure.attempts + 1})
+    run.ops.applied(change.name)
+    log.debug("applied", extra={"file": change.name, "dn": change.dn,
+                                "udm_object_type": change.udm_object_type,
+                                "deleted": change.is_delete, "superseded": len(step.superseded)})
+
+
+def _gate(run: _Run, path: Path, change: Change | None) -> None:
+    """Stop quietly while the file the queue waits on is in its back-off."""
+    failure = run.ops.current_failure()
+    if failure is None or failure.file != path.name or run.now() >= failure.next_attempt:
+        return
+    log.debug("waiting for the back-off of a failed file", extra={
+        "file": path.name, "retry_at": failure.next_attempt, "attempts": failure.attempts})
+    raise RunFailed(path, failure.error, change.dn if change else None,
+                    change.udm_object_type if change else None, waiting=True)
+
+
+def _handle_failure(run: _Run, step: Step, exc: Exception, unexpected: bool = False) -> None:
+    """Continue mode: set the change aside and return. Otherwise raise RunFailed."""
+    change = step.change
+    reason = f"unexpected {type(exc).__name__}: {exc}" if unexpected else str(exc)
+    if run.stop_on_error or isinstance(exc, TRANSIENT):
+        raise _stop(run, RunFailed(change.path, reason, change.dn, change.udm_object_type),
+                    exc, change.path) from exc
+    log.error("change failed; set aside as a dead letter, the run goes on", extra={
+        "file": change.name, "dn": change.dn, "udm_object_type": change.udm_object_type,
+        "error": reason, "error_type": type(exc).__name__})
+    _dead_letter(run, list(step.paths), reason, change)
+
+
+def _stop(run: _Run, failed: RunFailed, exc: Exception | None, path: Path) -> RunFailed:
+    failure = run.ops.record_failure(path.name, None, failed.reason, run.now(), *run.backoff)
+    log.error("change failed; the run stops here and retries this file later", extra={
+        "file": path.name, "dn": failed.dn, "udm_object_type": failed.udm_object_type,
+        "error": failed.reason, "error_type": type(exc).__name__ if exc else "BadQueueFile",
+        "attempts": failure.attempts,
+        "retry_in_s": round(failure.next_attempt - failure.last_attempt)})
+    return failed
+
+
+def _dead_letter(run: _Run, paths: list[Path], reason: str, change: Change | None) -> None:
+    """Move files into the dead letters: commit first, then remove them from the queue."""
+    stored = []
+    with run.reconciler.deps.store.transaction():
+        for path in paths:
+            try:
+                content = path.read_bytes()
+            except FileNotFoundError:
+                continue
+            seq = run.ops.add_dead_letter(
+                path.name, content, reason, change.id if change else None,
+                change.udm_object_type if change else None, change.dn if change else None,
+                now=run.now())
+            stored.append((path, seq))
+    for path, seq in stored:
+        path.unlink(missing_ok=True)
+        run.result.dead_lettered += 1
+        log.warning("dead letter", extra={"file": path.name, "dead_letter": seq,
+                                          "dn": change.dn if change else None})
 
 
 def _step_of(steps: list[Step], object_id: str, after: int) -> int | None:
@@ -135,14 +265,6 @@ def _step_of(steps: list[Step], object_id: str, after: int) -> int | None:
         if steps[j].change.id == object_id:
             return j
     return None
-
-
-def _failed(change: Change, exc: Exception, unexpected: bool = False) -> RunFailed:
-    reason = f"unexpected {type(exc).__name__}: {exc}" if unexpected else str(exc)
-    log.error("change failed; the run stops here and retries this file next time", extra={
-        "file": change.name, "dn": change.dn, "udm_object_type": change.udm_object_type,
-        "error": reason, "error_type": type(exc).__name__})
-    return RunFailed(change.path, reason, change.dn, change.udm_object_type)
 
 
 class _Progress:

@@ -44,6 +44,32 @@ CREATE TABLE IF NOT EXISTS refs (       -- member DNs (users, groups) of groups 
 );
 CREATE INDEX IF NOT EXISTS refs_dn ON refs (dn);
 CREATE INDEX IF NOT EXISTS refs_id ON refs (id);
+CREATE TABLE IF NOT EXISTS failures (   -- stop mode: the file the queue waits on
+    file TEXT PRIMARY KEY,
+    object_id TEXT,
+    error TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    first_failed REAL NOT NULL,
+    last_attempt REAL NOT NULL,
+    next_attempt REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_letters (  -- continue mode: changes set aside, in order
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    file TEXT NOT NULL,
+    object_id TEXT,
+    udm_object_type TEXT,
+    dn TEXT,
+    content BLOB NOT NULL,              -- the queue file's bytes, to put it back unchanged
+    error TEXT NOT NULL,
+    failed_at REAL NOT NULL,
+    attempts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_object ON dead_letters (object_id);
+CREATE TABLE IF NOT EXISTS requeued (   -- dead letters put back: their attempt count
+    file TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -87,6 +113,11 @@ class StateStore:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for the operations records (``connector.state.operations``)."""
+        return self._db
 
     def transaction(self) -> AbstractContextManager[None]:
         """Writes happen inside: ``with store.transaction(): ...``."""

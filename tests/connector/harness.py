@@ -93,7 +93,9 @@ class Harness:
                 "DEFAULT_CONTEXT": str(self.default_context),
                 "OX_IMAP_SERVER": "imap://mail.example.org:143",
                 "OX_SMTP_SERVER": "smtp://mail.example.org:587",
-                "DOMAINNAME": "example.org", **self.extra_env}
+                "DOMAINNAME": "example.org",
+                # a failed file is retried by the very next run (no back-off wait in tests)
+                "OX_CONNECTOR_RETRY_FIRST": "0", **self.extra_env}
 
     def settings(self) -> Settings:
         return Settings.from_env(self.env())
@@ -148,7 +150,9 @@ class Harness:
         """``ox-connector run`` in this process (fast); raises RunFailed like the runner."""
         settings = self.settings()
         with open_connector(settings) as connector, run_lock(connector.lock_path):
-            return run_queue(connector.reconciler, settings.queue_dir)
+            return run_queue(connector.reconciler, settings.queue_dir,
+                             stop_on_error=settings.stop_on_error,
+                             backoff=(settings.retry_first, settings.retry_max))
 
     def run_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """The real command in a child process, as the App Center's trigger runs it."""
