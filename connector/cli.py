@@ -9,18 +9,26 @@ import os
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from . import logs
 from .config import APP_DATA, MAPPING_FILE_NAME, ConfigError, Settings
 from .desired import mapping
+from .admin import check as drift
+from .admin import dead_letters, health, queue_view
+from .admin import resync as resync_ops
+from .ox import OXError
 from .queue import AlreadyRunning, LockError, QueueError, run_lock
 from .reconcile import ReconcileError
 from .run import RunFailed, open_connector, run_queue
-from .state.store import StateError
+from .run.wiring import STATE_DB
+from .state.operations import Operations
+from .state.store import StateError, StateStore
 
 log = logging.getLogger("ox_connector")
 
@@ -53,7 +61,9 @@ def load_settings(**overrides: Path | None) -> Settings:
               help="Queue of converter JSON files [env OX_CONNECTOR_QUEUE_DIR].")
 @click.option("--state-dir", type=click.Path(path_type=Path),
               help="State store, access profiles, WSDL cache [env OX_CONNECTOR_STATE_DIR].")
-def run(queue_dir: Path | None, state_dir: Path | None) -> None:
+@click.option("--metrics-file", type=click.Path(path_type=Path),
+              help="Refresh this Prometheus text file after the run (node-exporter).")
+def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | None) -> None:
     """Apply the queued changes until the queue is empty (the App Center trigger).
 
     Exit 0 when done (or when another run is already busy), 1 when a change failed (its
@@ -64,9 +74,14 @@ def run(queue_dir: Path | None, state_dir: Path | None) -> None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
-            result = run_queue(connector.reconciler, settings.queue_dir,
-                               stop_on_error=settings.stop_on_error,
-                               backoff=(settings.retry_first, settings.retry_max))
+            try:
+                result = run_queue(connector.reconciler, settings.queue_dir,
+                                   stop_on_error=settings.stop_on_error,
+                                   backoff=(settings.retry_first, settings.retry_max))
+            finally:
+                if metrics_file is not None:
+                    health.write_metrics(metrics_file, health.figures(
+                        settings.queue_dir, connector.deps.store))
     except AlreadyRunning as exc:
         log.info("already running", extra={"detail": str(exc)})
         sys.exit(EXIT_OK)
@@ -81,7 +96,300 @@ def run(queue_dir: Path | None, state_dir: Path | None) -> None:
         sys.exit(EXIT_FAILED)
     log.info("run finished", extra={"applied": result.applied,
                                     "files_removed": result.files_removed,
-                                    "held": result.held})
+                                    "held": result.held, "dead_lettered": result.dead_lettered})
+
+
+# -- operations: queue, dead letters, health ---------------------------------------------------
+
+def state_paths(queue_dir: Path | None, state_dir: Path | None) -> tuple[Path, Path]:
+    """Queue and state dir from options or environment: no OX settings needed to look."""
+    queue = queue_dir or Path(os.environ.get("OX_CONNECTOR_QUEUE_DIR", "").strip()
+                              or APP_DATA / "listener")
+    state = state_dir or Path(os.environ.get("OX_CONNECTOR_STATE_DIR", "").strip() or APP_DATA)
+    return queue, state
+
+
+def open_store(state_dir: Path) -> StateStore:
+    try:
+        return StateStore(state_dir / STATE_DB)
+    except StateError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+DIR_OPTIONS = (
+    click.option("--queue-dir", type=click.Path(path_type=Path),
+                 help="[env OX_CONNECTOR_QUEUE_DIR]"),
+    click.option("--state-dir", type=click.Path(path_type=Path),
+                 help="[env OX_CONNECTOR_STATE_DIR]"),
+)
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def dir_options(func):
+    for option in reversed(DIR_OPTIONS):
+        func = option(func)
+    return func
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+@main.group(name="queue")
+def queue_group() -> None:
+    """What is waiting in the queue."""
+
+
+@queue_group.command(name="list")
+@dir_options
+@JSON_OPTION
+def queue_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -> None:
+    """Pending files in queue order, with kind, DN and age."""
+    queue, _ = state_paths(queue_dir, state_dir)
+    items = _queue_call(queue_view.pending, queue)
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in items], indent=2))
+        return
+    _table(f"{len(items)} pending in {queue}", ["file", "type", "DN", "action", "age (s)"],
+           [[p.file, p.udm_object_type, p.dn or p.error, p.action, f"{p.age_s:.0f}"]
+            for p in items])
+
+
+@queue_group.command(name="show")
+@dir_options
+@click.argument("file")
+def queue_show(queue_dir: Path | None, state_dir: Path | None, file: str) -> None:
+    """One pending file's content (JSON)."""
+    queue, _ = state_paths(queue_dir, state_dir)
+    try:
+        click.echo(json.dumps(queue_view.show(queue, file), indent=2, ensure_ascii=False))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@queue_group.command(name="stats")
+@dir_options
+@JSON_OPTION
+def queue_stats(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -> None:
+    """Counts by object type and the oldest file's age."""
+    queue, _ = state_paths(queue_dir, state_dir)
+    figures = _queue_call(queue_view.stats, queue)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    click.echo(f"pending: {figures['pending']}, oldest: {figures['oldest_age_s']:.0f} s, "
+               f"unreadable: {figures['unreadable']}")
+    for kind, count in sorted(figures["by_type"].items()):
+        click.echo(f"  {kind}: {count}")
+
+
+def _queue_call(func, queue: Path):
+    try:
+        return func(queue)
+    except QueueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group(name="errors")
+def errors_group() -> None:
+    """Dead letters: changes set aside after an error (OX_CONNECTOR_STOP_ON_ERROR=false)."""
+
+
+@errors_group.command(name="list")
+@dir_options
+@JSON_OPTION
+def errors_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -> None:
+    """Every dead letter, oldest first."""
+    _, state = state_paths(queue_dir, state_dir)
+    store = open_store(state)
+    try:
+        letters = Operations(store).dead_letters()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps([d.summary() for d in letters], indent=2))
+        return
+    _table(f"{len(letters)} dead letters", ["id", "file", "type", "DN", "attempts", "error"],
+           [[d.seq, d.file, d.udm_object_type, d.dn, d.attempts, d.error] for d in letters])
+
+
+@errors_group.command(name="show")
+@dir_options
+@click.argument("letter_id", type=int)
+def errors_show(queue_dir: Path | None, state_dir: Path | None, letter_id: int) -> None:
+    """One dead letter: the error and the change (JSON)."""
+    _, state = state_paths(queue_dir, state_dir)
+    store = open_store(state)
+    try:
+        letter = Operations(store).dead_letter(letter_id)
+    finally:
+        store.close()
+    if letter is None:
+        raise click.ClickException(f"no dead letter {letter_id}")
+    try:
+        change = json.loads(letter.content)
+    except ValueError:
+        change = letter.content.decode("utf-8", "replace")
+    click.echo(json.dumps({**letter.summary(), "change": change}, indent=2, ensure_ascii=False))
+
+
+@errors_group.command(name="retry")
+@dir_options
+@click.argument("letter_ids", type=int, nargs=-1)
+@click.option("--all", "everything", is_flag=True, help="Retry every dead letter.")
+def errors_retry(queue_dir: Path | None, state_dir: Path | None, letter_ids: tuple[int, ...],
+                 everything: bool) -> None:
+    """Put dead letters back into the queue (with the object's later changes); the next
+    run applies them."""
+    if not letter_ids and not everything:
+        raise click.UsageError("name dead letter ids or give --all")
+    queue, state = state_paths(queue_dir, state_dir)
+    store = open_store(state)
+    try:
+        letters = dead_letters.retry(store, queue, None if everything else list(letter_ids))
+    except dead_letters.DeadLetterError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"put back into the queue: {', '.join(d.file for d in letters) or 'nothing'}")
+
+
+@errors_group.command(name="remove")
+@dir_options
+@click.argument("letter_ids", type=int, nargs=-1, required=True)
+def errors_remove(queue_dir: Path | None, state_dir: Path | None,
+                  letter_ids: tuple[int, ...]) -> None:
+    """Drop dead letters for good (their changes are never applied)."""
+    _, state = state_paths(queue_dir, state_dir)
+    store = open_store(state)
+    try:
+        removed = dead_letters.remove(store, list(letter_ids))
+    except dead_letters.DeadLetterError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(f"removed: {', '.join(str(d.seq) for d in removed)}")
+
+
+@main.command(name="health")
+@dir_options
+@JSON_OPTION
+@click.option("--metrics-file", type=click.Path(path_type=Path),
+              help="Also write the figures as a Prometheus text file.")
+@click.option("--max-age", default=600.0, show_default=True,
+              help="WARNING when a change waits longer than this many seconds.")
+def health_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool,
+                   metrics_file: Path | None, max_age: float) -> None:
+    """Exit 0 OK, 1 WARNING (dead letters, old changes), 2 CRITICAL (queue stuck)."""
+    queue, state = state_paths(queue_dir, state_dir)
+    store = open_store(state)
+    try:
+        figures = _queue_call(lambda q: health.figures(q, store), queue)
+    finally:
+        store.close()
+    code, text = health.verdict(figures, max_age)
+    if metrics_file is not None:
+        health.write_metrics(metrics_file, figures)
+    label = ("OK", "WARNING", "CRITICAL")[code]
+    if as_json:
+        click.echo(json.dumps({"status": label, "summary": text, **figures}, indent=2))
+    else:
+        click.echo(f"{label}: {text}")
+    sys.exit(code)
+
+
+# -- resync and drift check -------------------------------------------------------------------
+
+@main.command()
+@dir_options
+@click.option("--dn", "dns", multiple=True, help="Resync the object with this DN.")
+@click.option("--id", "ids", multiple=True, help="Resync the object with this entryUUID.")
+@click.option("--all", "everything", is_flag=True, help="Resync every known object.")
+@click.option("--from-udm", is_flag=True,
+              help="Read the objects afresh from the UDM REST API (UDM_REST_URL, UDM_USER, "
+                   "UDM_PASSWORD, UDM_CA_FILE) instead of the last applied state.")
+@click.option("--no-run", is_flag=True, help="Only queue them; the next trigger applies.")
+def resync(queue_dir: Path | None, state_dir: Path | None, dns: tuple[str, ...],
+           ids: tuple[str, ...], everything: bool, from_udm: bool, no_run: bool) -> None:
+    """Queue objects again so that OX is made to match them, then run the queue."""
+    if not (dns or ids or everything):
+        raise click.UsageError("give --dn, --id or --all")
+    settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
+    fetch = _udm_rest().fetch if from_udm else None
+    store = open_store(settings.state_dir)
+    try:
+        states = resync_ops.select(store, ids, dns, everything)
+        paths = resync_ops.enqueue(settings.queue_dir, states, fetch)
+    except resync_ops.ResyncError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    log.info("objects queued for resync", extra={"count": len(paths)})
+    click.echo(f"queued {len(paths)} objects")
+    if not no_run:
+        ctx = click.get_current_context()
+        ctx.invoke(run, queue_dir=settings.queue_dir, state_dir=settings.state_dir,
+                   metrics_file=None)
+
+
+def _udm_rest() -> resync_ops.UDMRest:
+    env = os.environ
+    url = env.get("UDM_REST_URL", "").strip()
+    if not url or not env.get("UDM_USER") or not env.get("UDM_PASSWORD"):
+        raise click.UsageError("--from-udm needs UDM_REST_URL (https://<ucs>/univention/udm), "
+                               "UDM_USER and UDM_PASSWORD")
+    return resync_ops.UDMRest(url, env["UDM_USER"], env["UDM_PASSWORD"],
+                              env.get("UDM_CA_FILE") or None)
+
+
+@main.command(name="check")
+@dir_options
+@JSON_OPTION
+@click.option("--context", "contexts", type=int, multiple=True,
+              help="Only this context (repeatable); default every managed context.")
+@click.option("--fix", "do_fix", is_flag=True,
+              help="Re-apply the objects behind missing and different findings.")
+@click.option("--prune", is_flag=True, help="With --fix: also delete orphans from OX.")
+def check_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool,
+                  contexts: tuple[int, ...], do_fix: bool, prune: bool) -> None:
+    """Compare OX with what the connector applied: missing, different and orphaned
+    objects. Exit 0 if none, 1 if drift was found (and not fixed)."""
+    if prune and not do_fix:
+        raise click.UsageError("--prune only with --fix")
+    settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
+    try:
+        with open_connector(settings) as connector, run_lock(connector.lock_path):
+            deps = connector.deps
+            wanted = list(contexts) or drift.managed_contexts(deps)
+            with Progress(transient=True, disable=as_json or not sys.stderr.isatty(),
+                          console=Console(stderr=True)) as bar:
+                task = bar.add_task("checking", total=len(wanted) * 4)
+                findings = drift.check(deps, wanted, lambda kind, cid: bar.update(
+                    task, advance=1, description=f"context {cid}: {kind}"))
+            fixed = drift.fix(deps, connector.reconciler, findings, prune) if do_fix else None
+    except AlreadyRunning as exc:
+        raise click.ClickException(f"{exc}: try again when the run is done") from None
+    except OXError as exc:
+        raise click.ClickException(f"reading OX failed: {exc}") from None
+    if as_json:
+        click.echo(json.dumps({"contexts": wanted, "findings": [f.as_dict() for f in findings],
+                               "fixed": fixed}, indent=2))
+    else:
+        _table(f"{len(findings)} findings in contexts {', '.join(map(str, wanted)) or '-'}",
+               ["problem", "type", "context", "name", "DN", "fields"],
+               [[f.problem, f.udm_object_type, f.context_id, f.name, f.dn, ", ".join(f.fields)]
+                for f in findings])
+        if fixed is not None:
+            click.echo(f"re-applied {fixed['reapplied']} objects, deleted {fixed['pruned']} "
+                       "orphans")
+    unresolved = findings if fixed is None else (
+        [] if prune else [f for f in findings if f.problem == "orphan"])
+    sys.exit(1 if unresolved else 0)
 
 
 def mapping_file_from_env(path: Path | None) -> mapping.MappingFile:

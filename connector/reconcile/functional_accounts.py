@@ -29,7 +29,7 @@ def apply_functional_account(deps: Deps, object_id: str, dn: str, obj: dict[str,
                              prior: ObjectState | None) -> ObjectState | None:
     old = {p.context_id: p.ox_name for p in prior.placements} if prior else {}
     account = desired_functional_account(obj) if obj is not None else None
-    wanted = _logins_by_context(deps, object_id, account) if account else {}
+    wanted = logins_by_context(deps, object_id, account) if account else {}
     for cid in sorted(set(wanted) | set(old)):
         _sync_context(deps, cid, account, wanted.get(cid, {}), old.get(cid))
     if account is None:
@@ -51,7 +51,7 @@ def refresh_functional_accounts(deps: Deps, member_dns: list[str]) -> None:
                 deps.store.put(new)
 
 
-def _logins_by_context(deps: Deps, object_id: str,
+def logins_by_context(deps: Deps, object_id: str,
                        account: DesiredFunctionalAccount) -> dict[int, dict[int, str]]:
     """context id -> {OX user id: login} for every provisioned member."""
     out: dict[int, dict[int, str]] = {}

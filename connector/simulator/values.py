@@ -26,6 +26,7 @@ _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}_[A-Z]{2}$")
 _USERNAME = re.compile(r"^\w(?:[\w.-]*\w)?$")  # UDM's uid_umlauts: no leading/trailing . or -
 _RESOURCE_NAME = re.compile(r"^[A-Za-z0-9. ]+$")
+TIMEZONES = frozenset(zoneinfo.available_timezones())  # what the oxTimeZone choice offers
 
 
 def normalise(mod: Module, prop: str, value: Any) -> Any:
@@ -42,7 +43,10 @@ def normalise(mod: Module, prop: str, value: Any) -> Any:
             raise InvalidValue(f'{mod.name}: "{prop}" takes one value, got {len(value)}',
                                module=mod.name, prop=prop)
         value = value[0] if value else None
-    return None if value in (None, "") else _scalar(mod, prop, value)
+    value = None if value in (None, "") else _scalar(mod, prop, value)
+    if mod.name == "oxmail/functional_account" and prop == "mailPrimaryAddress" and value:
+        value = value.lower()  # the module stores it lower case
+    return value
 
 
 def _scalar(mod: Module, prop: str, value: Any) -> Any:
@@ -141,8 +145,6 @@ def _is_base64(value: str) -> bool:
         return False
     return True
 
-
-TIMEZONES = frozenset(zoneinfo.available_timezones())
 
 
 def enabled(value: Any) -> bool:

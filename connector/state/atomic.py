@@ -7,15 +7,16 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str, mode: int) -> None:
+def write_atomically(path: Path, text: str | bytes, mode: int) -> None:
     """Write a temp file beside ``path`` with ``mode``, fsync it, rename it over ``path``
-    and fsync the directory, so that a crash leaves either version whole."""
+    and fsync the directory, so that a crash leaves either version whole. The temp name
+    starts with a dot: a queue reader never takes it for a queue file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), mode)
-            handle.write(text)
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -74,7 +74,7 @@ def changeable(changeable_emulator, tmp_path) -> Harness:
     return Harness(changeable_emulator, ox, tmp_path)
 
 
-# --- OX_USER_IDENTIFIER ---------------------------------------------------------------------------
+# --- OX_USER_IDENTIFIER -----------------------------------------------------------------------
 
 def test_user_identifier_is_the_ox_name(harness):
     harness.extra_env["OX_USER_IDENTIFIER"] = "uid2"
@@ -149,7 +149,7 @@ def test_renamed_username_keeps_the_ox_name_when_the_identifier_stays(harness):
     assert (henry.id, henry.given_name) == (old_id, "Henry")
 
 
-# --- OX_GROUP_IDENTIFIER ----------------------------------------------------------------------------
+# --- OX_GROUP_IDENTIFIER ----------------------------------------------------------------------
 
 def test_group_identifier_is_the_ox_name_and_a_change_renames(harness):
     harness.extra_env["OX_GROUP_IDENTIFIER"] = "description"
@@ -191,7 +191,7 @@ def test_unusable_group_identifier_fails_the_run_naming_it(harness, bad):
     assert harness.ox_groups(cid) == {}
 
 
-# --- OX_IMAP_LOGIN -----------------------------------------------------------------------------------
+# --- OX_IMAP_LOGIN ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("setting, expected", [
     (None, "lena@example.org"),
@@ -225,13 +225,20 @@ def test_changed_imap_login_setting_applies_on_the_next_change(harness):
     harness.user("mia", cid)
     harness.run()
     assert harness.ox_user(cid, "mia").imapLogin == "mia"
+
+
+def test_empty_imap_login_setting_leaves_it_to_ox(harness):
+    cid = ready(harness)
+    harness.user("moni", cid)
+    harness.run()
+    assert harness.ox_user(cid, "moni").imapLogin == "moni@example.org"
     # set but empty: imapLogin is OX's; a value set in OX stays
     harness.extra_env["OX_IMAP_LOGIN"] = ""
-    set_in_ox(harness, cid, "mia", imapLogin="set-in-ox")
-    harness.user("mia", cid, organisation="Mia GmbH")
+    set_in_ox(harness, cid, "moni", imapLogin="set-in-ox")
+    harness.user("moni", cid, organisation="Moni GmbH")
     harness.run()
-    mia = harness.ox_user(cid, "mia")
-    assert (mia.imapLogin, mia.company) == ("set-in-ox", "Mia GmbH")
+    moni = harness.ox_user(cid, "moni")
+    assert (moni.imapLogin, moni.company) == ("set-in-ox", "Moni GmbH")
 
 
 def test_imap_login_placeholder_empty_fails_the_run_naming_it(harness):
@@ -249,9 +256,15 @@ def test_imap_login_placeholder_empty_fails_the_run_naming_it(harness):
     assert harness.ox_user_names(cid) == {"nina"}
 
 
-def test_bad_identity_settings_stop_the_command_before_anything(harness):
-    cid = ready(harness)
+def queue_everything(harness: Harness) -> None:
+    """A context, the access profile and a user, none applied yet."""
+    cid = harness.context()
+    harness.profile()
     harness.user("olga", cid)
+
+
+def test_bad_identity_settings_stop_the_command_before_anything(harness):
+    queue_everything(harness)
     before = queue_snapshot(harness)
     harness.reset_calls()
     harness.extra_env.update(OX_USER_IDENTIFIER="user name", OX_GROUP_IDENTIFIER="1st",
@@ -265,10 +278,9 @@ def test_bad_identity_settings_stop_the_command_before_anything(harness):
         assert named in done.stderr, done.stderr
     assert queue_snapshot(harness) == before
     assert harness.writes() == {}
-    assert harness.ox_user_names(cid) == set()
 
 
-# --- the attribute mapping file ------------------------------------------------------------------
+# --- the attribute mapping file ---------------------------------------------------------------
 
 def test_mapping_set_changes_where_a_field_comes_from(harness):
     cid = ready(harness)
@@ -402,9 +414,8 @@ def test_mapping_cli_refuses_a_reserved_field(harness):
     ('{"company": {"udm": "employeeType"', "not valid JSON"),
 ], ids=["reserved", "reserved-unset", "unknown", "bad-index", "bad-json"])
 def test_invalid_mapping_file_stops_the_run_untouched(harness, content, named):
-    cid = ready(harness)
+    queue_everything(harness)
     mapping_path(harness).write_text(content)
-    harness.user("wim", cid)
     before = queue_snapshot(harness)
     harness.reset_calls()
     done = harness.run_cli()
@@ -412,9 +423,9 @@ def test_invalid_mapping_file_stops_the_run_untouched(harness, content, named):
     assert f"mapping file {mapping_path(harness)}" in done.stderr, done.stderr
     assert named in done.stderr, done.stderr
     assert queue_snapshot(harness) == before
-    assert harness.writes() == {}
     with pytest.raises(ConfigError) as exc_info:  # the same in process
         harness.run()
+    assert f"mapping file {mapping_path(harness)}" in str(exc_info.value)
     assert named in str(exc_info.value)
     assert queue_snapshot(harness) == before
-    assert harness.ox_user_names(cid) == set()
+    assert harness.writes() == {}

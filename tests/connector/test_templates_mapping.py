@@ -50,7 +50,7 @@ def udm(**props):
     return {**base, **props}
 
 
-# --- templates: literal text -------------------------------------------------------------------
+# --- templates: literal text ------------------------------------------------------------------
 
 @FAST
 @given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
@@ -70,7 +70,7 @@ def test_fa_login_of_only_literal_text_renders_to_itself(text):
     assert template.render({}) == text
 
 
-# --- templates: placeholders -------------------------------------------------------------------
+# --- templates: placeholders ------------------------------------------------------------------
 
 @FAST
 @given(st.lists(st.tuples(literal, st.sampled_from(["", *IMAP_KNOWN]), filled),
@@ -138,7 +138,7 @@ def test_empty_imap_login_is_none(empty):
     assert imap_login_template(empty) is None
 
 
-# --- templates: errors ---------------------------------------------------------------------------
+# --- templates: errors ------------------------------------------------------------------------
 
 @FAST
 @given(st.sampled_from([(IMAP, imap_login_template, "{%s}"), (FA, fa_login_template, "{{%s}}")]),
@@ -229,7 +229,7 @@ def test_empty_primary_mail_for_the_bare_placeholder():
     assert exc_info.value.udm_property == "mailPrimaryAddress"
 
 
-# --- mapping entries -----------------------------------------------------------------------------
+# --- mapping entries --------------------------------------------------------------------------
 
 alternatives = st.lists(prop_name, max_size=3)
 entry = st.builds(lambda udm_, index, alts: {"udm": udm_, "index": index,
@@ -324,7 +324,7 @@ def test_parse_entry_rejects_extra_keys_and_non_objects(value):
     assert "expected null or" in str(exc_info.value)
 
 
-# --- effective mapping -----------------------------------------------------------------------------
+# --- effective mapping ------------------------------------------------------------------------
 
 def test_effective_without_overrides_is_the_default():
     assert effective({}) == USER_FIELDS
@@ -367,7 +367,7 @@ def test_effective_applies_any_overrides(raw):
     assert len({m.ox for m in result}) == len(result)  # each OX field at most once
 
 
-# --- the mapping file ------------------------------------------------------------------------------
+# --- the mapping file -------------------------------------------------------------------------
 
 overrides_strategy = st.dictionaries(
     st.sampled_from(sorted(MAPPABLE)), st.none() | field_map, max_size=10).map(
@@ -424,7 +424,7 @@ def test_bad_entry_in_mapping_file_names_file_and_entry(tmp_path):
     assert f'mapping file {path}, entry "name"' in str(exc_info.value)
 
 
-# --- FieldMap.value: index and alternatives ------------------------------------------------------
+# --- FieldMap.value: index and alternatives ---------------------------------------------------
 
 def test_field_map_value_examples():
     m = FieldMap("company", "organisation", 0, ("employeeType", "departmentNumber"))
@@ -468,7 +468,7 @@ def test_field_map_value_first_non_empty_wins(index, alts, obj, data):
         assert got in (None, "")
 
 
-# --- single_text (identifier values) --------------------------------------------------------------
+# --- single_text (identifier values) ----------------------------------------------------------
 
 @FAST
 @given(filled, st.booleans())
@@ -515,7 +515,7 @@ def test_identifiers_in_the_desired_objects():
     assert exc_info.value.udm_property == "description"
 
 
-# --- the settings -----------------------------------------------------------------------------------
+# --- the settings -----------------------------------------------------------------------------
 
 def test_identity_settings_defaults(tmp_path):
     s = Settings.from_env({**BASE_ENV, "OX_CONNECTOR_STATE_DIR": str(tmp_path)})

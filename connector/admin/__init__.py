@@ -1,0 +1,1 @@
+"""Operations commands: the queue, dead letters, resync, drift check, health."""

@@ -1,0 +1,86 @@
+"""Fixtures of the reference suite: ``backend`` (one per test) on the backend that
+``OX_TEST_BACKEND`` selects, and the Hypothesis profiles (``HYPOTHESIS_PROFILE``)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from connector.emulator.process import EmulatorProcess
+
+from .backends import (UCS, Backend, EmbeddedBackend, EmbeddedWorld, UCSBackend, UCSConfig,
+                       selected_backend, ucs_preflight)
+from .inspector import OXServices
+
+# The OX settings the suite expects (the connector's documented prerequisites): user
+# renames allowed (USERNAME_CHANGEABLE), display names not unique.
+EMULATOR_ARGS = ["--username-changeable", "--no-unique-display-names"]
+FIRST_CONTEXT_ID = 20_000  # apart from the other test modules' context ids
+
+# Examples against a live connector cost a sync each: no deadline, and one backend per
+# test serves all its examples (names come from backend.unique()).
+_COMMON = {"deadline": None,
+           "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large]}
+settings.register_profile("ci", max_examples=10, stateful_step_count=10, **_COMMON)
+settings.register_profile("thorough", max_examples=200, stateful_step_count=50, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+PREFLIGHT = pytest.StashKey[list]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the backend once, before any test: a ucs run without reachable hosts stops
+    here with the reasons instead of failing every test after a timeout."""
+    try:
+        backend = selected_backend()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if backend == UCS and PREFLIGHT not in config.stash:
+        problems = ucs_preflight()
+        config.stash[PREFLIGHT] = problems
+        if problems:
+            raise pytest.UsageError("OX_TEST_BACKEND=ucs cannot be used:\n  "
+                                    + "\n  ".join(problems))
+
+
+@pytest.fixture(scope="session")
+def reference_emulator(tmp_path_factory):
+    """The worker's OX emulator (embedded backend), with the OX settings above."""
+    log = tmp_path_factory.mktemp("reference-emulator") / "emulator.log"
+    with EmulatorProcess(secrets.token_urlsafe(16), extra_args=EMULATOR_ARGS,
+                         log_path=log) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def ox_services(request) -> OXServices:
+    """zeep services (reference WSDLs) for the session's OX: the emulator, or the real OX."""
+    if selected_backend() == UCS:
+        config = UCSConfig.from_env()
+        return OXServices.connect(config.ox_url, verify=config.verify)
+    return OXServices.connect(request.getfixturevalue("reference_emulator").url)
+
+
+@pytest.fixture(scope="session")
+def embedded_world(reference_emulator, ox_services) -> EmbeddedWorld:
+    return EmbeddedWorld(reference_emulator.url, reference_emulator.master_password,
+                         ox_services, itertools.count(FIRST_CONTEXT_ID))
+
+
+@pytest.fixture
+def backend(request, tmp_path) -> Backend:
+    """A fresh backend for one test: on embedded a new queue/state dir and default
+    context; on ucs the live system, cleaned of the test's objects afterwards."""
+    if selected_backend() == UCS:
+        impl: Backend = UCSBackend(UCSConfig.from_env(), request.getfixturevalue("ox_services"))
+    else:
+        impl = EmbeddedBackend(tmp_path, request.getfixturevalue("embedded_world"))
+    try:
+        yield impl
+    finally:
+        impl.close()
