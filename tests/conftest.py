@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from connector.emulator.process import EmulatorProcess
 
 from .oxclient import OX, new_context
+
+# Hypothesis profiles: "ci" (the default) keeps runs short and never fails on timing (these
+# machines are shared and noisy); "thorough" is for nightly runs. HYPOTHESIS_PROFILE picks.
+settings.register_profile("ci", deadline=None, max_examples=25,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", deadline=None, max_examples=500,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")

@@ -303,6 +303,9 @@ def test_group_member_moving_context_moves_its_account(h):
     ran(h)
     assert holders(h, c1, "helpdesk@example.org") == {"anna"}
     assert holders(h, c2, "helpdesk@example.org") == {"bob"}
+    fa_delete(h, "helpdesk")  # the account knows it is in c2 now
+    ran(h)
+    assert entries(h, c1) == {} and entries(h, c2) == {}
 
 
 def test_group_membership_change_updates_the_accounts(h):
