@@ -14,8 +14,8 @@
 # The connector is installed from this build context: a wheel is built from the sources
 # here and installed with its dependencies (from PyPI, at build time only) into the venv
 # /opt/ox-connector, which the final stage copies. Nothing is fetched at run time, and no
-# compiler is installed in either stage (every dependency ships binary wheels). pip and
-# setuptools are removed from the venv afterwards.
+# compiler is installed in either stage (every dependency ships binary wheels). pip stays
+# in the venv: ci/ucs_vm_test.sh uses it to install the test tools into a separate dir.
 #
 # Optional build secret "build_ca": a PEM bundle that pip trusts while building (for a
 # TLS-inspecting proxy between the build host and PyPI). It is not stored in the image.
@@ -53,7 +53,6 @@ RUN --mount=type=secret,id=build_ca,required=false \
     export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off; \
     /opt/ox-connector/bin/pip wheel --quiet --no-deps --wheel-dir /tmp/wheels /src; \
     /opt/ox-connector/bin/pip install --quiet --only-binary=:all: /tmp/wheels/ox_connector-*.whl; \
-    /opt/ox-connector/bin/python -m pip uninstall --quiet --yes pip setuptools; \
     /opt/ox-connector/bin/ox-connector --version; \
     /opt/ox-connector/bin/python -c 'import zeep, lxml, requests, connector.cli'
 

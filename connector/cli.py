@@ -489,14 +489,18 @@ def mapping_unset(path: Path | None, ox_field: str) -> None:
 def mapping_reset(path: Path | None, ox_fields: tuple[str, ...]) -> None:
     """Back to the built-in default for OX_FIELDS (all fields if none are named)."""
     file = mapping_file_from_env(path)
+    if not ox_fields:  # also the way out of a file that no longer loads
+        file.save({})
+        click.echo(f"reset every field to the default. {AFTER_CHANGE}")
+        return
     overrides = _load_overrides(file)
     unknown = [f for f in ox_fields if f not in overrides]
     if unknown:
         raise click.ClickException(f"no override for {', '.join(unknown)} in {file.path}")
-    for ox in ox_fields or list(overrides):
+    for ox in ox_fields:
         del overrides[ox]
     file.save(overrides)
-    click.echo(f"reset {', '.join(ox_fields) or 'every field'} to the default. {AFTER_CHANGE}")
+    click.echo(f"reset {', '.join(ox_fields)} to the default. {AFTER_CHANGE}")
 
 
 if __name__ == "__main__":

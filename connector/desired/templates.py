@@ -68,7 +68,7 @@ class Template:
             out.append(literal)
             if placeholder is not None:
                 value = values.text(lookup.get(placeholder))
-                if not value:
+                if not value or not value.strip():
                     raise InvalidAttribute(placeholder, lookup.get(placeholder),
                                            f"{self.setting} needs it, but it is empty")
                 out.append(value)
@@ -86,10 +86,8 @@ def fa_login_template(text: str | None) -> Template:
         _check_name(setting, name, FA_PLACEHOLDERS | USER_EXTRA | UDM_USER_PROPERTIES)
         parts.append((text[pos:match.start()], name))
         pos = match.end()
-    tail = text[pos:]
-    if "{{" in tail or "}}" in tail:
-        raise TemplateError(f'{setting}: unbalanced "{{{{" or "}}}}" in "{text}"')
-    parts.append((tail, None))
+    parts.append((text[pos:], None))
+    _check_literals(setting, text, parts, ("{{", "}}"))
     return Template(setting, text, tuple(parts))
 
 
@@ -106,11 +104,16 @@ def imap_login_template(text: str | None) -> Template | None:
         _check_name(setting, name, USER_EXTRA | UDM_USER_PROPERTIES)
         parts.append((text[pos:match.start()], name))
         pos = match.end()
-    tail = text[pos:]
-    if "{" in tail or "}" in tail:
-        raise TemplateError(f'{setting}: unbalanced "{{" or "}}" in "{text}"')
-    parts.append((tail, None))
+    parts.append((text[pos:], None))
+    _check_literals(setting, text, parts, ("{", "}"))
     return Template(setting, text, tuple(parts))
+
+
+def _check_literals(setting: str, text: str, parts: list[tuple[str, str | None]],
+                    braces: tuple[str, str]) -> None:
+    """A brace in the free text is a typo'd placeholder, wherever it stands."""
+    if any(b in literal for literal, _ in parts for b in braces):
+        raise TemplateError(f'{setting}: unbalanced "{braces[0]}" or "{braces[1]}" in "{text}"')
 
 
 def _check_name(setting: str, name: str, known: frozenset[str]) -> None:

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Install the OX Connector app on a real UCS test VM and run the reference suite against
+# it, inside the app's container (univention-app shell ox-connector). Runs ON the VM, as
+# root, from a checkout of this repository (ci/gitlab-ci.yml copies it there). It cannot
+# run on the project's CI machines: they have no UCS.
+#
+#   ci/ucs_vm_test.sh --env-file FILE [--wsdl-dir DIR] [--keep-app] [PYTEST ARGS...]
+#
+# FILE (mode 0600, KEY=VALUE lines) holds at least:
+#   OX_SOAP_SERVER        https://ox.example.test (an OX App Suite the VM reaches)
+#   OX_MASTER_PASSWORD    the OX master admin's password
+#   UCS_ADMIN_PASSWORD    the password of the UCS Administrator
+# and optionally OX_MASTER_ADMIN, DEFAULT_CONTEXT (10), OX_IMAP_SERVER, OX_SMTP_SERVER,
+# HYPOTHESIS_PROFILE. The VM needs Docker (every UCS has it), the test App Center
+# (univention-app dev-use-test-appcenter) so that ox-connector can be installed, and PyPI
+# for the test tools.
+#
+# Steps: build ox-connector:<version> with docker from this checkout; point the app at it
+# (univention-app dev-set); install it with the settings; run the reference suite with
+# OX_TEST_BACKEND=ucs in the container; remove the app again (unless --keep-app).
+# The JUnit report is left in /root/ox-connector-reference-junit.xml.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO="$PWD"
+
+APP=ox-connector
+DATA=/var/lib/univention-appcenter/apps/$APP/data
+SUITE=$DATA/reference-suite   # the suite's copy, inside the mounted data dir
+env_file=""
+wsdl_dir="${OX_REFERENCE_WSDL_DIR:-$REPO/../shared/ox-wsdl}"
+keep_app=false
+pytest_args=()
+
+die() { echo "ucs_vm_test: $*" >&2; exit 1; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --env-file) env_file="${2:-}"; shift 2 ;;
+        --wsdl-dir) wsdl_dir="${2:-}"; shift 2 ;;
+        --keep-app) keep_app=true; shift ;;
+        *) pytest_args+=("$1"); shift ;;
+    esac
+done
+[ -f "$env_file" ] || die "--env-file FILE is required (see the header of $0)"
+set -a; . "$env_file"; set +a
+for name in OX_SOAP_SERVER OX_MASTER_PASSWORD UCS_ADMIN_PASSWORD; do
+    [ -n "${!name:-}" ] || die "$name is not set in $env_file"
+done
+[ -f "$wsdl_dir/OXUserService.wsdl" ] || die "reference OX WSDLs not found in $wsdl_dir (--wsdl-dir)"
+command -v univention-app >/dev/null || die "not a UCS system (no univention-app)"
+
+version="$(sed -n 's/^Version[[:space:]]*=[[:space:]]*//p' appcenter/ini | head -n 1)"
+image="ox-connector:$version"
+fqdn="$(ucr get hostname).$(ucr get domainname)"
+pwdfile="$(mktemp)"
+trap 'rm -f "$pwdfile" "$DATA/reference-suite.env"' EXIT
+printf '%s' "$UCS_ADMIN_PASSWORD" > "$pwdfile"
+
+echo "== build $image"
+./build_docker_image --engine docker --tag "$image"
+
+echo "== install $APP $version from the local image"
+if univention-app info | grep -q "^Installed:.*\b$APP="; then
+    univention-app remove "$APP" --noninteractive --username Administrator --pwdfile "$pwdfile"
+fi
+# The suite in the container waits for the host's listener to catch up: it reads the
+# listener's queue and the notifier/listener transaction ids, mounted read-only.
+univention-app dev-set "$APP" \
+    "DockerImage=$image" \
+    "DockerVolumes=/var/lib/univention-appcenter/listener/$APP:/var/lib/univention-appcenter/listener/$APP:ro, /var/lib/univention-ldap:/host/univention-ldap:ro, /var/lib/univention-directory-listener:/host/univention-directory-listener:ro"
+mkdir -p "$DATA/conf/ca-certificates"
+cp /etc/univention/ssl/ucsCA/CAcert.pem "$DATA/conf/ca-certificates/ucs-root-ca.pem"
+univention-app install "$APP" --noninteractive --do-not-pull \
+    --username Administrator --pwdfile "$pwdfile" \
+    --set "OX_SOAP_SERVER=$OX_SOAP_SERVER" \
+          "OX_MASTER_ADMIN=${OX_MASTER_ADMIN:-oxadminmaster}" \
+          "OX_MASTER_PASSWORD=$OX_MASTER_PASSWORD" \
+          "DEFAULT_CONTEXT=${DEFAULT_CONTEXT:-10}" \
+          "OX_IMAP_SERVER=${OX_IMAP_SERVER:-imap://$fqdn:143}" \
+          "OX_SMTP_SERVER=${OX_SMTP_SERVER:-smtp://$fqdn:587}"
+univention-app shell "$APP" ox-connector --version
+
+echo "== reference suite (OX_TEST_BACKEND=ucs) in the container"
+rm -rf "$SUITE"
+mkdir -p "$SUITE/ox-wsdl"
+cp -r pyproject.toml tests "$SUITE/"
+cp "$wsdl_dir"/*.wsdl "$SUITE/ox-wsdl/"
+( umask 077
+  cat > "$DATA/reference-suite.env" <<EOF
+OX_TEST_BACKEND=ucs
+UCS_HOST=$fqdn
+UCS_ADMIN_USER=Administrator
+UCS_ADMIN_PASSWORD=$UCS_ADMIN_PASSWORD
+UCS_CA_FILE=/etc/ssl/certs/ca-certificates.crt
+UCS_LDAP_BASE=$(ucr get ldap/base)
+UCS_MAIL_DOMAIN=$(ucr get domainname)
+OX_TEST_NOTIFIER_ID_FILE=/host/univention-ldap/last_id
+OX_TEST_LISTENER_ID_FILE=/host/univention-directory-listener/notifier_id
+OX_REFERENCE_WSDL_DIR=$SUITE/ox-wsdl
+HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
+EOF
+)
+# pytest and friends go into a directory of their own: the app's venv stays as shipped.
+univention-app shell "$APP" /opt/ox-connector/bin/pip install --quiet --target "$SUITE/lib" \
+    pytest hypothesis faker
+extra=""
+[ ${#pytest_args[@]} -eq 0 ] || extra="$(printf ' %q' "${pytest_args[@]}")"
+set +e
+univention-app shell "$APP" bash -c "set -a; . $DATA/reference-suite.env; set +a
+    cd $SUITE && PYTHONPATH=$SUITE/lib:$SUITE exec /opt/ox-connector/bin/python -m pytest \
+        -p no:cacheprovider -q --junitxml=$SUITE/junit.xml tests/reference$extra"
+status=$?
+set -e
+cp "$SUITE/junit.xml" /root/ox-connector-reference-junit.xml 2>/dev/null || true
+
+if ! $keep_app; then
+    echo "== remove $APP"
+    univention-app remove "$APP" --noninteractive --username Administrator --pwdfile "$pwdfile" || true
+    univention-app dev-set "$APP" "DockerVolumes=" || true
+fi
+exit "$status"

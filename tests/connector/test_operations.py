@@ -1,0 +1,735 @@
+"""Operations (issue 6): the error strategies (stop mode with back-off, continue mode with
+dead letters, transient errors), and the commands ``queue``, ``errors``, ``resync``,
+``check`` and ``health``. The commands run as the real program in a child process against
+the emulator over HTTP; OX is changed and read back through the reference zeep clients."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from connector.run import RunFailed, open_connector, run_queue
+from connector.state.operations import Operations
+
+from .harness import BASE, Harness, group_dn, user_dn
+
+FA_TYPE = "oxmail/functional_account"
+FA_DN = f"cn=helpdesk,cn=functional_accounts,cn=open-xchange,{BASE}"
+FA_ADDRESS = "helpdesk@example.org"
+CREATE = "OXUserService.createByModuleAccess"
+DB_UPDATE = "Database is locked or is now being updated, please try again later"
+
+
+@pytest.fixture(autouse=True)
+def clean_faults(emulator):
+    emulator.control("faults", {"clear": True})
+    yield
+    emulator.control("faults", {"clear": True})
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def cli(harness: Harness, *args: str, env: dict[str, str] | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess:
+    """``ox-connector <args>`` in a child process with the harness's settings."""
+    full = {**os.environ, **harness.env(), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "connector.cli", *args], env=full,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def as_json(result: subprocess.CompletedProcess):
+    assert "Traceback" not in result.stderr, result.stderr
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        pytest.fail(f"not JSON on stdout: {result.stdout!r}\nstderr: {result.stderr}")
+
+
+def log_records(stderr: str) -> list[dict]:
+    """The JSON log records of stderr (plain-text lines, e.g. click's errors, skipped)."""
+    out = []
+    for line in stderr.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and "msg" in record:
+            out.append(record)
+    return out
+
+
+def errors_logged(stderr: str) -> list[dict]:
+    return [r for r in log_records(stderr) if r["level"] in ("error", "critical")]
+
+
+def finished(stderr: str) -> dict:
+    found = [r for r in log_records(stderr) if r["msg"] == "run finished"]
+    assert len(found) == 1, stderr
+    return found[0]
+
+
+def fail_next(harness: Harness, operation: str = CREATE, count: int = 1, **fault) -> None:
+    if not fault:
+        fault = {"kind": "StorageException", "message": "disk full"}
+    harness.emulator.control("faults", {"fail_next": [
+        {"operation": operation, "count": count, **fault}]})
+
+
+def ready(harness: Harness, *users: str) -> int:
+    """A provisioned context with the premium profile and users (in-process run)."""
+    cid = harness.context()
+    harness.profile()
+    for name in users:
+        harness.user(name, cid)
+    harness.run()
+    assert harness.pending() == []
+    return cid
+
+
+def unreadable(harness: Harness, text: str = "this is not JSON") -> Path:
+    path = harness.queue / f"2026-11-27-10-00-00-{next(harness._seq):06d}.json"
+    path.write_text(text)
+    return path
+
+
+def letters(harness: Harness) -> list[dict]:
+    result = cli(harness, "errors", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    return as_json(result)
+
+
+def health(harness: Harness, *args: str) -> tuple[int, dict]:
+    result = cli(harness, "health", "--json", *args)
+    return result.returncode, as_json(result)
+
+
+def metrics(path: Path) -> dict[str, float]:
+    """The gauges of a Prometheus text file: name -> value."""
+    out = {}
+    for family in text_string_to_metric_families(path.read_text()):
+        for sample in family.samples:
+            out[sample.name] = sample.value
+    return out
+
+
+def user_id(harness: Harness, cid: int, name: str) -> int:
+    return harness.ox_user(cid, name).id
+
+
+def object_id(harness: Harness, dn: str) -> str:
+    return harness.ids[dn.lower()]
+
+
+# -- stop mode: back-off ------------------------------------------------------------------------
+
+def test_stop_mode_keeps_the_file_and_a_run_within_the_backoff_is_quiet(harness):
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "30"
+    cid = ready(harness)
+    bad = harness.user("otto", cid)
+    later = harness.user("lena", cid)
+    fail_next(harness)
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    assert harness.pending() == [bad.name, later.name]
+    assert harness.ox_user_names(cid) == set()
+    failed = [r for r in errors_logged(result.stderr) if r.get("file") == bad.name]
+    assert len(failed) == 1, result.stderr
+    assert "disk full" in failed[0]["error"]
+    assert failed[0]["dn"] == user_dn("otto")
+    assert (failed[0]["attempts"], failed[0]["retry_in_s"]) == (1, 30)
+
+    # the next trigger, inside the back-off: no OX call, no error line, done at once
+    harness.reset_calls()
+    started = time.monotonic()
+    again = cli(harness, "run")
+    took = time.monotonic() - started
+    assert again.returncode == 1, again.stderr
+    assert "Traceback" not in again.stderr
+    assert harness.calls() == {}
+    assert errors_logged(again.stderr) == [], again.stderr
+    assert took < 15
+    assert harness.pending() == [bad.name, later.name]
+
+
+def test_backoff_doubles_up_to_the_bound_and_logs_once_per_attempt(harness, caplog):
+    cid = ready(harness)
+    path = harness.user("otto", cid)
+    fail_next(harness, count=5)
+    waits = [5, 10, 20, 40, 40]  # first 5 s, doubling, bound 40 s
+    clock = {"t": 1_000_000.0}
+    with open_connector(harness.settings()) as connector:
+        ops = Operations(connector.deps.store)
+
+        def run():
+            return run_queue(connector.reconciler, harness.queue, stop_on_error=True,
+                             now=lambda: clock["t"], backoff=(5, 40))
+
+        for attempt, wait in enumerate(waits, 1):
+            caplog.clear()
+            harness.reset_calls()
+            with caplog.at_level(logging.INFO), pytest.raises(RunFailed) as failed:
+                run()
+            assert not failed.value.waiting
+            assert harness.calls().get(CREATE) == 1
+            errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+            assert len(errors) == 1, [r.getMessage() for r in errors]
+            assert errors[0].file == path.name
+            assert (errors[0].attempts, errors[0].retry_in_s) == (attempt, wait)
+            failure = ops.current_failure()
+            assert failure.file == path.name and failure.attempts == attempt
+            assert failure.last_attempt == clock["t"]
+            assert failure.next_attempt == clock["t"] + wait
+            assert ops.status()["consecutive_errors"] == attempt
+
+            # triggers within the back-off: nothing tried, nothing logged at error level
+            for step in (0.0, wait / 2, wait - 0.5):
+                waited = clock["t"] + step
+                caplog.clear()
+                harness.reset_calls()
+                with caplog.at_level(logging.INFO), pytest.raises(RunFailed) as waiting:
+                    run_queue(connector.reconciler, harness.queue, stop_on_error=True,
+                              now=lambda w=waited: w, backoff=(5, 40))
+                assert waiting.value.waiting and waiting.value.path == path
+                assert harness.calls() == {}
+                assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+            assert ops.status()["consecutive_errors"] == attempt  # waiting is no new error
+            clock["t"] += wait
+
+        # the back-off ran out and the fault is gone: applied, the failure record cleared
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            result = run()
+        assert result.applied == 1
+        assert ops.current_failure() is None
+        assert ops.status()["consecutive_errors"] == 0
+        assert ops.status()["last_success"] == clock["t"]
+        recovered = [r for r in caplog.records if r.getMessage() == "applied after earlier failures"]
+        assert len(recovered) == 1 and recovered[0].attempts == len(waits) + 1
+    assert harness.pending() == []
+    assert harness.ox_user_names(cid) == {"otto"}
+
+
+def test_a_newer_file_for_the_waiting_object_is_tried_at_once(harness):
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    cid = ready(harness)
+    bad = harness.user("otto", cid, birthday="31.02.1990")
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    assert harness.pending() == [bad.name]
+    code, figures = health(harness)
+    assert code == 2 and figures["waiting_on"]["file"] == bad.name
+    # the fix arrives: the newer file replaces the waiting one, no back-off wait
+    fixed = harness.user("otto", cid, oxDisplayName="Otto Fixed")
+    started = time.monotonic()
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 30
+    assert harness.pending() == []
+    assert not bad.exists() and not fixed.exists()
+    assert harness.ox_user(cid, "otto").display_name == "Otto Fixed"
+    code, figures = health(harness)
+    assert code == 0, figures
+    assert figures["waiting_on"] is None and figures["consecutive_errors"] == 0
+
+
+# -- continue mode: dead letters ------------------------------------------------------------------
+
+def test_continue_mode_sets_failing_changes_aside_and_goes_on(harness):
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    cid = ready(harness)
+    otto = harness.user("otto", cid)  # the first create: the injected StorageException
+    bday = harness.user("bday", cid, birthday="31.02.1990")
+    broken = unreadable(harness)
+    fine = harness.user("fine", cid)
+    room = harness.resource("room", cid)
+    fail_next(harness)
+    before = time.time()
+    result = cli(harness, "run")
+    after = time.time()
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user_names(cid) == {"fine"}
+    assert set(harness.ox_resources(cid)) == {"room"}
+    assert finished(result.stderr)["dead_lettered"] == 3
+    assert not any(p.exists() for p in (otto, bday, broken, fine, room))
+
+    found = {d["file"]: d for d in letters(harness)}
+    assert set(found) == {otto.name, bday.name, broken.name}
+    for letter in found.values():
+        assert letter["attempts"] == 1
+        assert before - 1 <= letter["failed_at"] <= after + 1
+    assert "disk full" in found[otto.name]["error"]
+    assert found[otto.name]["dn"] == user_dn("otto")
+    assert found[otto.name]["object_id"] == object_id(harness, user_dn("otto"))
+    assert found[otto.name]["udm_object_type"] == "users/user"
+    assert "birthday" in found[bday.name]["error"]
+    assert found[bday.name]["dn"] == user_dn("bday")
+    assert "JSON" in found[broken.name]["error"]
+    assert found[broken.name]["dn"] is None
+    logged = {r["file"] for r in errors_logged(result.stderr) if r.get("file")}
+    assert {otto.name, bday.name, broken.name} <= logged
+
+    # a later change of the same object waits behind its dead letter: not applied
+    otto2 = harness.user("otto", cid, oxDisplayName="Otto Two")
+    other = harness.user("other", cid)
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user_names(cid) == {"fine", "other"}
+    now = letters(harness)
+    assert [d["file"] for d in now][-1] == otto2.name
+    behind = now[-1]
+    first = found[otto.name]
+    assert behind["id"] > first["id"] and behind["dn"] == user_dn("otto")
+    assert f"dead letter {first['id']}" in behind["error"]
+    assert finished(result.stderr)["dead_lettered"] == 1
+
+
+@pytest.mark.parametrize("fault, reason", [
+    ({"http_status": 503}, "503"),
+    ({"kind": "DatabaseUpdateException", "message": DB_UPDATE}, "being updated"),
+    ({"kind": "InvalidCredentialsException", "message": "Authentication failed"},
+     "Authentication failed"),
+], ids=["http-503", "database-update", "authentication"])
+def test_transient_errors_stop_the_run_in_continue_mode(harness, fault, reason):
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    cid = ready(harness)
+    otto = harness.user("otto", cid)
+    lena = harness.user("lena", cid)
+    fail_next(harness, **fault)
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert harness.pending() == [otto.name, lena.name]
+    assert letters(harness) == []
+    assert harness.ox_user_names(cid) == set()
+    failed = [r for r in errors_logged(result.stderr) if r.get("file") == otto.name]
+    assert failed and reason in failed[0]["error"], result.stderr
+    # the next run (OX is back) applies both
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user_names(cid) == {"otto", "lena"}
+    assert letters(harness) == []
+
+
+# -- errors list|show|retry|remove ------------------------------------------------------------
+
+def test_errors_commands(harness):
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    cid = ready(harness)
+    otto1 = harness.user("otto", cid, oxDisplayName="Otto One")
+    bday = harness.user("bday", cid, birthday="31.02.1990")
+    fail_next(harness)
+    harness.run()
+    otto2 = harness.user("otto", cid, oxDisplayName="Otto Two")
+    harness.run()
+    listed = letters(harness)
+    assert [d["file"] for d in listed] == [otto1.name, bday.name, otto2.name]
+    a, b, c = (d["id"] for d in listed)
+
+    # show
+    result = cli(harness, "errors", "show", str(a))
+    assert result.returncode == 0, result.stderr
+    shown = as_json(result)
+    assert (shown["id"], shown["file"], shown["attempts"]) == (a, otto1.name, 1)
+    assert "disk full" in shown["error"]
+    assert shown["change"]["dn"] == user_dn("otto")
+    assert shown["change"]["object"]["oxDisplayName"] == "Otto One"
+    for command in ("show", "retry", "remove"):
+        result = cli(harness, "errors", command, "9999")
+        assert result.returncode != 0, (command, result.stdout)
+        assert "no dead letter 9999" in result.stderr, (command, result.stderr)
+        assert "Traceback" not in result.stderr
+    result = cli(harness, "errors", "retry")
+    assert result.returncode == 2 and "--all" in result.stderr
+
+    # retry one letter: the object's later letter comes back with it, in order
+    result = cli(harness, "errors", "retry", str(a))
+    assert result.returncode == 0, result.stderr
+    assert otto1.name in result.stdout and otto2.name in result.stdout
+    assert harness.pending() == [otto1.name, otto2.name]
+    assert [d["id"] for d in letters(harness)] == [b]
+    # it fails again: back to the dead letters, the attempt count grows
+    fail_next(harness)
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    now = {d["file"]: d for d in letters(harness)}
+    assert set(now) == {otto1.name, bday.name, otto2.name}
+    assert (now[otto1.name]["attempts"], now[otto2.name]["attempts"]) == (2, 2)
+    assert now[bday.name]["attempts"] == 1
+    assert "disk full" in now[otto1.name]["error"]
+    assert "otto" not in harness.ox_user_names(cid)
+
+    # retry --all: every letter back; without the fault otto goes through (newest wins),
+    # bday fails again (attempt 2)
+    result = cli(harness, "errors", "retry", "--all")
+    assert result.returncode == 0, result.stderr
+    assert harness.pending() == sorted([otto1.name, bday.name, otto2.name])
+    assert letters(harness) == []
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user(cid, "otto").display_name == "Otto Two"
+    left = letters(harness)
+    assert [(d["file"], d["attempts"]) for d in left] == [(bday.name, 2)]
+
+    # remove
+    result = cli(harness, "errors", "remove", str(left[0]["id"]))
+    assert result.returncode == 0, result.stderr
+    assert letters(harness) == []
+    assert harness.pending() == []
+
+
+# -- queue list|show|stats -----------------------------------------------------------------------
+
+def test_queue_commands(harness):
+    cid = ready(harness)
+    user = harness.user("anna", cid)
+    gone = harness.delete("groups/group", group_dn("old"))
+    broken = unreadable(harness, '{"id": "truncated')
+    room = harness.resource("room", cid)
+    old = time.time() - 1000
+    os.utime(user, (old, old))
+    harness.reset_calls()
+
+    result = cli(harness, "queue", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    items = as_json(result)
+    assert [i["file"] for i in items] == [user.name, gone.name, broken.name, room.name]
+    by = {i["file"]: i for i in items}
+    assert (by[user.name]["udm_object_type"], by[user.name]["dn"], by[user.name]["action"]) \
+        == ("users/user", user_dn("anna"), "change")
+    assert (by[gone.name]["udm_object_type"], by[gone.name]["action"]) \
+        == ("groups/group", "delete")
+    assert by[gone.name]["dn"] == group_dn("old")
+    assert by[broken.name]["action"] == "unreadable" and by[broken.name]["dn"] is None
+    assert by[broken.name]["error"]
+    assert by[room.name]["udm_object_type"] == "oxresources/oxresources"
+    assert 995 <= by[user.name]["age_s"] <= 1100
+    assert by[room.name]["age_s"] < 100
+
+    result = cli(harness, "queue", "show", user.name)
+    assert result.returncode == 0, result.stderr
+    assert as_json(result) == json.loads(user.read_text())
+    result = cli(harness, "queue", "show", broken.name)
+    assert result.returncode == 0, result.stderr
+    assert as_json(result) == {"unreadable": '{"id": "truncated'}
+    for name in ("2000-01-01-00-00-00-000000.json", "../data/ox-connector.sqlite"):
+        result = cli(harness, "queue", "show", name)
+        assert result.returncode == 1, result.stdout
+        assert "Error" in result.stderr and "Traceback" not in result.stderr
+
+    result = cli(harness, "queue", "stats", "--json")
+    assert result.returncode == 0, result.stderr
+    stats = as_json(result)
+    assert stats["pending"] == 4 and stats["unreadable"] == 1
+    assert 995 <= stats["oldest_age_s"] <= 1100
+    assert stats["by_type"] == {"users/user": 1, "groups/group": 1,
+                                "oxresources/oxresources": 1, "unreadable": 1}
+    # looking does not touch OX nor the queue
+    assert harness.calls() == {}
+    assert harness.pending() == sorted([user.name, gone.name, broken.name, room.name])
+
+
+# -- resync --------------------------------------------------------------------------------------
+
+def test_resync_reapplies_the_stored_objects(harness):
+    cid = ready(harness, "anna", "bert")
+    harness.group("staff", ["anna", "bert"])
+    harness.resource("beamer", cid)
+    harness.run()
+    auth, ctx = harness.admin(cid), {"id": cid}
+    anna, bert = user_id(harness, cid, "anna"), user_id(harness, cid, "bert")
+    harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered"},
+                           auth=auth)
+    harness.ox.user.delete(ctx=ctx, user={"id": bert}, auth=auth)
+
+    result = cli(harness, "resync", "--dn", user_dn("anna"))
+    assert result.returncode == 0, result.stderr
+    assert "queued 1 objects" in result.stdout
+    assert harness.pending() == []
+    assert harness.ox_user(cid, "anna").display_name == "Anna Tester"
+    assert harness.ox_user_names(cid) == {"anna"}  # only anna was resynced
+
+    result = cli(harness, "resync", "--id", object_id(harness, user_dn("bert")))
+    assert result.returncode == 0, result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user_names(cid) == {"anna", "bert"}
+    assert harness.ox_user(cid, "bert").display_name == "Bert Tester"
+
+    # --all --no-run: every stored object queued, nothing applied yet
+    harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered again"},
+                           auth=auth)
+    harness.ox.resource.delete(ctx=ctx, res={"id": harness.ox_resources(cid)["beamer"].id},
+                               auth=auth)
+    harness.reset_calls()
+    result = cli(harness, "resync", "--all", "--no-run")
+    assert result.returncode == 0, result.stderr
+    assert harness.calls() == {}
+    queued = [json.loads((harness.queue / n).read_text()) for n in harness.pending()]
+    assert {d["dn"].lower() for d in queued} == set(harness.ids)
+    assert f"queued {len(queued)} objects" in result.stdout
+    assert harness.ox_user(cid, "anna").display_name == "Tampered again"
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user(cid, "anna").display_name == "Anna Tester"
+    assert set(harness.ox_resources(cid)) == {"beamer"}
+    ids = sorted(user_id(harness, cid, n) for n in ("anna", "bert"))
+    assert harness.ox_groups(cid) == {"staff": ids}
+
+
+def test_resync_errors(harness):
+    cid = ready(harness, "anna")
+    result = cli(harness, "resync", "--dn", user_dn("nobody"))
+    assert result.returncode == 1, result.stdout
+    assert f"no object with DN {user_dn('nobody')}" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = cli(harness, "resync", "--id", "no-such-id")
+    assert result.returncode == 1 and "no-such-id" in result.stderr
+    result = cli(harness, "resync")
+    assert result.returncode == 2 and "--all" in result.stderr
+    assert harness.pending() == []
+
+    no_udm = {k: v for k, v in os.environ.items() if not k.startswith("UDM_")}
+    result = subprocess.run([sys.executable, "-m", "connector.cli", "resync", "--all",
+                             "--from-udm"], env={**no_udm, **harness.env()},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "UDM_REST_URL" in result.stderr and "Traceback" not in result.stderr
+    assert harness.pending() == []
+
+    started = time.monotonic()
+    result = cli(harness, "resync", "--dn", user_dn("anna"), "--from-udm",
+                 env={"UDM_REST_URL": "http://127.0.0.1:9/", "UDM_USER": "Administrator",
+                      "UDM_PASSWORD": "secret"}, timeout=60)
+    assert time.monotonic() - started < 20
+    assert result.returncode == 1, result.stderr
+    assert "UDM REST API" in result.stderr and "127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "secret" not in result.stderr
+    assert harness.pending() == []
+    assert harness.ox_user_names(cid) == {"anna"}
+
+
+# -- check: drift ---------------------------------------------------------------------------------
+
+def findings(report: dict) -> set[tuple]:
+    return {(f["problem"], f["udm_object_type"], f["name"], tuple(f["fields"]))
+            for f in report["findings"]}
+
+
+def check(harness: Harness, *args: str) -> tuple[int, dict]:
+    result = cli(harness, "check", "--json", *args)
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, as_json(result)
+
+
+def test_check_reports_fixes_and_prunes_drift(harness):
+    cid = ready(harness, "anna", "bert")
+    harness.group("staff", ["anna", "bert"])
+    harness.resource("beamer", cid)
+    harness.resource("projector", cid)
+    harness.run()
+    code, report = check(harness)
+    assert (code, report["findings"], report["contexts"]) == (0, [], [cid])
+
+    ctx, auth = {"id": cid}, harness.admin(cid)
+    anna, bert = user_id(harness, cid, "anna"), user_id(harness, cid, "bert")
+    staff = harness.ox.group.listAll(ctx=ctx, auth=auth)
+    staff_id = next(g.id for g in staff if g.name == "staff")
+    harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered"}, auth=auth)
+    harness.ox.group.removeMember(ctx=ctx, grp={"id": staff_id}, members=[{"id": bert}],
+                                  auth=auth)
+    harness.ox.resource.delete(ctx=ctx, res={"id": harness.ox_resources(cid)["beamer"].id},
+                               auth=auth)
+    harness.ox.user.create(ctx=ctx, usrdata={
+        "name": "intruder", "display_name": "Intruder", "password": "secret",
+        "given_name": "In", "sur_name": "Truder", "primaryEmail": "intruder@example.org",
+        "email1": "intruder@example.org"}, auth=auth)
+    harness.ox.group.create(ctx=ctx, grp={"name": "rogue", "displayname": "Rogue"}, auth=auth)
+
+    drift = {("different", "users/user", "anna", ("display_name",)),
+             ("different", "groups/group", "staff", ("members",)),
+             ("missing", "oxresources/oxresources", "beamer", ()),
+             ("orphan", "users/user", "intruder", ()),
+             ("orphan", "groups/group", "rogue", ())}
+    orphans = {f for f in drift if f[0] == "orphan"}
+    code, report = check(harness)
+    assert code == 1
+    assert findings(report) == drift
+    assert len(report["findings"]) == len(drift)
+    by_name = {f["name"]: f for f in report["findings"]}
+    assert by_name["anna"]["dn"] == user_dn("anna") and by_name["anna"]["ox_id"] == anna
+    assert by_name["intruder"]["object_id"] is None
+    # the context admin and OX's group "users" are never orphans
+    assert not {"oxadmin", "users"} & set(by_name)
+    # --context names the context to check
+    code, report = check(harness, "--context", str(cid))
+    assert code == 1 and report["contexts"] == [cid] and findings(report) == drift
+
+    # --fix repairs missing and different, leaves the orphans
+    code, report = check(harness, "--fix")
+    assert code == 1
+    assert report["fixed"] == {"reapplied": 3, "pruned": 0}
+    assert harness.ox_user(cid, "anna").display_name == "Anna Tester"
+    assert harness.ox_groups(cid)["staff"] == sorted([anna, bert])
+    assert set(harness.ox_resources(cid)) == {"beamer", "projector"}
+    assert "intruder" in harness.ox_user_names(cid)
+    assert "rogue" in harness.ox_groups(cid)
+    code, report = check(harness)
+    assert code == 1 and findings(report) == orphans
+
+    # --prune only with --fix
+    result = cli(harness, "check", "--prune")
+    assert result.returncode == 2 and "--fix" in result.stderr
+
+    code, report = check(harness, "--fix", "--prune")
+    assert code == 0
+    assert report["fixed"] == {"reapplied": 0, "pruned": 2}
+    assert harness.ox_user_names(cid) == {"anna", "bert"}
+    assert set(harness.ox_groups(cid)) == {"staff"}
+    code, report = check(harness)
+    assert (code, report["findings"]) == (0, [])
+    # the context admin survived the pruning
+    assert harness.admin(cid)
+    admins = [u for u in harness.ox.user.getMultipleData(
+        ctx=ctx, users=[{"id": u.id} for u in harness.ox.user.listAll(ctx=ctx, auth=auth)],
+        auth=auth) if u.contextadmin]
+    assert len(admins) == 1
+
+
+def test_check_functional_account_drift(harness):
+    cid = ready(harness, "anna", "bert")
+    harness.write(FA_TYPE, FA_DN, {"name": "Helpdesk", "mailPrimaryAddress": FA_ADDRESS,
+                                   "personal": "", "users": [user_dn("anna")], "groups": []})
+    harness.run()
+    code, report = check(harness)
+    assert (code, report["findings"]) == (0, [])
+
+    ctx, auth = {"id": cid}, harness.admin(cid)
+    anna, bert = user_id(harness, cid, "anna"), user_id(harness, cid, "bert")
+    harness.ox.secondary.delete(primaryAddress=FA_ADDRESS, context=ctx, users=[{"id": anna}],
+                                groups=[], auth=auth)
+    harness.ox.secondary.create(accountDataOnCreate={
+        "name": "Helpdesk", "primaryAddress": FA_ADDRESS, "personal": "", "login": "sneaky",
+        "mailEndpointSource": "primary", "transportEndpointSource": "primary"},
+        context=ctx, users=[{"id": bert}], groups=[], auth=auth)
+    code, report = check(harness)
+    assert code == 1
+    assert findings(report) == {
+        ("missing", FA_TYPE, f"{FA_ADDRESS} (user {anna})", ()),
+        ("orphan", FA_TYPE, f"{FA_ADDRESS} (user {bert})", ())}
+
+    code, report = check(harness, "--fix", "--prune")
+    assert code == 0
+    assert report["fixed"] == {"reapplied": 1, "pruned": 1}
+    holders = {a.userId for a in harness.ox.secondary.list(
+        context=ctx, users=[], groups=[], auth=auth) or [] if a.primaryAddress == FA_ADDRESS}
+    assert holders == {anna}
+    code, report = check(harness)
+    assert (code, report["findings"]) == (0, [])
+
+
+# -- health ----------------------------------------------------------------------------------------
+
+def test_health_ok_then_critical_while_stuck_with_metrics(harness, tmp_path):
+    prom = tmp_path / "textfile" / "ox_connector.prom"
+    started = time.time()
+    cid = ready(harness)
+    code, figures = health(harness)
+    assert code == 0 and figures["status"] == "OK", figures
+    assert (figures["pending"], figures["consecutive_errors"], figures["dead_letters"]) \
+        == (0, 0, 0)
+    assert figures["waiting_on"] is None and figures["last_error"] is None
+    assert started - 1 <= figures["last_success"] <= time.time() + 1
+    first_success = figures["last_success"]
+
+    otto = harness.user("otto", cid)
+    fail_next(harness, count=3)
+    for attempt in (1, 2, 3):  # RETRY_FIRST=0: every run tries again
+        result = cli(harness, "run", "--metrics-file", str(prom))
+        assert result.returncode == 1, result.stderr
+        code, figures = health(harness)
+        assert code == 2 and figures["status"] == "CRITICAL", figures
+        assert figures["waiting_on"]["file"] == otto.name
+        assert figures["waiting_on"]["attempts"] == attempt
+        assert otto.name in figures["summary"]
+        assert figures["pending"] == 1
+        assert figures["consecutive_errors"] == attempt
+        assert "disk full" in figures["last_error"]
+        assert figures["last_error_file"] == otto.name
+        assert figures["last_success"] == first_success
+        assert figures["oldest_pending_age_s"] >= 0
+        gauges = metrics(prom)  # refreshed by the failed run
+        assert gauges["ox_connector_queue_pending"] == 1
+        assert gauges["ox_connector_consecutive_errors"] == attempt
+        assert gauges["ox_connector_stuck"] == 1
+        assert gauges["ox_connector_dead_letters"] == 0
+
+    # health --metrics-file writes the same figures
+    other = tmp_path / "health.prom"
+    result = cli(harness, "health", "--metrics-file", str(other))
+    assert result.returncode == 2 and result.stdout.startswith("CRITICAL")
+    assert metrics(other) == metrics(prom)
+
+    result = cli(harness, "run", "--metrics-file", str(prom))
+    assert result.returncode == 0, result.stderr
+    code, figures = health(harness)
+    assert code == 0 and figures["status"] == "OK", figures
+    assert figures["consecutive_errors"] == 0 and figures["waiting_on"] is None
+    assert figures["pending"] == 0 and figures["last_success"] > first_success
+    gauges = metrics(prom)
+    assert gauges["ox_connector_queue_pending"] == 0
+    assert gauges["ox_connector_consecutive_errors"] == 0
+    assert gauges["ox_connector_stuck"] == 0
+    assert gauges["ox_connector_last_success_timestamp_seconds"] == figures["last_success"]
+
+
+def test_health_warns_about_dead_letters(harness, tmp_path):
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    prom = tmp_path / "health.prom"
+    cid = ready(harness)
+    harness.user("bday", cid, birthday="31.02.1990")
+    harness.user("fine", cid)
+    result = cli(harness, "run", "--metrics-file", str(prom))
+    assert result.returncode == 0, result.stderr
+    assert metrics(prom)["ox_connector_dead_letters"] == 1
+    code, figures = health(harness, "--metrics-file", str(prom))
+    assert code == 1 and figures["status"] == "WARNING", figures
+    assert figures["dead_letters"] == 1 and figures["pending"] == 0
+    assert figures["consecutive_errors"] == 0
+    gauges = metrics(prom)
+    assert gauges["ox_connector_dead_letters"] == 1
+    assert gauges["ox_connector_stuck"] == 0
+    assert gauges["ox_connector_queue_pending"] == 0
+    # once the letter is removed: OK
+    (letter,) = letters(harness)
+    assert cli(harness, "errors", "remove", str(letter["id"])).returncode == 0
+    code, figures = health(harness)
+    assert code == 0 and figures["dead_letters"] == 0
+
+
+def test_health_warns_about_an_old_pending_change(harness):
+    cid = ready(harness)
+    path = harness.user("late", cid)
+    code, figures = health(harness)
+    assert code == 0 and figures["pending"] == 1, figures
+    old = time.time() - 1000
+    os.utime(path, (old, old))
+    code, figures = health(harness, "--max-age", "600")
+    assert code == 1 and figures["status"] == "WARNING", figures
+    assert figures["pending"] == 1 and 995 <= figures["oldest_pending_age_s"] <= 1100
+    assert figures["waiting_on"] is None
+    code, figures = health(harness, "--max-age", "5000")
+    assert code == 0 and figures["status"] == "OK", figures
