@@ -67,8 +67,6 @@ fi
 univention-app dev-set "$APP" \
     "DockerImage=$image" \
     "DockerVolumes=/var/lib/univention-appcenter/listener/$APP:/var/lib/univention-appcenter/listener/$APP:ro, /var/lib/univention-ldap:/host/univention-ldap:ro, /var/lib/univention-directory-listener:/host/univention-directory-listener:ro"
-mkdir -p "$DATA/conf/ca-certificates"
-cp /etc/univention/ssl/ucsCA/CAcert.pem "$DATA/conf/ca-certificates/ucs-root-ca.pem"
 univention-app install "$APP" --noninteractive --do-not-pull \
     --username Administrator --pwdfile "$pwdfile" \
     --set "OX_SOAP_SERVER=$OX_SOAP_SERVER" \
