@@ -80,6 +80,10 @@ def _ensure(deps: Deps, object_id: str, cid: int, name: str, members: list[int],
         log.info("group created", extra={"group": name, "context_id": cid,
                                          "members": len(members)})
         return created.id
+    if group.get("name") != name:
+        holder = get_or_none(deps.ox, SERVICE, cid, grp={"name": name})
+        if holder is not None and holder["id"] != group["id"]:
+            check_owner(deps.store, TYPE, cid, holder["id"], object_id, f'group "{name}"')
     if (group.get("name"), group.get("displayname"), sorted(group.get("members") or [])) \
             != (name, name, members):
         # OX replaces the member list on every change: always send all of them.

@@ -82,13 +82,17 @@ def _describe(paths: list[Path], limit: int = 5) -> str:
 
 
 def in_process_trigger(settings: Settings) -> Trigger:
-    """``ox-connector run`` in this process (fast; the same code path as the command).
-    A run that finds the lock held returns at once, as the command exits 0 then."""
+    """``ox-connector run`` in this process (fast; the same calls as the command, with
+    the same settings). A run that finds the lock held returns at once, as the command
+    exits 0 then. A failed file waits out its back-off (``OX_CONNECTOR_RETRY_FIRST``)
+    before it is tried again: 0 lets the next sync retry it at once."""
 
     def trigger() -> None:
         try:
             with open_connector(settings) as connector, run_lock(connector.lock_path):
-                run_queue(connector.reconciler, settings.queue_dir)
+                run_queue(connector.reconciler, settings.queue_dir,
+                          stop_on_error=settings.stop_on_error,
+                          backoff=(settings.retry_first, settings.retry_max))
         except AlreadyRunning:
             return
 

@@ -609,3 +609,26 @@ def test_bad_values_stop_the_run(harness, field, props):
     assert failed.value.path.name == bad.name
     assert harness.pending() == [bad.name, later.name]
     assert harness.ox_user_names(cid) == {"walt"}
+
+
+def test_renames_that_pass_a_name_along_do_not_jam_the_queue(changeable_emulator, tmp_path):
+    """A renamed to x, then B renamed to a (A's old name), then A edited: the planner puts
+    B's rename first (A's newest file is last); the connector must let A's rename go first
+    instead of failing on "User a already exists" for ever."""
+    h = Harness(changeable_emulator, OX(changeable_emulator.url, {
+        "login": "oxadminmaster", "password": changeable_emulator.master_password}), tmp_path)
+    cid = h.context()
+    h.profile()
+    h.user("aa", cid)
+    h.user("bb", cid)
+    h.run()
+    ids = {n: h.ox_user(cid, n).id for n in ("aa", "bb")}
+    a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
+    h.write("users/user", user_dn("xx"), udm_user("xx", cid), object_id=a_id)
+    h.write("users/user", user_dn("aa"), udm_user("aa", cid, oxDisplayName="Was Bb"),
+            object_id=b_id)
+    h.write("users/user", user_dn("xx"), udm_user("xx", cid, title="Dr."), object_id=a_id)
+    h.run()
+    assert h.pending() == []
+    assert h.ox_user(cid, "xx").id == ids["aa"] and h.ox_user(cid, "xx").title == "Dr."
+    assert h.ox_user(cid, "aa").id == ids["bb"]

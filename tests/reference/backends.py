@@ -178,6 +178,7 @@ class EmbeddedWorld:
     master_password: str
     services: OXServices
     context_ids: Iterator[int]
+    settings: Settings = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         # Parsed once per worker (checking LOCAL_TIMEZONE lists every zone: ~0.15 s);
@@ -201,7 +202,9 @@ def embedded_env(url: str, master_password: str, root: Path, default_context: in
             "OX_CONNECTOR_STATE_DIR": str(root / "data"),
             "DEFAULT_CONTEXT": str(default_context),
             "OX_IMAP_SERVER": f"imap://mail.{domain}:143",
-            "OX_SMTP_SERVER": f"smtp://mail.{domain}:587", "DOMAINNAME": domain}
+            "OX_SMTP_SERVER": f"smtp://mail.{domain}:587", "DOMAINNAME": domain,
+            # the converter re-runs some seconds later; a test's next sync() is that re-run
+            "OX_CONNECTOR_RETRY_FIRST": "0", "OX_CONNECTOR_RETRY_MAX": "0"}
 
 
 class EmbeddedBackend(Backend):
@@ -550,6 +553,8 @@ class UCSBackend(Backend):
 
     def remove(self, dn):
         self.udm.remove(self._module_of(dn), dn)
+        self._created = {i: (m, d) for i, (m, d) in self._created.items()
+                         if d.lower() != dn.lower()}
 
     def get(self, dn):
         return self.udm.get(self._module_of(dn), dn)
@@ -590,17 +595,21 @@ class UCSBackend(Backend):
         return cid
 
     def close(self) -> None:
-        """Remove what the test created (referring objects first), then sync."""
+        """Remove what the test created (referring objects first), then sync; a removal
+        UDM refuses is reported after all the others were tried."""
+        refused = []
         for module in REMOVAL_ORDER:
-            for object_id, (kind, dn) in list(self._created.items()):
-                if kind != module:
-                    continue
+            for kind, dn in [v for v in self._created.values() if v[0] == module]:
                 try:
                     self.udm.remove(kind, dn)
                 except NoSuchObject:
                     pass
-                del self._created[object_id]
+                except UDMError as exc:
+                    refused.append(str(exc))
+        self._created.clear()
         self.sync()
+        if refused:
+            raise UDMError("ucs backend clean-up: " + "; ".join(refused))
 
 
 def _read_id(path: Path) -> int | None:

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import secrets
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.errors import InvalidArgument
 
 from connector.emulator.process import EmulatorProcess
 
@@ -22,15 +25,45 @@ EMULATOR_ARGS = ["--username-changeable", "--no-unique-display-names"]
 FIRST_CONTEXT_ID = 20_000  # apart from the other test modules' context ids
 
 # Examples against a live connector cost a sync each: no deadline, and one backend per
-# test serves all its examples (names come from backend.unique()).
+# test serves all its examples (names come from backend.unique()). HYPOTHESIS_PROFILE
+# (ci, the default, or thorough) picks "reference-<name>" for this suite's tests; the
+# names are this suite's own, so tests/conftest.py's global "ci"/"thorough" stay as they are.
 _COMMON = {"deadline": None,
            "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large]}
-settings.register_profile("ci", max_examples=10, stateful_step_count=10, **_COMMON)
-settings.register_profile("thorough", max_examples=200, stateful_step_count=50, **_COMMON)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+settings.register_profile("reference-ci", max_examples=10, stateful_step_count=10, **_COMMON)
+settings.register_profile("reference-thorough", max_examples=200, stateful_step_count=50,
+                          **_COMMON)
+PROFILE = "reference-" + os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 PREFLIGHT = pytest.StashKey[list]()
+OUTER_PROFILE = "reference-suite-outer"
+
+
+@contextlib.contextmanager
+def _reference_profile() -> Iterator[None]:
+    """The suite's profile as Hypothesis's default for a while, then the previous one."""
+    settings.register_profile(OUTER_PROFILE, parent=settings.default)
+    settings.load_profile(PROFILE)
+    try:
+        yield
+    finally:
+        settings.load_profile(OUTER_PROFILE)
+
+
+# @given and state machines take the default settings when their module is imported, a
+# plain test when it runs: both happen inside the profile. Conftest hooks see only the
+# collectors and items below this directory, so the other test modules keep theirs.
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    with _reference_profile():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    with _reference_profile():
+        return (yield)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,8 +71,9 @@ def pytest_configure(config: pytest.Config) -> None:
     here with the reasons instead of failing every test after a timeout."""
     try:
         backend = selected_backend()
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        settings.get_profile(PROFILE)
+    except (ValueError, InvalidArgument) as exc:
+        raise pytest.UsageError(f"HYPOTHESIS_PROFILE / OX_TEST_BACKEND: {exc}") from None
     if backend == UCS and PREFLIGHT not in config.stash:
         problems = ucs_preflight()
         config.stash[PREFLIGHT] = problems

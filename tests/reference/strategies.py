@@ -117,9 +117,10 @@ def names(max_size: int = 40) -> st.SearchStrategy[str]:
     hyphen, sometimes with an apostrophe."""
     letters = st.characters(max_codepoint=0xFFFF, categories=("Lu", "Ll", "Lt", "Lo"))
     word = st.text(letters, min_size=1, max_size=12)
-    name = st.builds(lambda words, seps: "".join(w + s for w, s in zip(words, seps))[:-1],
-                     st.lists(word, min_size=1, max_size=3),
-                     st.lists(st.sampled_from([" ", "-", "'"]), min_size=3, max_size=3))
+    separators = st.lists(st.sampled_from([" ", "-", "'"]), min_size=3, max_size=3)
+    name = st.builds(lambda words, seps: "".join(
+        w + s for w, s in zip(words, seps, strict=False))[:-1],  # one separator per word
+        st.lists(word, min_size=1, max_size=3), separators)
     return st.one_of(name, st.sampled_from(NON_ASCII_NAMES)).map(
         lambda s: s[:max_size].strip(" -'")).filter(bool)
 

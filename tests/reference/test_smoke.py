@@ -3,9 +3,14 @@ removals remove. Runs on both backends."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import example, given
 
 from connector.simulator import USERS, UDMError
+
+from .strategies import NON_ASCII_NAMES, people, unique_person
 
 
 def test_context_user_group_reach_ox(backend):
@@ -63,3 +68,78 @@ def test_udm_refuses_a_second_user_with_the_same_name(backend):
     anna = backend.user()
     with pytest.raises(UDMError):
         backend.create(USERS, {"username": anna["username"], "lastname": "Other"})
+
+
+@given(person=people())
+@example(person={"username": "zoe", "firstname": NON_ASCII_NAMES[0], "lastname": "Ørsted",
+                 "mailPrimaryAddress": "zoe@example.org", "isOxUser": "OK"})
+def test_a_realistic_person_arrives_field_by_field(backend, person):
+    person = unique_person(person, backend.unique)
+    person["mailPrimaryAddress"] = backend.mail(person["username"])
+    user = backend.create(USERS, person)
+    backend.sync()
+    ox = backend.ox.user(backend.default_context, user["username"])
+    assert (ox["given_name"], ox["sur_name"]) == (person["firstname"], person["lastname"])
+    assert ox["display_name"] == f"{person['firstname']} {person['lastname']}"
+    assert ox["primaryEmail"] == ox["email1"] == person["mailPrimaryAddress"]
+    for prop, field in (("organisation", "company"), ("city", "city_business"),
+                        ("street", "street_business"), ("postcode", "postal_code_business")):
+        assert (ox[field] or "") == person.get(prop, ""), prop  # unset: None or ""
+
+
+def test_snapshots_compare_whole_contexts(backend):
+    cid = backend.context()["contextid"]
+    backend.sync()
+    before = backend.ox.snapshot([cid])
+    anna = backend.user(context=cid)
+    backend.sync()
+    after = backend.ox.snapshot([cid])
+    assert set(after[cid]["users"]) - set(before[cid]["users"]) == {anna["username"]}
+    backend.remove(anna.dn)
+    backend.sync()
+    assert backend.ox.snapshot([cid]) == before
+
+
+# -- the ucs backend's parts that need no UCS -------------------------------------------------
+
+def test_ucs_settings_and_a_dry_run_without_hosts_fail_fast():
+    import time
+
+    from .backends import UCSConfig, ucs_preflight
+
+    assert ucs_preflight({}) == ["ucs backend settings: UCS_HOST is not set; UCS_ADMIN_PASSWORD"
+                                 " is not set; OX_SOAP_SERVER is not set; OX_MASTER_PASSWORD "
+                                 "is not set"]
+    env = {"UCS_HOST": "primary.school.test", "UCS_ADMIN_PASSWORD": "pw",
+           "OX_SOAP_SERVER": "http://127.0.0.1:9/", "OX_MASTER_PASSWORD": "pw"}
+    config = UCSConfig.from_env(env)
+    assert (config.mail_domain, config.base) == ("school.test", "dc=school,dc=test")
+    assert config.udm_url == "https://primary.school.test/univention/udm/"
+    started = time.monotonic()
+    problems = ucs_preflight({**env, "UCS_HOST": "127.0.0.1:9"}, timeout=2)
+    assert time.monotonic() - started < 10
+    assert [p.split(" at ")[0] for p in problems[:2]] == ["UDM REST API", "OX SOAP API"]
+
+
+def test_udm_rest_documents_become_records_and_errors():
+    import requests
+
+    from connector.simulator import InvalidValue, NoSuchObject
+
+    from .backends import _error, _record, _wire
+
+    record = _record({"dn": "uid=a,cn=users,dc=x", "uuid": "1-2", "objectType": USERS,
+                      "properties": {"username": "a"}, "options": {"default": True, "pki": False}})
+    assert (record.id, record.module, record["username"], record.options) == (
+        "1-2", USERS, "a", ("default",))
+    assert _wire(USERS, {"isOxUser": True, "title": "Dr."}) == {"isOxUser": "OK", "title": "Dr."}
+
+    def response(status: int, body: dict) -> requests.Response:
+        r = requests.Response()
+        r.status_code, r._content = status, json.dumps(body).encode()
+        return r
+
+    error = _error("POST", "https://h/univention/udm/users/user/", response(422, {"error": {
+        "message": "Invalid property", "error": {"properties": {"username": "taken"}}}}))
+    assert isinstance(error, InvalidValue) and "taken" in str(error) and "HTTP 422" in str(error)
+    assert isinstance(_error("GET", "u", response(404, {})), NoSuchObject)

@@ -15,7 +15,7 @@ from connector.simulator import (ACCESS_PROFILES, CONTEXTS, FUNCTIONAL_ACCOUNTS,
                                  RESOURCES, RIGHTS, USERS, Directory, InvalidValue,
                                  NoSuchObject, ObjectExists, ObjectInUse, SyncError,
                                  TriggerFailed, UDMError, ValueMayNotChange, ValueRequired,
-                                 file_name, name_time, run_like_converter)
+                                 command_trigger, file_name, name_time, run_like_converter)
 from connector.simulator import dn as dnlib
 from connector.simulator.converter import _error_line
 
@@ -534,3 +534,33 @@ def test_the_commands_failure_is_its_last_error_log_line():
     reason = _error_line(stderr)
     assert "change failed" in reason and "No such context 5" in reason and "f.json" in reason
     assert "exited 1" in str(TriggerFailed(1, reason, stderr))
+
+
+# -- the real command against an emulator -------------------------------------------------------
+
+def test_the_command_applies_what_the_directory_queued_and_reports_failures(emulator, ox,
+                                                                           tmp_path):
+    from tests.reference.backends import embedded_env
+
+    cid = 31_000
+    directory = Directory(tmp_path / "listener", BASE, default_context=cid)
+    trigger = command_trigger(embedded_env(emulator.url, emulator.master_password, tmp_path,
+                                           cid))
+    directory.create(CONTEXTS, {"name": f"context{cid}", "contextid": cid})
+    directory.create_default_access_profiles()
+    anna = ox_user(directory, "anna")
+    staff = directory.create(GROUPS, {"name": "staff", "users": [anna.dn], "isOxGroup": "OK"})
+    directory.modify(anna.dn, {"username": "anna2"})  # and refint re-queues the group
+    assert directory.sync(trigger) == 1 and directory.queued() == []
+
+    secrets = json.loads((tmp_path / "data" / "secrets" / "contexts.json").read_text())
+    auth = {"login": secrets[str(cid)]["adminuser"], "password": secrets[str(cid)]["adminpass"]}
+    user = ox.user.getData(ctx={"id": cid}, user={"name": "anna2"}, auth=auth)
+    group = ox.group.getData(ctx={"id": cid}, grp={"name": "staff"}, auth=auth)
+    assert group.members == [user.id] and staff.id != anna.id
+
+    ox_user(directory, "lost", oxContext=cid + 1)  # a context OX does not have
+    with pytest.raises(SyncError, match="lost") as exc:
+        directory.sync(trigger)
+    assert isinstance(exc.value.failure, TriggerFailed)
+    assert str(cid + 1) in exc.value.failure.reason and len(exc.value.remaining) == 1
