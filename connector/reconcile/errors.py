@@ -13,6 +13,11 @@ class NameHeldByOther(ReconcileError):
     (``owner_id``) owns it: it must not be adopted. Usually the owner's own pending change
     (a rename) frees the name, so the runner retries after the owner's step."""
 
-    def __init__(self, message: str, owner_id: str):
+    def __init__(self, message: str, owner_id: str, udm_object_type: str, context_id: int,
+                 ox_id: int):
         super().__init__(message)
         self.owner_id = owner_id
+        # the OX object holding the name: ``Reconciler.park`` can move it out of the way
+        self.udm_object_type = udm_object_type
+        self.context_id = context_id
+        self.ox_id = ox_id

@@ -59,4 +59,5 @@ def check_owner(store, udm_object_type: str, cid: int, ox_id: int, object_id: st
         other = store.get(owner)
         raise NameHeldByOther(
             f"OX {what} in context {cid} (id {ox_id}) belongs to "
-            f"{other.dn if other else owner}; not adopting it", owner)
+            f"{other.dn if other else owner}; not adopting it", owner, udm_object_type, cid,
+            ox_id)

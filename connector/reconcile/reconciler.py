@@ -7,15 +7,21 @@ reads OX before it writes and adopts what an interrupted run already created.
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
+
 from ..queue import Change, Kind
 from ..state.store import ObjectState
 from .access_profiles import apply_access_profile
 from .contexts import apply_context
 from .deps import Deps
+from .errors import NameHeldByOther
 from .functional_accounts import apply_functional_account, refresh_functional_accounts
 from .groups import TYPE as GROUP_TYPE
 from .groups import apply_group, refresh_groups
+from .oxcalls import as_dict
 from .resources import apply_resource
+from .users import TYPE as USER_TYPE
 from .users import apply_user
 
 
@@ -35,6 +41,35 @@ class Reconciler:
             else:
                 store.put(new)
             self._refresh_dependents(change, prior, new)
+
+    def park(self, held: NameHeldByOther) -> str:
+        """Move the OX user or group that holds a name out of the way, under a temporary
+        name: for renames that pass names around in a cycle (A->b and B->a in one run).
+        The owner's own pending change then renames it to its final name by id."""
+        store, ox = self.deps.store, self.deps.ox
+        temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}"
+        ctx = {"id": held.context_id}
+        with store.transaction():
+            if held.udm_object_type == USER_TYPE:
+                ox.call("OXUserService", "change", ctx=ctx,
+                        usrdata={"id": held.ox_id, "name": temporary})
+            elif held.udm_object_type == GROUP_TYPE:
+                group = as_dict(ox.call("OXGroupService", "getData", ctx=ctx,
+                                        grp={"id": held.ox_id}))
+                # OX replaces the members on every group change: send them back unchanged
+                ox.call("OXGroupService", "change", ctx=ctx,
+                        grp={"id": held.ox_id, "name": temporary,
+                             "displayname": group.get("displayname") or temporary,
+                             "members": group.get("members") or []})
+            else:
+                raise held
+            owner = store.get(held.owner_id)
+            if owner is not None:
+                store.put(dataclasses.replace(owner, placements=tuple(
+                    dataclasses.replace(p, ox_name=temporary)
+                    if (p.context_id, p.ox_id) == (held.context_id, held.ox_id) else p
+                    for p in owner.placements)))
+        return temporary
 
     def _refresh_dependents(self, change: Change, prior: ObjectState | None,
                             new: ObjectState | None) -> None:

@@ -129,7 +129,8 @@ def _check_name_free(deps: Deps, cid: int, name: str, own_id: int) -> None:
         if owner is not None:
             other = deps.store.get(owner)
             raise NameHeldByOther(f'OX user "{name}" in context {cid} still belongs to '
-                                  f"{other.dn if other else owner}", owner)
+                                  f"{other.dn if other else owner}", owner, TYPE, cid,
+                                  holder["id"])
 
 
 def update_access(deps: Deps, placement: Placement, access: dict[str, bool]) -> bool:

@@ -144,6 +144,7 @@ def _read_queue(run: _Run) -> tuple[list[Change], RunFailed | None]:
 
 def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
     deferred: set[str] = set()
+    parked: set[str] = set()
     i = 0
     while i < len(steps):
         step = steps[i]
@@ -161,15 +162,30 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
             run.reconciler.apply(change)
         except NameHeldByOther as exc:
             later = _step_of(steps, exc.owner_id, after=i)
-            if later is None or change.id in deferred:
-                _handle_failure(run, step, exc)
-                i += 1
+            if later is not None and change.id not in deferred:
+                # The owner's own pending change (a rename) frees the name: go after it.
+                deferred.add(change.id)
+                steps.insert(later + 1, steps.pop(i))
+                log.info("waiting for another object's change", extra={
+                    "file": change.name, "dn": change.dn,
+                    "waits_for": steps[later - 1].change.name})
                 continue
-            # The owner's own pending change (e.g. a rename) frees the name: go after it.
-            deferred.add(change.id)
-            steps.insert(later + 1, steps.pop(i))
-            log.info("waiting for another object's change", extra={
-                "file": change.name, "dn": change.dn, "waits_for": steps[later - 1].change.name})
+            if later is not None and change.id not in parked:
+                # A cycle (names passed around, e.g. swapped): park the holder under a
+                # temporary name; its own pending change gives it its final name.
+                parked.add(change.id)
+                try:
+                    temporary = run.reconciler.park(exc)
+                except CHANGE_ERRORS as park_exc:
+                    _handle_failure(run, step, park_exc)
+                    i += 1
+                    continue
+                log.info("name freed for a rename cycle", extra={
+                    "file": change.name, "dn": change.dn, "context_id": exc.context_id,
+                    "temporary_name": temporary})
+                continue
+            _handle_failure(run, step, exc)
+            i += 1
             continue
         except CHANGE_ERRORS as exc:
             _handle_failure(run, step, exc)

@@ -632,3 +632,32 @@ def test_renames_that_pass_a_name_along_do_not_jam_the_queue(changeable_emulator
     assert h.pending() == []
     assert h.ox_user(cid, "xx").id == ids["aa"] and h.ox_user(cid, "xx").title == "Dr."
     assert h.ox_user(cid, "aa").id == ids["bb"]
+
+
+def test_two_users_swapping_names_in_one_run(changeable_emulator, tmp_path):
+    """A -> tmp -> b and B -> a in one run: coalesced, each waits for the other; the run
+    parks one under a temporary name instead of failing for ever."""
+    h = Harness(changeable_emulator, OX(changeable_emulator.url, {
+        "login": "oxadminmaster", "password": changeable_emulator.master_password}), tmp_path)
+    cid = h.context()
+    h.profile()
+
+    def person(login: str, who: str) -> dict:
+        # display name and mail stay with the person (OX wants them unique)
+        return udm_user(login, cid, oxDisplayName=f"Person {who}",
+                        mailPrimaryAddress=f"person.{who.lower()}@example.org")
+
+    h.write("users/user", user_dn("aa"), person("aa", "A"))
+    h.write("users/user", user_dn("bb"), person("bb", "B"))
+    staff = h.group("staff", ["aa", "bb"])
+    h.run()
+    ids = {n: h.ox_user(cid, n).id for n in ("aa", "bb")}
+    a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
+    h.write("users/user", user_dn("tt"), person("tt", "A"), object_id=a_id)
+    h.write("users/user", user_dn("aa"), person("aa", "B"), object_id=b_id)
+    h.write("users/user", user_dn("bb"), person("bb", "A"), object_id=a_id)
+    h.run()
+    assert h.pending() == [] and not staff.exists()
+    assert (h.ox_user(cid, "bb").id, h.ox_user(cid, "aa").id) == (ids["aa"], ids["bb"])
+    assert h.ox_user_names(cid) == {"aa", "bb"}
+    assert h.ox_groups(cid) == {"staff": sorted(ids.values())}
