@@ -8,6 +8,7 @@ placement changes, since no group file is queued when a user is enabled or moved
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from ..desired.group import desired_group, members_by_context
@@ -45,10 +46,12 @@ def apply_group(deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None,
     return ObjectState(object_id, TYPE, dn, obj, tuple(placements))
 
 
-def refresh_groups(deps: Deps, *member_dns: str) -> None:
+def refresh_groups(deps: Deps, *member_dns: str, pending: Collection[str] = ()) -> None:
     """Re-reconcile the groups that list any of these user DNs (after a user changed
-    placement: created, enabled, disabled, moved or deleted)."""
-    seen = set()
+    placement: created, enabled, disabled, moved or deleted). Groups with a change of
+    their own still ``pending`` in this run are left to it: their stored member list may
+    be stale (a DN renamed away and taken by a new user in the same run)."""
+    seen = set(pending)
     for member_dn in dict.fromkeys(member_dns):
         for state in deps.store.referencing(member_dn):
             if state.udm_object_type != TYPE or state.id in seen:

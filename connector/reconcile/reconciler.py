@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from collections.abc import Collection
 
 from ..queue import Change, Kind
 from ..state.store import ObjectState
@@ -31,7 +32,9 @@ class Reconciler:
     def __init__(self, deps: Deps):
         self.deps = deps
 
-    def apply(self, change: Change) -> None:
+    def apply(self, change: Change, pending: Collection[str] = ()) -> None:
+        """Apply one change. ``pending``: ids of objects whose own changes come later in
+        this run (their dependants' refresh is left to those changes)."""
         store = self.deps.store
         with store.transaction():
             prior = store.get(change.id)
@@ -40,7 +43,7 @@ class Reconciler:
                 store.delete(change.id)
             else:
                 store.put(new)
-            self._refresh_dependents(change, prior, new)
+            self._refresh_dependents(change, prior, new, pending)
 
     def park(self, held: NameHeldByOther) -> str:
         """Move the OX user or group that holds a name out of the way, under a temporary
@@ -72,7 +75,7 @@ class Reconciler:
         return temporary
 
     def _refresh_dependents(self, change: Change, prior: ObjectState | None,
-                            new: ObjectState | None) -> None:
+                            new: ObjectState | None, pending: Collection[str]) -> None:
         """Groups and functional accounts derive from their members' state, and no file of
         theirs is queued when a member is enabled, moved or (for accounts) changes a
         property their login is built from: bring them up to date here."""
@@ -80,13 +83,13 @@ class Reconciler:
         if change.kind is Kind.USER:
             placement_changed = _placements(prior) != _placements(new)
             if placement_changed:
-                refresh_groups(self.deps, *dns)
+                refresh_groups(self.deps, *dns, pending=pending)
             if placement_changed or _login_inputs_changed(self.deps, prior, new):
                 groups = [g.dn for dn in dns for g in self.deps.store.referencing(dn)
                           if g.udm_object_type == GROUP_TYPE]
-                refresh_functional_accounts(self.deps, dns + groups)
+                refresh_functional_accounts(self.deps, dns + groups, pending)
         elif change.kind is Kind.GROUP and _members(prior) != _members(new):
-            refresh_functional_accounts(self.deps, dns)
+            refresh_functional_accounts(self.deps, dns, pending)
 
     def _dispatch(self, change: Change, prior: ObjectState | None) -> ObjectState | None:
         kind = change.kind

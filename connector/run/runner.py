@@ -145,6 +145,7 @@ def _read_queue(run: _Run) -> tuple[list[Change], RunFailed | None]:
 def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
     deferred: set[str] = set()
     parked: set[str] = set()
+    remaining = {s.change.id for s in steps}  # objects whose step has not run yet
     i = 0
     while i < len(steps):
         step = steps[i]
@@ -158,13 +159,15 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
                 i += 1
                 continue
         _gate(run, change.path, change)
+        remaining.discard(change.id)
         try:
-            run.reconciler.apply(change)
+            run.reconciler.apply(change, remaining)
         except NameHeldByOther as exc:
             later = _step_of(steps, exc.owner_id, after=i)
             if later is not None and change.id not in deferred:
                 # The owner's own pending change (a rename) frees the name: go after it.
                 deferred.add(change.id)
+                remaining.add(change.id)
                 steps.insert(later + 1, steps.pop(i))
                 log.info("waiting for another object's change", extra={
                     "file": change.name, "dn": change.dn,
