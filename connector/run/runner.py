@@ -168,7 +168,7 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
                 # The owner's own pending change (a rename) frees the name: go after it.
                 deferred.add(change.id)
                 remaining.add(change.id)
-                steps.insert(later + 1, steps.pop(i))
+                steps.insert(later, steps.pop(i))  # after pop(i) the owner is at later - 1
                 log.info("waiting for another object's change", extra={
                     "file": change.name, "dn": change.dn,
                     "waits_for": steps[later - 1].change.name})

@@ -397,3 +397,33 @@ def test_a_renamed_members_old_dn_taken_by_a_new_user_keeps_the_group(tmp_path):
         assert team.id == group_id
         assert team.members == [h.ox_user(c1, "hanna").id]
         assert h.ox_groups(c2) == {}
+
+
+def test_a_deferred_rename_goes_right_after_the_owner_before_the_groups(tmp_path):
+    """bb renamed to cc, aa renamed to bb, cc edited, in one run: aa's rename waits for
+    the holder of "bb" and must run right after it, still before the group step that
+    looks its new DN up (one step later, the group lost its member)."""
+    password = secrets.token_urlsafe(12)
+    with EmulatorProcess(password, extra_args=["--username-changeable"]) as emulator:
+        h = Harness(emulator, OX(emulator.url, {"login": "oxadminmaster",
+                                                "password": password}), tmp_path)
+        cid = h.context()
+        h.profile()
+        h.user("aa", cid)
+        h.user("bb", cid)
+        h.group("team", ["aa"])
+        h.run()
+        team_id = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"},
+                                     auth=h.admin(cid)).id
+        aa_ox = h.ox_user(cid, "aa").id
+        a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
+        h.write("users/user", user_dn("cc"), udm_user("cc", cid), object_id=b_id)
+        h.write("users/user", user_dn("bb"), udm_user("bb", cid), object_id=a_id)
+        h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("bb")]))
+        h.write("users/user", user_dn("cc"), udm_user("cc", cid, title="Dr."),
+                object_id=b_id)
+        h.run()
+        assert h.pending() == []
+        team = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"}, auth=h.admin(cid))
+        assert (team.id, team.members) == (team_id, [aa_ox])
+        assert h.ox_user(cid, "bb").id == aa_ox
