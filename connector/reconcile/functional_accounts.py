@@ -10,7 +10,6 @@ longer members; nothing is deleted and re-created wholesale.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from typing import Any
 
 from ..desired.functional_account import DesiredFunctionalAccount, desired_functional_account
@@ -37,21 +36,6 @@ def apply_functional_account(deps: Deps, object_id: str, dn: str, obj: dict[str,
         return None
     return ObjectState(object_id, TYPE, dn, obj,
                        tuple(Placement(cid, None, account.address) for cid in sorted(wanted)))
-
-
-def refresh_functional_accounts(deps: Deps, member_dns: list[str],
-                                pending: Collection[str] = ()) -> None:
-    """Re-reconcile the functional accounts that list any of these user or group DNs
-    (those with a change of their own still ``pending`` in this run are left to it)."""
-    seen = set(pending)
-    for member_dn in dict.fromkeys(member_dns):
-        for state in deps.store.referencing(member_dn):
-            if state.udm_object_type != TYPE or state.id in seen:
-                continue
-            seen.add(state.id)
-            new = apply_functional_account(deps, state.id, state.dn, state.object, state)
-            if new is not None:
-                deps.store.put(new)
 
 
 def logins_by_context(deps: Deps, object_id: str,

@@ -1,14 +1,13 @@
 """``groups/group``: one OX group per context that has enabled members, holding them.
 
 Membership comes from the state store (the users' OX placements), so a group is correct
-whatever order its members were provisioned in; users call ``refresh_groups`` when their
+whatever order its members were provisioned in; the reconciler re-applies a group when a member's
 placement changes, since no group file is queued when a user is enabled or moved.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from typing import Any
 
 from ..desired.group import desired_group, members_by_context
@@ -44,22 +43,6 @@ def apply_group(deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None,
     if obj is None:
         return None
     return ObjectState(object_id, TYPE, dn, obj, tuple(placements))
-
-
-def refresh_groups(deps: Deps, *member_dns: str, pending: Collection[str] = ()) -> None:
-    """Re-reconcile the groups that list any of these user DNs (after a user changed
-    placement: created, enabled, disabled, moved or deleted). Groups with a change of
-    their own still ``pending`` in this run are left to it: their stored member list may
-    be stale (a DN renamed away and taken by a new user in the same run)."""
-    seen = set(pending)
-    for member_dn in dict.fromkeys(member_dns):
-        for state in deps.store.referencing(member_dn):
-            if state.udm_object_type != TYPE or state.id in seen:
-                continue
-            seen.add(state.id)
-            new = apply_group(deps, state.id, state.dn, state.object, state)
-            if new is not None:
-                deps.store.put(new)
 
 
 def _placement_of(deps: Deps, member_dn: str) -> tuple[int, int] | None:

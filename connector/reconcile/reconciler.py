@@ -17,9 +17,10 @@ from .access_profiles import apply_access_profile
 from .contexts import apply_context
 from .deps import Deps
 from .errors import NameHeldByOther
-from .functional_accounts import apply_functional_account, refresh_functional_accounts
+from .functional_accounts import TYPE as ACCOUNT_TYPE
+from .functional_accounts import apply_functional_account
 from .groups import TYPE as GROUP_TYPE
-from .groups import apply_group, refresh_groups
+from .groups import apply_group
 from .oxcalls import as_dict
 from .resources import apply_resource
 from .users import TYPE as USER_TYPE
@@ -83,13 +84,31 @@ class Reconciler:
         if change.kind is Kind.USER:
             placement_changed = _placements(prior) != _placements(new)
             if placement_changed:
-                refresh_groups(self.deps, *dns, pending=pending)
+                self._reapply_referring(GROUP_TYPE, apply_group, dns, pending)
             if placement_changed or _login_inputs_changed(self.deps, prior, new):
                 groups = [g.dn for dn in dns for g in self.deps.store.referencing(dn)
                           if g.udm_object_type == GROUP_TYPE]
-                refresh_functional_accounts(self.deps, dns + groups, pending)
+                self._reapply_referring(ACCOUNT_TYPE, apply_functional_account,
+                                        dns + groups, pending)
         elif change.kind is Kind.GROUP and _members(prior) != _members(new):
-            refresh_functional_accounts(self.deps, dns, pending)
+            self._reapply_referring(ACCOUNT_TYPE, apply_functional_account, dns, pending)
+
+    def _reapply_referring(self, udm_object_type: str, apply, member_dns: list[str],
+                           pending: Collection[str]) -> None:
+        """Re-apply the stored objects of this type (groups, functional accounts) that list
+        any of these DNs. Those with a change of their own still ``pending`` in this run are
+        left to it: their stored member list may be stale (a DN renamed away and taken by a
+        new user in the same run)."""
+        store = self.deps.store
+        seen = set(pending)
+        for member_dn in dict.fromkeys(member_dns):
+            for state in store.referencing(member_dn):
+                if state.udm_object_type != udm_object_type or state.id in seen:
+                    continue
+                seen.add(state.id)
+                new = apply(self.deps, state.id, state.dn, state.object, state)
+                if new is not None:
+                    store.put(new)
 
     def _dispatch(self, change: Change, prior: ObjectState | None) -> ObjectState | None:
         kind = change.kind
