@@ -21,3 +21,23 @@ class NameHeldByOther(ReconcileError):
         self.udm_object_type = udm_object_type
         self.context_id = context_id
         self.ox_id = ox_id
+
+    @property
+    def held(self) -> str:
+        """What is held: one holder can be parked once per thing it holds."""
+        return "name"
+
+
+class MailHeldByOther(NameHeldByOther):
+    """OX refused a mail address (kept unique per context) that another directory object's
+    OX user or resource still has: its pending change (a new address) must go first, or,
+    when two objects pass addresses around, the holder is parked on a temporary address."""
+
+    def __init__(self, message: str, owner_id: str, udm_object_type: str, context_id: int,
+                 ox_id: int, mail: str):
+        super().__init__(message, owner_id, udm_object_type, context_id, ox_id)
+        self.mail = mail
+
+    @property
+    def held(self) -> str:
+        return f"mail {self.mail.lower()}"

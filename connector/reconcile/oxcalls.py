@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from zeep.helpers import serialize_object
 
-from ..ox import AuthenticationFailed, NotFound, OXConnection
-from .errors import NameHeldByOther
+from ..ox import AlreadyExists, AuthenticationFailed, InvalidData, NotFound, OXConnection
+from .errors import MailHeldByOther, NameHeldByOther
 
 log = logging.getLogger("ox_connector.reconcile")
+
+# OX's refusals of an address another principal of the context has (contract: exact texts)
+_PRIMARY_MAIL_HELD = re.compile(r'^Primary mail address "[^"]*" already exists in context '
+                                r"\d+ \(Already assigned to (user|resource) (\d+)\)")
+_RESOURCE_MAIL_HELD = "Resource with this email address already exists"
+_HOLDER_TYPES = {"user": "users/user", "resource": "oxresources/oxresources"}
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
@@ -61,3 +68,35 @@ def check_owner(store, udm_object_type: str, cid: int, ox_id: int, object_id: st
             f"OX {what} in context {cid} (id {ox_id}) belongs to "
             f"{other.dn if other else owner}; not adopting it", owner, udm_object_type, cid,
             ox_id)
+
+
+def call_claiming_mail(ox: OXConnection, store, object_id: str, mail: str, service: str,
+                       operation: str, cid: int, **params) -> Any:
+    """A create or change that sets ``mail``. If OX refuses it because another directory
+    object's user or resource still has the address, raise ``MailHeldByOther`` naming that
+    object, so the runner can order (or park) instead of failing on every run."""
+    try:
+        return ox.call(service, operation, ctx={"id": cid}, **params)
+    except (AlreadyExists, InvalidData) as exc:  # OX's class for these texts varies
+        holder = _mail_holder(ox, cid, exc.message, mail)
+        owner = store.placed_at(holder[0], cid, holder[1]) if holder else None
+        if owner is None or owner == object_id:
+            raise
+        other = store.get(owner)
+        raise MailHeldByOther(
+            f'mail address "{mail}" in context {cid} still belongs to '
+            f"{other.dn if other else owner}", owner, holder[0], cid, holder[1],
+            mail) from exc
+
+
+def _mail_holder(ox: OXConnection, cid: int, message: str,
+                 mail: str) -> tuple[str, int] | None:
+    """(udm_object_type, OX id) of the principal holding ``mail``, from OX's refusal."""
+    found = _PRIMARY_MAIL_HELD.match(message)
+    if found:
+        return _HOLDER_TYPES[found.group(1)], int(found.group(2))
+    if message.startswith(_RESOURCE_MAIL_HELD):  # this text names no holder: look it up
+        for res in ox.call("OXResourceService", "list", ctx={"id": cid}, pattern="*") or []:
+            if (res.email or "").lower() == mail.lower():
+                return _HOLDER_TYPES["resource"], res.id
+    return None

@@ -16,12 +16,13 @@ from ..state.store import ObjectState
 from .access_profiles import apply_access_profile
 from .contexts import apply_context
 from .deps import Deps
-from .errors import NameHeldByOther
+from .errors import MailHeldByOther, NameHeldByOther
 from .functional_accounts import TYPE as ACCOUNT_TYPE
 from .functional_accounts import apply_functional_account
 from .groups import TYPE as GROUP_TYPE
 from .groups import apply_group
 from .oxcalls import as_dict
+from .resources import TYPE as RESOURCE_TYPE
 from .resources import apply_resource
 from .users import TYPE as USER_TYPE
 from .users import apply_user
@@ -50,6 +51,8 @@ class Reconciler:
         """Move the OX user or group that holds a name out of the way, under a temporary
         name: for renames that pass names around in a cycle (A->b and B->a in one run).
         The owner's own pending change then renames it to its final name by id."""
+        if isinstance(held, MailHeldByOther):
+            return self._park_mail(held)
         store, ox = self.deps.store, self.deps.ox
         temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}"
         ctx = {"id": held.context_id}
@@ -73,6 +76,31 @@ class Reconciler:
                     dataclasses.replace(p, ox_name=temporary)
                     if (p.context_id, p.ox_id) == (held.context_id, held.ox_id) else p
                     for p in owner.placements)))
+        return temporary
+
+    def _park_mail(self, held: MailHeldByOther) -> str:
+        """Give the user or resource holding an address a temporary one in the same domain
+        (OX keeps addresses unique per context); the owner's own pending change then sets
+        its final address. Nothing in the state store names addresses, so only OX changes."""
+        ox, ctx = self.deps.ox, {"id": held.context_id}
+        domain = held.mail.rpartition("@")[2]
+        temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}@{domain}"
+        if held.udm_object_type == RESOURCE_TYPE:
+            ox.call("OXResourceService", "change", ctx=ctx,
+                    res={"id": held.ox_id, "email": temporary})
+            return temporary
+        if held.udm_object_type != USER_TYPE:
+            raise held
+        user = as_dict(ox.call("OXUserService", "getData", ctx=ctx, user={"id": held.ox_id}))
+        released = held.mail.lower()
+        # primary, email1 and sender must stay among the aliases: swap the address out there
+        aliases = [a for a in user.get("aliases") or [] if a.lower() != released]
+        usrdata = {"id": held.ox_id, "primaryEmail": temporary, "email1": temporary,
+                   "aliases": [*aliases, temporary]}
+        sender = user.get("defaultSenderAddress") or ""
+        if not sender or sender.lower() == released:
+            usrdata["defaultSenderAddress"] = temporary
+        ox.call("OXUserService", "change", ctx=ctx, usrdata=usrdata)
         return temporary
 
     def _refresh_dependents(self, change: Change, prior: ObjectState | None,

@@ -10,7 +10,7 @@ from ..queue import Change
 from ..state.store import ObjectState, Placement
 from .compare import differing
 from .deps import Deps
-from .oxcalls import check_owner, delete_quietly, get_or_none
+from .oxcalls import call_claiming_mail, check_owner, delete_quietly, get_or_none
 
 log = logging.getLogger("ox_connector.reconcile")
 SERVICE = "OXResourceService"
@@ -35,15 +35,17 @@ def apply_resource(deps: Deps, change: Change, prior: ObjectState | None) -> Obj
                         f'resource "{wanted.name}"')
     fields = {"name": wanted.name, **wanted.fields}
     if res is None:
-        created = deps.ox.call(SERVICE, "create", ctx={"id": cid},
-                               res={k: v for k, v in fields.items() if v != ""})
+        created = call_claiming_mail(deps.ox, deps.store, change.id, wanted.fields["email"],
+                                     SERVICE, "create", cid,
+                                     res={k: v for k, v in fields.items() if v != ""})
         ox_id = created.id
         log.info("resource created", extra={"resource": wanted.name, "context_id": cid})
     else:
         ox_id = res["id"]
         changes = differing(fields, res)
         if changes:
-            deps.ox.call(SERVICE, "change", ctx={"id": cid}, res={"id": ox_id, **changes})
+            call_claiming_mail(deps.ox, deps.store, change.id, wanted.fields["email"], SERVICE,
+                               "change", cid, res={"id": ox_id, **changes})
             log.info("resource changed", extra={"resource": wanted.name, "context_id": cid,
                                                 "fields": sorted(changes)})
     if old and old.context_id != cid:

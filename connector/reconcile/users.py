@@ -18,7 +18,7 @@ from ..state.store import ObjectState, Placement
 from .compare import access_changes, user_changes
 from .deps import Deps
 from .errors import NameHeldByOther, ReconcileError
-from .oxcalls import as_dict, check_owner, delete_quietly, get_or_none
+from .oxcalls import as_dict, call_claiming_mail, check_owner, delete_quietly, get_or_none
 
 log = logging.getLogger("ox_connector.reconcile")
 SERVICE = "OXUserService"
@@ -61,12 +61,12 @@ def apply_user(deps: Deps, change: Change, prior: ObjectState | None) -> ObjectS
         if user is not None:
             check_owner(deps.store, TYPE, cid, user["id"], change.id, f'user "{wanted.name}"')
     if user is None:
-        ox_id = _create(deps, cid, wanted, access)
+        ox_id = _create(deps, change.id, cid, wanted, access)
     else:
         if user.get("contextadmin"):
             raise ReconcileError(f'OX user "{user.get("name")}" is the admin of context {cid};'
                                  " the connector never changes a context admin")
-        _update(deps, cid, user, wanted, access)
+        _update(deps, change.id, cid, user, wanted, access)
         ox_id = user["id"]
     return ObjectState(change.id, change.udm_object_type, change.dn, change.object,
                        (Placement(cid, ox_id, wanted.name),))
@@ -84,20 +84,21 @@ def rights_of(deps: Deps, profile: str | None) -> frozenset[str]:
         f"{deps.profiles.path}; create it in UDM (oxmail/accessprofile) first")
 
 
-def _create(deps: Deps, cid: int, wanted: DesiredUser, access: dict[str, bool]) -> int:
+def _create(deps: Deps, object_id: str, cid: int, wanted: DesiredUser,
+            access: dict[str, bool]) -> int:
     # Nothing empty is sent: a new user has no value to clear. The password only satisfies
     # OX (users log in through UCS' LDAP); a random one, so no known password works.
     data = {k: v for k, v in {**wanted.fields, **wanted.create_only}.items()
             if v not in ("", b"", None)}
     data.update(name=wanted.name, password=generate_password(32))
-    created = deps.ox.call(SERVICE, "createByModuleAccess", ctx={"id": cid}, usrdata=data,
-                           access=access)
+    created = call_claiming_mail(deps.ox, deps.store, object_id, data["primaryEmail"], SERVICE,
+                                 "createByModuleAccess", cid, usrdata=data, access=access)
     log.info("user created", extra={"user": wanted.name, "context_id": cid,
                                      "ox_id": created.id})
     return created.id
 
 
-def _update(deps: Deps, cid: int, user: dict[str, Any], wanted: DesiredUser,
+def _update(deps: Deps, object_id: str, cid: int, user: dict[str, Any], wanted: DesiredUser,
             access: dict[str, bool]) -> None:
     changes = user_changes({**wanted.fields, "name": wanted.name}, user)
     if "name" in changes:
@@ -109,7 +110,8 @@ def _update(deps: Deps, cid: int, user: dict[str, Any], wanted: DesiredUser,
         log.warning("oxUserQuota not applied: the OX user has no own filestore",
                     extra={"user": wanted.name, "context_id": cid})
     if changes:
-        deps.ox.call(SERVICE, "change", ctx={"id": cid}, usrdata={"id": user["id"], **changes})
+        call_claiming_mail(deps.ox, deps.store, object_id, wanted.fields["primaryEmail"],
+                           SERVICE, "change", cid, usrdata={"id": user["id"], **changes})
         log.info("user changed", extra={"user": wanted.name, "context_id": cid,
                                         "fields": sorted(changes)})
     actual = as_dict(deps.ox.call(SERVICE, "getModuleAccess", ctx={"id": cid},

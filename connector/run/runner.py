@@ -144,7 +144,7 @@ def _read_queue(run: _Run) -> tuple[list[Change], RunFailed | None]:
 
 def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
     deferred: set[str] = set()
-    parked: set[str] = set()
+    parked: set[tuple[str, str]] = set()
     remaining = {s.change.id for s in steps}  # objects whose step has not run yet
     i = 0
     while i < len(steps):
@@ -164,7 +164,11 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
             run.reconciler.apply(change, remaining)
         except NameHeldByOther as exc:
             later = _step_of(steps, exc.owner_id, after=i)
-            if later is not None and change.id not in deferred:
+            # only within one kind: going behind another kind's step would break the plan's
+            # kind order (a user after the groups that list it)
+            same_kind = later is not None and \
+                steps[later].change.udm_object_type == change.udm_object_type
+            if same_kind and change.id not in deferred:
                 # The owner's own pending change (a rename) frees the name: go after it.
                 deferred.add(change.id)
                 remaining.add(change.id)
@@ -173,19 +177,20 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
                     "file": change.name, "dn": change.dn,
                     "waits_for": steps[later - 1].change.name})
                 continue
-            if later is not None and change.id not in parked:
-                # A cycle (names passed around, e.g. swapped): park the holder under a
-                # temporary name; its own pending change gives it its final name.
-                parked.add(change.id)
+            if later is not None and (change.id, exc.held) not in parked:
+                # A cycle (names passed around, e.g. swapped) or a holder of another kind:
+                # park the holder under a temporary name or address; its own pending
+                # change gives it its final one.
+                parked.add((change.id, exc.held))
                 try:
                     temporary = run.reconciler.park(exc)
                 except CHANGE_ERRORS as park_exc:
                     _handle_failure(run, step, park_exc)
                     i += 1
                     continue
-                log.info("name freed for a rename cycle", extra={
+                log.info("moved another object out of the way under a temporary value", extra={
                     "file": change.name, "dn": change.dn, "context_id": exc.context_id,
-                    "temporary_name": temporary})
+                    "held": exc.held, "holder": exc.owner_id, "temporary": temporary})
                 continue
             _handle_failure(run, step, exc)
             i += 1

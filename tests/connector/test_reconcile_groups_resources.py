@@ -289,6 +289,35 @@ def test_resource_change(h):
     assert not h.ox_resources(cid)["beamer"].description
 
 
+def test_resources_swapping_mail_addresses_in_one_run(h):
+    """OX's refusal ("Resource with this email address already exists") names no holder:
+    the connector finds it, waits for it, and on the cycle parks one address."""
+    cid = h.context()
+    h.resource("beamer", cid, resourceMailAddress="beamer@example.org")
+    h.resource("room", cid, resourceMailAddress="room@example.org")
+    h.run()
+    h.resource("beamer", cid, resourceMailAddress="room@example.org")
+    h.resource("room", cid, resourceMailAddress="beamer@example.org")
+    h.run()
+    assert h.pending() == []
+    res = h.ox_resources(cid)
+    assert (res["beamer"].email, res["room"].email) == ("room@example.org", "beamer@example.org")
+
+
+def test_user_taking_the_address_a_resource_gives_up_in_the_same_run(h):
+    """Users are applied before resources, so the user meets the resource still holding
+    the address: the resource is parked on a temporary one and its own step follows."""
+    cid = h.context()
+    h.resource("beamer", cid, resourceMailAddress="beamer@example.org")
+    h.run()
+    h.resource("beamer", cid, resourceMailAddress="projector@example.org")
+    h.user("bea", cid, mailPrimaryAddress="beamer@example.org")
+    h.run()
+    assert h.pending() == []
+    assert h.ox_user(cid, "bea").primaryEmail == "beamer@example.org"
+    assert h.ox_resources(cid)["beamer"].email == "projector@example.org"
+
+
 def test_resource_reapplying_makes_no_writes(h):
     cid = h.context()
     h.resource("beamer", cid, description="Projector")

@@ -661,3 +661,75 @@ def test_two_users_swapping_names_in_one_run(changeable_emulator, tmp_path):
     assert (h.ox_user(cid, "bb").id, h.ox_user(cid, "aa").id) == (ids["aa"], ids["bb"])
     assert h.ox_user_names(cid) == {"aa", "bb"}
     assert h.ox_groups(cid) == {"staff": sorted(ids.values())}
+
+
+def test_primary_mail_passed_along_in_one_run(harness):
+    """A gives up a@ for n@, B takes a@, A is edited again: B's step comes first (A's
+    newest file is last) and OX still has a@ on A; B must wait for A, not fail for ever."""
+    cid = ready(harness)
+    harness.user("anna", cid, mailPrimaryAddress="anna@example.org")
+    harness.user("bert", cid, mailPrimaryAddress="bert@example.org")
+    harness.run()
+    anna_id = harness.ids[user_dn("anna").lower()]
+    harness.user("anna", cid, mailPrimaryAddress="new@example.org")
+    harness.user("bert", cid, mailPrimaryAddress="anna@example.org")
+    harness.write("users/user", user_dn("anna"),
+                  udm_user("anna", cid, mailPrimaryAddress="new@example.org", title="Dr."),
+                  object_id=anna_id)
+    harness.run()
+    assert harness.pending() == []
+    anna, bert = harness.ox_user(cid, "anna"), harness.ox_user(cid, "bert")
+    assert (anna.primaryEmail, anna.title) == ("new@example.org", "Dr.")
+    assert bert.primaryEmail == bert.email1 == "anna@example.org"
+    assert "anna@example.org" not in anna.aliases
+
+
+def test_primary_mails_swapped_in_one_run(harness):
+    """A and B swap primary addresses: each waits for the other, so one is parked under a
+    temporary address; both end with their new address, sender and aliases."""
+    cid = ready(harness)
+    harness.user("anna", cid, mailPrimaryAddress="anna@example.org",
+                 mailAlternativeAddress=["a.keep@example.org"])
+    harness.user("bert", cid, mailPrimaryAddress="bert@example.org")
+    harness.run()
+    ids = {n: harness.ox_user(cid, n).id for n in ("anna", "bert")}
+    harness.user("anna", cid, mailPrimaryAddress="bert@example.org",
+                 mailAlternativeAddress=["a.keep@example.org"])
+    harness.user("bert", cid, mailPrimaryAddress="anna@example.org")
+    harness.run()
+    assert harness.pending() == []
+    anna, bert = harness.ox_user(cid, "anna"), harness.ox_user(cid, "bert")
+    assert (anna.id, bert.id) == (ids["anna"], ids["bert"])
+    assert (anna.primaryEmail, anna.email1, anna.defaultSenderAddress) == ("bert@example.org",) * 3
+    assert (bert.primaryEmail, bert.email1, bert.defaultSenderAddress) == ("anna@example.org",) * 3
+    assert sorted(anna.aliases) == ["a.keep@example.org", "bert@example.org"]
+    assert sorted(bert.aliases) == ["anna@example.org"]
+
+
+def test_new_user_waits_for_the_user_giving_up_its_mail(harness):
+    cid = ready(harness)
+    harness.user("anna", cid, mailPrimaryAddress="anna@example.org")
+    harness.run()
+    anna_id = harness.ids[user_dn("anna").lower()]
+    harness.user("carl", cid, mailPrimaryAddress="anna@example.org")
+    harness.write("users/user", user_dn("anna"),
+                  udm_user("anna", cid, mailPrimaryAddress="anna.b@example.org"),
+                  object_id=anna_id)
+    # carl's file is older, so the planner puts carl first
+    harness.run()
+    assert harness.pending() == []
+    assert harness.ox_user(cid, "carl").primaryEmail == "anna@example.org"
+    assert harness.ox_user(cid, "anna").primaryEmail == "anna.b@example.org"
+
+
+def test_mail_held_by_a_user_without_pending_change_names_the_holder(harness):
+    cid = ready(harness)
+    harness.user("anna", cid, mailPrimaryAddress="anna@example.org")
+    harness.run()
+    carl = harness.user("carl", cid, mailPrimaryAddress="anna@example.org")
+    with pytest.raises(RunFailed) as failed:
+        harness.run()
+    message = str(failed.value)
+    assert failed.value.path.name == carl.name
+    assert "anna@example.org" in message and user_dn("anna") in message, message
+    assert harness.pending() == [carl.name]
