@@ -21,6 +21,20 @@ settings.register_profile("thorough", deadline=None, max_examples=500,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Show what the reference suite's model-based test ran (its junit properties), also
+    under xdist and without -s, so CI logs say how many state-machine steps ran. Here and
+    not in tests/reference/conftest.py: under xdist only this conftest is loaded where
+    the summary is written."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+            "failed", []):
+        figures = dict(getattr(report, "user_properties", ()))
+        if report.when == "call" and "state_machine_steps" in figures:
+            terminalreporter.write_line(
+                f"state machine ({report.outcome}): {figures['state_machine_runs']} runs, "
+                f"{figures['state_machine_steps']} steps")
+
+
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
     password = secrets.token_urlsafe(16)

@@ -82,18 +82,6 @@ def pytest_configure(config: pytest.Config) -> None:
                                     + "\n  ".join(problems))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    """Show what the model-based test ran (its junit properties), also under xdist and
-    without -s: CI logs then say how many state-machine steps ran."""
-    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
-            "failed", []):
-        figures = dict(getattr(report, "user_properties", ()))
-        if report.when == "call" and "state_machine_steps" in figures:
-            terminalreporter.write_line(
-                f"state machine ({report.outcome}): {figures['state_machine_runs']} runs, "
-                f"{figures['state_machine_steps']} steps")
-
-
 @pytest.fixture(scope="session")
 def reference_emulator(tmp_path_factory):
     """The worker's OX emulator (embedded backend), with the OX settings above."""
