@@ -13,7 +13,7 @@ from typing import Any
 from ..desired.group import desired_group, members_by_context
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .oxcalls import check_owner, delete_quietly, get_or_none
+from .oxcalls import check_name_free, check_owner, delete_quietly, get_or_none
 
 log = logging.getLogger("ox_connector.reconcile")
 SERVICE = "OXGroupService"
@@ -67,9 +67,8 @@ def _ensure(deps: Deps, object_id: str, cid: int, name: str, members: list[int],
                                          "members": len(members)})
         return created.id
     if group.get("name") != name:
-        holder = get_or_none(deps.ox, SERVICE, cid, grp={"name": name})
-        if holder is not None and holder["id"] != group["id"]:
-            check_owner(deps.store, TYPE, cid, holder["id"], object_id, f'group "{name}"')
+        check_name_free(deps.ox, deps.store, SERVICE, TYPE, cid, name, group["id"], object_id,
+                        f'group "{name}"')
     if (group.get("name"), group.get("displayname"), sorted(group.get("members") or [])) \
             != (name, name, members):
         # OX replaces the member list on every change: always send all of them.

@@ -70,6 +70,17 @@ def check_owner(store, udm_object_type: str, cid: int, ox_id: int, object_id: st
             ox_id)
 
 
+
+def check_name_free(ox: OXConnection, store, service: str, udm_object_type: str, cid: int,
+                    name: str, own_ox_id: int, object_id: str, what: str) -> None:
+    """Before a rename: if another OX object of the context still has the name and the
+    state store gives it to another directory object, raise ``NameHeldByOther`` (that
+    object's own pending change, a rename, must go first)."""
+    ref = {"OXUserService": "user", "OXGroupService": "grp"}  # (UDM cannot rename resources)
+    holder = get_or_none(ox, service, cid, **{ref[service]: {"name": name}})
+    if holder is not None and holder["id"] != own_ox_id:
+        check_owner(store, udm_object_type, cid, holder["id"], object_id, what)
+
 def call_claiming_mail(ox: OXConnection, store, object_id: str, mail: str, service: str,
                        operation: str, cid: int, **params) -> Any:
     """A create or change that sets ``mail``. If OX refuses it because another directory

@@ -17,8 +17,9 @@ from ..state.credentials import generate_password
 from ..state.store import ObjectState, Placement
 from .compare import access_changes, user_changes
 from .deps import Deps
-from .errors import NameHeldByOther, ReconcileError
-from .oxcalls import as_dict, call_claiming_mail, check_owner, delete_quietly, get_or_none
+from .errors import ReconcileError
+from .oxcalls import (as_dict, call_claiming_mail, check_name_free, check_owner, delete_quietly,
+                      get_or_none)
 
 log = logging.getLogger("ox_connector.reconcile")
 SERVICE = "OXUserService"
@@ -102,7 +103,8 @@ def _update(deps: Deps, object_id: str, cid: int, user: dict[str, Any], wanted: 
             access: dict[str, bool]) -> None:
     changes = user_changes({**wanted.fields, "name": wanted.name}, user)
     if "name" in changes:
-        _check_name_free(deps, cid, wanted.name, user["id"])
+        check_name_free(deps.ox, deps.store, SERVICE, TYPE, cid, wanted.name, user["id"],
+                        object_id, f'user "{wanted.name}"')
     if changes.get("maxQuota", -1) != -1 and user.get("maxQuota", -1) == -1:
         # OX keeps a per-user quota only for a user with an own filestore, and refuses to
         # set one otherwise: sending it would fail this change on every run.
@@ -120,19 +122,6 @@ def _update(deps: Deps, object_id: str, cid: int, user: dict[str, Any], wanted: 
         deps.ox.call(SERVICE, "changeByModuleAccess", ctx={"id": cid},
                      user={"id": user["id"]}, moduleAccess=access)
         log.info("user module access changed", extra={"user": wanted.name, "context_id": cid})
-
-
-def _check_name_free(deps: Deps, cid: int, name: str, own_id: int) -> None:
-    """Before a rename: if another OX user still has the name and the state store says a
-    directory object owns it, that object's own pending change (its rename) must go first."""
-    holder = get_or_none(deps.ox, SERVICE, cid, user={"name": name})
-    if holder is not None and holder["id"] != own_id:
-        owner = deps.store.placed_at(TYPE, cid, holder["id"])
-        if owner is not None:
-            other = deps.store.get(owner)
-            raise NameHeldByOther(f'OX user "{name}" in context {cid} still belongs to '
-                                  f"{other.dn if other else owner}", owner, TYPE, cid,
-                                  holder["id"])
 
 
 def update_access(deps: Deps, placement: Placement, access: dict[str, bool]) -> bool:
