@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connector.config import Settings
 from connector.queue import run_lock
 from connector.run import RunResult, open_connector, run_queue
@@ -202,3 +204,42 @@ class Harness:
         access = self.ox.user.getModuleAccess(ctx={"id": context_id}, user={"name": name},
                                               auth=self.admin(context_id))
         return {k for k, v in serialize_object(access, dict).items() if v is True}
+
+
+# -- reading the connector's log, a ready context (shared by the command tests) ---------------
+
+def log_records(stderr: str, *, strict: bool = False) -> list[dict]:
+    """The JSON log records on stderr. ``strict`` (the run's contract): every non-empty line
+    must be one; otherwise plain-text lines (e.g. click's errors) are skipped."""
+    records = []
+    for line in stderr.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            if strict:
+                pytest.fail(f"stderr line is not a JSON log record: {line!r}\n{stderr}")
+            continue
+        if strict or (isinstance(record, dict) and "msg" in record):
+            records.append(record)
+    return records
+
+
+def finished(stderr: str, *, strict: bool = False) -> dict:
+    """The one "run finished" record (its counts are what a run reports)."""
+    found = [r for r in log_records(stderr, strict=strict) if r["msg"] == "run finished"]
+    assert len(found) == 1, stderr
+    return found[0]
+
+
+def ready(harness: Harness, *users: str) -> int:
+    """A provisioned context with the premium profile and users (in-process run), so that a
+    test starts from a known OX; returns its id."""
+    cid = harness.context()
+    harness.profile()
+    for name in users:
+        harness.user(name, cid)
+    harness.run()
+    assert harness.pending() == []
+    return cid

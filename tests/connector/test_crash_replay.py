@@ -43,11 +43,7 @@ KILL_PLANS = {
 PHASES = {1: lambda h, slots: scenario.phase1(h), 2: scenario.phase2}
 
 
-@pytest.fixture(autouse=True)
-def clean_faults(emulator):
-    emulator.control("faults", {"clear": True})
-    yield
-    emulator.control("faults", {"clear": True})
+pytestmark = pytest.mark.usefixtures("clean_faults")
 
 
 def _calls(session: requests.Session, emulator) -> int:

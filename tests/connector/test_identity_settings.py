@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import subprocess
 import sys
 
@@ -15,10 +14,8 @@ import pytest
 from connector.config import ConfigError
 from connector.desired.mapping import MappingFile
 from connector.desired.user import FieldMap
-from connector.emulator.process import EmulatorProcess
 from connector.run import RunFailed
 
-from ..oxclient import OX
 from .harness import Harness, group_dn, udm_group, udm_user, user_dn
 
 
@@ -56,22 +53,6 @@ def ox_group_ids(harness: Harness, cid: int) -> dict[str, int]:
 
 def queue_snapshot(harness: Harness) -> dict[str, str]:
     return {p.name: p.read_text() for p in harness.queue.glob("*.json")}
-
-
-@pytest.fixture(scope="module")
-def changeable_emulator(tmp_path_factory):
-    password = secrets.token_urlsafe(16)
-    log = tmp_path_factory.mktemp("emulator-identity") / "emulator.log"
-    with EmulatorProcess(password, extra_args=["--username-changeable"], log_path=log) as proc:
-        yield proc
-
-
-@pytest.fixture
-def changeable(changeable_emulator, tmp_path) -> Harness:
-    """A harness against an OX that allows changing user names (USERNAME_CHANGEABLE)."""
-    ox = OX(changeable_emulator.url, {"login": "oxadminmaster",
-                                      "password": changeable_emulator.master_password})
-    return Harness(changeable_emulator, ox, tmp_path)
 
 
 # --- OX_USER_IDENTIFIER -----------------------------------------------------------------------

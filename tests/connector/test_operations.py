@@ -21,7 +21,7 @@ from connector.run.wiring import STATE_DB
 from connector.state.operations import Operations
 from connector.state.store import StateStore
 
-from .harness import BASE, Harness, group_dn, user_dn
+from .harness import BASE, Harness, finished, group_dn, log_records, ready, user_dn
 
 FA_TYPE = "oxmail/functional_account"
 FA_DN = f"cn=helpdesk,cn=functional_accounts,cn=open-xchange,{BASE}"
@@ -30,11 +30,7 @@ CREATE = "OXUserService.createByModuleAccess"
 DB_UPDATE = "Database is locked or is now being updated, please try again later"
 
 
-@pytest.fixture(autouse=True)
-def clean_faults(emulator):
-    emulator.control("faults", {"clear": True})
-    yield
-    emulator.control("faults", {"clear": True})
+pytestmark = pytest.mark.usefixtures("clean_faults")
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -55,27 +51,8 @@ def as_json(result: subprocess.CompletedProcess):
         pytest.fail(f"not JSON on stdout: {result.stdout!r}\nstderr: {result.stderr}")
 
 
-def log_records(stderr: str) -> list[dict]:
-    """The JSON log records of stderr (plain-text lines, e.g. click's errors, skipped)."""
-    out = []
-    for line in stderr.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and "msg" in record:
-            out.append(record)
-    return out
-
-
 def errors_logged(stderr: str) -> list[dict]:
     return [r for r in log_records(stderr) if r["level"] in ("error", "critical")]
-
-
-def finished(stderr: str) -> dict:
-    found = [r for r in log_records(stderr) if r["msg"] == "run finished"]
-    assert len(found) == 1, stderr
-    return found[0]
 
 
 def fail_next(harness: Harness, operation: str = CREATE, count: int = 1, **fault) -> None:
@@ -83,17 +60,6 @@ def fail_next(harness: Harness, operation: str = CREATE, count: int = 1, **fault
         fault = {"kind": "StorageException", "message": "disk full"}
     harness.emulator.control("faults", {"fail_next": [
         {"operation": operation, "count": count, **fault}]})
-
-
-def ready(harness: Harness, *users: str) -> int:
-    """A provisioned context with the premium profile and users (in-process run)."""
-    cid = harness.context()
-    harness.profile()
-    for name in users:
-        harness.user(name, cid)
-    harness.run()
-    assert harness.pending() == []
-    return cid
 
 
 def unreadable(harness: Harness, text: str = "this is not JSON") -> Path:

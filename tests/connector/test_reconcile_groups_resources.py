@@ -6,14 +6,10 @@ resource tests; OX semantics: reference/ox-soap-contract.md §4.3, §4.4.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 
 import pytest
 
-from connector.emulator.process import EmulatorProcess
-
-from ..oxclient import OX
 from .harness import (Harness, _context_ids, group_dn, udm_group, udm_resource, udm_user,
                       user_dn)
 
@@ -398,61 +394,55 @@ def test_resource_without_context_goes_to_the_default_context(emulator, ox, tmp_
     assert set(harness.ox_resources(default)) == {"beamer"}
 
 
-def test_a_renamed_members_old_dn_taken_by_a_new_user_keeps_the_group(tmp_path):
+def test_a_renamed_members_old_dn_taken_by_a_new_user_keeps_the_group(changeable):
     """In one run: anna renamed to hanna (the group's file, re-queued by refint, lists the
     new DN), and a new user takes anna's old DN in another context. Refreshing the group
     from its stale stored member list would move it to the other context and re-create
     it with a new OX id; the group's own pending change must decide instead."""
-    password = secrets.token_urlsafe(12)
-    with EmulatorProcess(password, extra_args=["--username-changeable"]) as emulator:
-        h = Harness(emulator, OX(emulator.url, {"login": "oxadminmaster",
-                                                "password": password}), tmp_path)
-        c1, c2 = h.context(), h.context()
-        h.profile()
-        h.user("anna", c1)
-        h.group("team", ["anna"])
-        h.run()
-        group_id = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"},
-                                      auth=h.admin(c1)).id
-        anna_id = h.ids[user_dn("anna").lower()]
-        h.write("users/user", user_dn("hanna"), udm_user("hanna", c1), object_id=anna_id)
-        h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("hanna")]))
-        h.write("users/user", user_dn("anna"), udm_user("anna", c2,
-                                                         mailPrimaryAddress="anna2@example.org",
-                                                         oxDisplayName="Anna Two"),
-                object_id=str(uuid.uuid4()))
-        h.run()
-        team = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"}, auth=h.admin(c1))
-        assert team.id == group_id
-        assert team.members == [h.ox_user(c1, "hanna").id]
-        assert h.ox_groups(c2) == {}
+    h = changeable
+    c1, c2 = h.context(), h.context()
+    h.profile()
+    h.user("anna", c1)
+    h.group("team", ["anna"])
+    h.run()
+    group_id = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"},
+                                  auth=h.admin(c1)).id
+    anna_id = h.ids[user_dn("anna").lower()]
+    h.write("users/user", user_dn("hanna"), udm_user("hanna", c1), object_id=anna_id)
+    h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("hanna")]))
+    h.write("users/user", user_dn("anna"), udm_user("anna", c2,
+                                                     mailPrimaryAddress="anna2@example.org",
+                                                     oxDisplayName="Anna Two"),
+            object_id=str(uuid.uuid4()))
+    h.run()
+    team = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"}, auth=h.admin(c1))
+    assert team.id == group_id
+    assert team.members == [h.ox_user(c1, "hanna").id]
+    assert h.ox_groups(c2) == {}
 
 
-def test_a_deferred_rename_goes_right_after_the_owner_before_the_groups(tmp_path):
+def test_a_deferred_rename_goes_right_after_the_owner_before_the_groups(changeable):
     """bb renamed to cc, aa renamed to bb, cc edited, in one run: aa's rename waits for
     the holder of "bb" and must run right after it, still before the group step that
     looks its new DN up (one step later, the group lost its member)."""
-    password = secrets.token_urlsafe(12)
-    with EmulatorProcess(password, extra_args=["--username-changeable"]) as emulator:
-        h = Harness(emulator, OX(emulator.url, {"login": "oxadminmaster",
-                                                "password": password}), tmp_path)
-        cid = h.context()
-        h.profile()
-        h.user("aa", cid)
-        h.user("bb", cid)
-        h.group("team", ["aa"])
-        h.run()
-        team_id = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"},
-                                     auth=h.admin(cid)).id
-        aa_ox = h.ox_user(cid, "aa").id
-        a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
-        h.write("users/user", user_dn("cc"), udm_user("cc", cid), object_id=b_id)
-        h.write("users/user", user_dn("bb"), udm_user("bb", cid), object_id=a_id)
-        h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("bb")]))
-        h.write("users/user", user_dn("cc"), udm_user("cc", cid, title="Dr."),
-                object_id=b_id)
-        h.run()
-        assert h.pending() == []
-        team = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"}, auth=h.admin(cid))
-        assert (team.id, team.members) == (team_id, [aa_ox])
-        assert h.ox_user(cid, "bb").id == aa_ox
+    h = changeable
+    cid = h.context()
+    h.profile()
+    h.user("aa", cid)
+    h.user("bb", cid)
+    h.group("team", ["aa"])
+    h.run()
+    team_id = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"},
+                                 auth=h.admin(cid)).id
+    aa_ox = h.ox_user(cid, "aa").id
+    a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
+    h.write("users/user", user_dn("cc"), udm_user("cc", cid), object_id=b_id)
+    h.write("users/user", user_dn("bb"), udm_user("bb", cid), object_id=a_id)
+    h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("bb")]))
+    h.write("users/user", user_dn("cc"), udm_user("cc", cid, title="Dr."),
+            object_id=b_id)
+    h.run()
+    assert h.pending() == []
+    team = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"}, auth=h.admin(cid))
+    assert (team.id, team.members) == (team_id, [aa_ox])
+    assert h.ox_user(cid, "bb").id == aa_ox

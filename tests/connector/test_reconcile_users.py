@@ -6,18 +6,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import itertools
-import secrets
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connector.desired.user import USER_FIELDS
-from connector.emulator.process import EmulatorProcess
 from connector.queue import run_lock
 from connector.run import RunFailed, open_connector, run_queue
 
-from ..oxclient import OX, Ctx
+from ..oxclient import Ctx
 from .harness import Harness, _context_ids, udm_user, user_dn
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(range(64))
@@ -465,18 +463,8 @@ def test_context_admin_is_never_touched(harness):
 
 # --- rename -----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def changeable_emulator(tmp_path_factory):
-    password = secrets.token_urlsafe(16)
-    log = tmp_path_factory.mktemp("emulator-changeable") / "emulator.log"
-    with EmulatorProcess(password, extra_args=["--username-changeable"], log_path=log) as proc:
-        yield proc
-
-
-def test_rename_keeps_the_ox_id(changeable_emulator, tmp_path):
-    ox = OX(changeable_emulator.url, {"login": "oxadminmaster",
-                                      "password": changeable_emulator.master_password})
-    h = Harness(changeable_emulator, ox, tmp_path)
+def test_rename_keeps_the_ox_id(changeable):
+    h = changeable
     cid = ready(h)
     h.user("quinn", cid, organisation="Q Corp")
     h.run()
@@ -611,12 +599,11 @@ def test_bad_values_stop_the_run(harness, field, props):
     assert harness.ox_user_names(cid) == {"walt"}
 
 
-def test_renames_that_pass_a_name_along_do_not_jam_the_queue(changeable_emulator, tmp_path):
+def test_renames_that_pass_a_name_along_do_not_jam_the_queue(changeable):
     """A renamed to x, then B renamed to a (A's old name), then A edited: the planner puts
     B's rename first (A's newest file is last); the connector must let A's rename go first
     instead of failing on "User a already exists" for ever."""
-    h = Harness(changeable_emulator, OX(changeable_emulator.url, {
-        "login": "oxadminmaster", "password": changeable_emulator.master_password}), tmp_path)
+    h = changeable
     cid = h.context()
     h.profile()
     h.user("aa", cid)
@@ -634,11 +621,10 @@ def test_renames_that_pass_a_name_along_do_not_jam_the_queue(changeable_emulator
     assert h.ox_user(cid, "aa").id == ids["bb"]
 
 
-def test_two_users_swapping_names_in_one_run(changeable_emulator, tmp_path):
+def test_two_users_swapping_names_in_one_run(changeable):
     """A -> tmp -> b and B -> a in one run: coalesced, each waits for the other; the run
     parks one under a temporary name instead of failing for ever."""
-    h = Harness(changeable_emulator, OX(changeable_emulator.url, {
-        "login": "oxadminmaster", "password": changeable_emulator.master_password}), tmp_path)
+    h = changeable
     cid = h.context()
     h.profile()
 

@@ -19,48 +19,15 @@ import zeep
 from connector.queue import run_lock
 from connector.run import RunFailed
 
-from .harness import BASE, Harness, group_dn, udm_user, user_dn
+from .harness import BASE, finished, group_dn, log_records, ready, udm_user, user_dn
 from .harness import _context_ids  # the ids harness.context() hands out: fresh in this emulator
 
 
-@pytest.fixture(autouse=True)
-def clean_faults(emulator):
-    emulator.control("faults", {"clear": True})
-    yield
-    emulator.control("faults", {"clear": True})
-
-
-def log_records(stderr: str) -> list[dict]:
-    """The run's log: every stderr line must be one JSON object."""
-    records = []
-    for line in stderr.splitlines():
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                pytest.fail(f"stderr line is not a JSON log record: {line!r}\n{stderr}")
-    return records
+pytestmark = pytest.mark.usefixtures("clean_faults")
 
 
 def messages(stderr: str) -> list[str]:
-    return [r["msg"] for r in log_records(stderr)]
-
-
-def finished(stderr: str) -> dict:
-    found = [r for r in log_records(stderr) if r["msg"] == "run finished"]
-    assert len(found) == 1, stderr
-    return found[0]
-
-
-def ready(harness: Harness, *users: str) -> int:
-    """A provisioned context with the premium profile (in-process); returns its id."""
-    cid = harness.context()
-    harness.profile()
-    for name in users:
-        harness.user(name, cid)
-    harness.run()
-    assert harness.pending() == []
-    return cid
+    return [r["msg"] for r in log_records(stderr, strict=True)]
 
 
 def no_traceback(result: subprocess.CompletedProcess) -> None:
@@ -85,12 +52,12 @@ def test_normal_run_exits_0_and_empties_the_queue(harness):
     ids = sorted(harness.ox_user(cid, n).id for n in ("anna", "bert"))
     assert harness.ox_groups(cid) == {"staff": ids}
     assert set(harness.ox_resources(cid)) == {"beamer"}
-    done = finished(result.stderr)
+    done = finished(result.stderr, strict=True)
     assert (done["applied"], done["files_removed"], done["held"]) == (6, 6, 0)
     # an empty queue is a normal run too
     again = harness.run_cli()
     assert again.returncode == 0, again.stderr
-    assert finished(again.stderr)["applied"] == 0
+    assert finished(again.stderr, strict=True)["applied"] == 0
 
 
 def test_files_queued_during_a_run_are_applied_before_it_exits(harness):
@@ -117,7 +84,7 @@ def test_files_queued_during_a_run_are_applied_before_it_exits(harness):
     assert result.returncode == 0, result.stderr
     assert harness.pending() == []
     assert "latecomer" in harness.ox_user_names(cid)
-    assert finished(result.stderr)["applied"] == 9
+    assert finished(result.stderr, strict=True)["applied"] == 9
 
 
 # -- order ------------------------------------------------------------------------------------
@@ -148,7 +115,8 @@ def test_kinds_are_applied_in_order_whatever_the_timestamps(harness):
     result = harness.run_cli()
     assert result.returncode == 0, result.stderr
     no_traceback(result)
-    applied = [r["file"] for r in log_records(result.stderr) if r["msg"] == "applied"]
+    applied = [r["file"] for r in log_records(result.stderr, strict=True)
+               if r["msg"] == "applied"]
     assert applied == expected
     assert harness.pending() == []
     # the group found its members although it was queued before them
@@ -188,7 +156,7 @@ def test_three_files_for_one_user_apply_only_the_newest(harness):
     assert harness.ox_user(cid, "cora").display_name == "Cora v3"
     assert not any(p.exists() for p in paths)
     assert harness.pending() == []
-    done = finished(result.stderr)
+    done = finished(result.stderr, strict=True)
     assert (done["applied"], done["files_removed"]) == (1, 3)
 
     # and for an existing user: three edits, one change
@@ -221,7 +189,7 @@ def test_functional_accounts_are_applied_after_their_members(harness):
                                          groups=[], auth=harness.admin(cid))
     assert [(a.userId, a.primaryAddress) for a in accounts] == [(fred.id,
                                                                  "helpdesk@example.org")]
-    done = finished(result.stderr)
+    done = finished(result.stderr, strict=True)
     assert (done["applied"], done["held"]) == (2, 0)
 
 
@@ -239,7 +207,8 @@ def test_a_second_run_exits_0_at_once_while_the_lock_is_held(harness):
     assert result.returncode == 0, result.stderr
     no_traceback(result)
     assert took < 15
-    busy = [r for r in log_records(result.stderr) if r["msg"] == "already running"]
+    busy = [r for r in log_records(result.stderr, strict=True)
+            if r["msg"] == "already running"]
     assert len(busy) == 1, result.stderr
     assert f"pid {os.getpid()}" in busy[0]["detail"]
     assert "run finished" not in messages(result.stderr)
@@ -306,7 +275,7 @@ def test_bad_input_stops_the_run_at_that_file(harness, case):
         assert not early_resource.exists()
         assert set(harness.ox_resources(cid)) == {"early-room"}
         assert not harness.ox.context.exists(ctx={"id": later_cid}, auth=harness.ox.master)
-    errors = [r for r in log_records(result.stderr)
+    errors = [r for r in log_records(result.stderr, strict=True)
               if r["level"] == "error" and r.get("file") == bad.name]
     assert errors, f"no error record naming {bad.name}:\n{result.stderr}"
     if field is None:
@@ -352,8 +321,8 @@ def test_a_failing_ox_call_keeps_the_file_and_the_next_run_applies_it(harness, f
     no_traceback(result)
     assert harness.pending() == [path.name]
     assert "otto" not in harness.ox_user_names(cid)
-    failed = [r for r in log_records(result.stderr) if r.get("file") == path.name
-              and r["level"] == "error"]
+    failed = [r for r in log_records(result.stderr, strict=True)
+              if r.get("file") == path.name and r["level"] == "error"]
     assert failed and reason in failed[0]["error"], result.stderr
     assert failed[0]["dn"] == user_dn("otto")
     result = harness.run_cli()
@@ -435,7 +404,8 @@ def test_debug_logs_never_contain_passwords(harness):
     secrets = json.loads(harness.credentials_path.read_text())
     admin_password = secrets[str(cid)]["adminpass"]
     assert len(admin_password) >= 16
-    assert any(r["msg"].startswith("soap call") for r in log_records(result.stderr))  # DEBUG on
+    assert any(r["msg"].startswith("soap call")  # DEBUG on
+               for r in log_records(result.stderr, strict=True))
     for run in (failing, result):
         for secret in (harness.emulator.master_password, admin_password):
             assert secret not in run.stderr
@@ -462,5 +432,5 @@ def test_queue_and_state_dir_options_override_the_environment(harness, tmp_path)
     assert decoy_file.exists() and not decoy_state.exists()
     assert (harness.state / "ox-connector.sqlite").exists()
     assert (harness.state / "ModuleAccessDefinitions.properties").read_text().count("premium")
-    started = [r for r in log_records(result.stderr) if r["msg"] == "run started"]
+    started = [r for r in log_records(result.stderr, strict=True) if r["msg"] == "run started"]
     assert started[0]["queue_dir"] == str(harness.queue)
