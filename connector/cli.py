@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -109,11 +111,21 @@ def state_paths(queue_dir: Path | None, state_dir: Path | None) -> tuple[Path, P
     return queue, state
 
 
-def open_store(state_dir: Path) -> StateStore:
+@contextmanager
+def opened_store(state_dir: Path,
+                 *expected: type[Exception]) -> Iterator[StateStore]:
+    """The state store for one command, closed afterwards; a store error and the
+    ``expected`` errors of the command become its one-line message (exit 1)."""
     try:
-        return StateStore(state_dir / STATE_DB)
+        store = StateStore(state_dir / STATE_DB)
     except StateError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        yield store
+    except expected as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
 
 
 DIR_OPTIONS = (
@@ -206,11 +218,8 @@ def errors_group() -> None:
 def errors_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -> None:
     """Every dead letter, oldest first."""
     _, state = state_paths(queue_dir, state_dir)
-    store = open_store(state)
-    try:
+    with opened_store(state) as store:
         letters = Operations(store).dead_letters()
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps([d.summary() for d in letters], indent=2))
         return
@@ -224,11 +233,8 @@ def errors_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
 def errors_show(queue_dir: Path | None, state_dir: Path | None, letter_id: int) -> None:
     """One dead letter: the error and the change (JSON)."""
     _, state = state_paths(queue_dir, state_dir)
-    store = open_store(state)
-    try:
+    with opened_store(state) as store:
         letter = Operations(store).dead_letter(letter_id)
-    finally:
-        store.close()
     if letter is None:
         raise click.ClickException(f"no dead letter {letter_id}")
     try:
@@ -249,13 +255,8 @@ def errors_retry(queue_dir: Path | None, state_dir: Path | None, letter_ids: tup
     if not letter_ids and not everything:
         raise click.UsageError("name dead letter ids or give --all")
     queue, state = state_paths(queue_dir, state_dir)
-    store = open_store(state)
-    try:
+    with opened_store(state, dead_letters.DeadLetterError) as store:
         letters = dead_letters.retry(store, queue, None if everything else list(letter_ids))
-    except dead_letters.DeadLetterError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
     click.echo(f"put back into the queue: {', '.join(d.file for d in letters) or 'nothing'}")
 
 
@@ -266,13 +267,8 @@ def errors_remove(queue_dir: Path | None, state_dir: Path | None,
                   letter_ids: tuple[int, ...]) -> None:
     """Drop dead letters for good (their changes are never applied)."""
     _, state = state_paths(queue_dir, state_dir)
-    store = open_store(state)
-    try:
+    with opened_store(state, dead_letters.DeadLetterError) as store:
         removed = dead_letters.remove(store, list(letter_ids))
-    except dead_letters.DeadLetterError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
     click.echo(f"removed: {', '.join(str(d.seq) for d in removed)}")
 
 
@@ -287,11 +283,8 @@ def health_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool
                    metrics_file: Path | None, max_age: float) -> None:
     """Exit 0 OK, 1 WARNING (dead letters, old changes), 2 CRITICAL (queue stuck)."""
     queue, state = state_paths(queue_dir, state_dir)
-    store = open_store(state)
-    try:
-        figures = _queue_call(lambda q: health.figures(q, store), queue)
-    finally:
-        store.close()
+    with opened_store(state, QueueError) as store:
+        figures = health.figures(queue, store)
     code, text = health.verdict(figures, max_age)
     if metrics_file is not None:
         health.write_metrics(metrics_file, figures)
@@ -321,14 +314,9 @@ def resync(queue_dir: Path | None, state_dir: Path | None, dns: tuple[str, ...],
         raise click.UsageError("give --dn, --id or --all")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     fetch = _udm_rest().fetch if from_udm else None
-    store = open_store(settings.state_dir)
-    try:
+    with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)
         paths = resync_ops.enqueue(settings.queue_dir, states, fetch)
-    except resync_ops.ResyncError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        store.close()
     log.info("objects queued for resync", extra={"count": len(paths)})
     click.echo(f"queued {len(paths)} objects")
     if not no_run:
