@@ -28,6 +28,7 @@ from ..reconcile import Reconciler
 from ..reconcile.compare import differing, user_changes
 from ..reconcile.deps import Deps
 from ..reconcile.functional_accounts import logins_by_context
+from ..reconcile.groups import member_placement
 from ..reconcile.oxcalls import as_dict
 from ..state.store import ObjectState
 
@@ -71,7 +72,7 @@ def check(deps: Deps, contexts: list[int] | None = None,
 
 
 def _users(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
-    ox = deps.ox
+    ox, opts = deps.ox, deps.options
     ids = [u.id for u in ox.call("OXUserService", "listAll", ctx={"id": cid}) or []]
     actual: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), BATCH):
@@ -79,86 +80,72 @@ def _users(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
         for user in ox.call("OXUserService", "getMultipleData", ctx={"id": cid},
                             users=batch) or []:
             actual[user.id] = as_dict(user)
-    out, placed = [], set()
-    opts = deps.options
-    for state in stored:
-        p = state.placement(cid)
-        placed.add(p.ox_id)
-        user = actual.get(p.ox_id)
-        if user is None:
-            out.append(Finding("missing", USER, cid, p.ox_name, state.id, state.dn, p.ox_id))
-            continue
+
+    def differences(state: ObjectState, user: dict[str, Any]) -> list[str]:
         try:
             wanted = desired_user(state.object, opts.defaults, opts.user_identifier,
                                   opts.user_fields, opts.imap_login, state.id, state.dn)
         except InvalidAttribute:
-            continue  # the run reports it where it is applied
+            return []  # the run reports it where it is applied
         changes = user_changes({**wanted.fields, "name": wanted.name}, user)
         if user.get("maxQuota", -1) == -1:
             changes.pop("maxQuota", None)  # OX keeps none without a filestore (see users.py)
-        if changes:
-            out.append(Finding("different", USER, cid, p.ox_name, state.id, state.dn,
-                               p.ox_id, tuple(sorted(changes))))
-    for uid, user in actual.items():
-        if uid not in placed and not user.get("contextadmin"):
-            out.append(Finding("orphan", USER, cid, user.get("name") or str(uid), ox_id=uid))
-    return out
+        return list(changes)
+
+    return _compare(USER, cid, stored, actual, differences,
+                    own=lambda user: bool(user.get("contextadmin")))
 
 
 def _groups(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
     actual = {g["id"]: g for g in map(as_dict, deps.ox.call(
         "OXGroupService", "listAll", ctx={"id": cid}) or [])}
-    out, placed = [], set()
-    for state in stored:
-        p = state.placement(cid)
-        placed.add(p.ox_id)
-        group = actual.get(p.ox_id)
-        if group is None:
-            out.append(Finding("missing", GROUP, cid, p.ox_name, state.id, state.dn, p.ox_id))
-            continue
+
+    def differences(state: ObjectState, group: dict[str, Any]) -> list[str]:
         wanted = desired_group(state.object, deps.options.group_identifier)
-        members = members_by_context(wanted.member_dns, lambda dn: _placed_user(deps, dn))
-        fields = [f for f, want, have in (
+        members = members_by_context(wanted.member_dns, lambda dn: member_placement(deps, dn))
+        return [f for f, want, have in (
             ("name", wanted.name, group.get("name")),
             ("displayname", wanted.name, group.get("displayname")),
             ("members", members.get(cid, []), sorted(group.get("members") or [])))
             if want != have]
-        if fields:
-            out.append(Finding("different", GROUP, cid, p.ox_name, state.id, state.dn,
-                               p.ox_id, tuple(fields)))
-    for gid, group in actual.items():
-        if gid not in placed and gid != DEFAULT_GROUP_ID:
-            out.append(Finding("orphan", GROUP, cid, group.get("name") or str(gid), ox_id=gid))
-    return out
 
-
-def _placed_user(deps: Deps, dn: str) -> tuple[int, int] | None:
-    state = deps.store.find_by_dn(dn)
-    if state is None or state.udm_object_type != USER or not state.placements:
-        return None
-    return state.placements[0].context_id, state.placements[0].ox_id
+    return _compare(GROUP, cid, stored, actual, differences,
+                    own=lambda group: group["id"] == DEFAULT_GROUP_ID)
 
 
 def _resources(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
     actual = {r["id"]: r for r in map(as_dict, deps.ox.call(
         "OXResourceService", "listAll", ctx={"id": cid}) or [])}
+
+    def differences(state: ObjectState, res: dict[str, Any]) -> list[str]:
+        wanted = desired_resource(state.object, deps.options.default_context)
+        return list(differing({"name": wanted.name, **wanted.fields}, res))
+
+    return _compare(RESOURCE, cid, stored, actual, differences)
+
+
+def _compare(kind: str, cid: int, stored: list[ObjectState],
+             actual: dict[int, dict[str, Any]],
+             differences: Callable[[ObjectState, dict[str, Any]], list[str]],
+             own: Callable[[dict[str, Any]], bool] = lambda obj: False) -> list[Finding]:
+    """Missing, different and orphan users, groups or resources of one context, by OX id.
+    ``differences``: the managed fields OX has otherwise; ``own``: OX's own objects (the
+    context admin, the group "users"), never orphans."""
     out, placed = [], set()
     for state in stored:
         p = state.placement(cid)
         placed.add(p.ox_id)
-        res = actual.get(p.ox_id)
-        if res is None:
-            out.append(Finding("missing", RESOURCE, cid, p.ox_name, state.id, state.dn,
-                               p.ox_id))
+        obj = actual.get(p.ox_id)
+        if obj is None:
+            out.append(Finding("missing", kind, cid, p.ox_name, state.id, state.dn, p.ox_id))
             continue
-        wanted = desired_resource(state.object, deps.options.default_context)
-        changes = differing({"name": wanted.name, **wanted.fields}, res)
-        if changes:
-            out.append(Finding("different", RESOURCE, cid, p.ox_name, state.id, state.dn,
-                               p.ox_id, tuple(sorted(changes))))
-    for rid, res in actual.items():
-        if rid not in placed:
-            out.append(Finding("orphan", RESOURCE, cid, res.get("name") or str(rid), ox_id=rid))
+        fields = differences(state, obj)
+        if fields:
+            out.append(Finding("different", kind, cid, p.ox_name, state.id, state.dn,
+                               p.ox_id, tuple(sorted(fields))))
+    for ox_id, obj in actual.items():
+        if ox_id not in placed and not own(obj):
+            out.append(Finding("orphan", kind, cid, obj.get("name") or str(ox_id), ox_id=ox_id))
     return out
 
 

@@ -30,7 +30,7 @@ def apply_group(deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None,
         group = desired_group(obj, deps.options.group_identifier)
         name = group.name
         if group.synced:
-            wanted = members_by_context(group.member_dns, lambda m: _placement_of(deps, m))
+            wanted = members_by_context(group.member_dns, lambda m: member_placement(deps, m))
     placements = []
     for cid, members in sorted(wanted.items()):
         ox_id = _ensure(deps, object_id, cid, name, members, old.get(cid))
@@ -45,7 +45,8 @@ def apply_group(deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None,
     return ObjectState(object_id, TYPE, dn, obj, tuple(placements))
 
 
-def _placement_of(deps: Deps, member_dn: str) -> tuple[int, int] | None:
+def member_placement(deps: Deps, member_dn: str) -> tuple[int, int] | None:
+    """(context, OX id) of the user with this DN, if the connector placed one."""
     state = deps.store.find_by_dn(member_dn)
     if state is None or state.udm_object_type != USER_TYPE or not state.placements:
         return None
