@@ -14,18 +14,19 @@ class NameHeldByOther(ReconcileError):
     (a rename) frees the name, so the runner retries after the owner's step."""
 
     def __init__(self, message: str, owner_id: str, udm_object_type: str, context_id: int,
-                 ox_id: int):
+                 ox_id: int, value: str):
         super().__init__(message)
         self.owner_id = owner_id
         # the OX object holding the name: ``Reconciler.park`` can move it out of the way
         self.udm_object_type = udm_object_type
         self.context_id = context_id
         self.ox_id = ox_id
+        self.value = value  # the name (or address) held
 
     @property
     def held(self) -> str:
         """What is held: one holder can be parked once per thing it holds."""
-        return "name"
+        return f"name {self.value}"
 
 
 class MailHeldByOther(NameHeldByOther):
@@ -33,11 +34,6 @@ class MailHeldByOther(NameHeldByOther):
     OX user or resource still has: its pending change (a new address) must go first, or,
     when two objects pass addresses around, the holder is parked on a temporary address."""
 
-    def __init__(self, message: str, owner_id: str, udm_object_type: str, context_id: int,
-                 ox_id: int, mail: str):
-        super().__init__(message, owner_id, udm_object_type, context_id, ox_id)
-        self.mail = mail
-
     @property
     def held(self) -> str:
-        return f"mail {self.mail.lower()}"
+        return f"mail {self.value.lower()}"

@@ -60,7 +60,8 @@ def _ensure(deps: Deps, object_id: str, cid: int, name: str, members: list[int],
     if group is None:
         group = get_or_none(deps.ox, SERVICE, cid, grp={"name": name})
         if group is not None:
-            check_owner(deps.store, TYPE, cid, group["id"], object_id, f'group "{name}"')
+            check_owner(deps.store, TYPE, cid, group["id"], object_id, f'group "{name}"',
+                        name)
     if group is None:
         created = deps.ox.call(SERVICE, "create", ctx={"id": cid},
                                grp={"name": name, "displayname": name, "members": members})

@@ -59,16 +59,16 @@ def delete_quietly(ox: OXConnection, service: str, cid: int, what: str, **ref) -
 
 
 def check_owner(store, udm_object_type: str, cid: int, ox_id: int, object_id: str,
-                what: str) -> None:
-    """Refuse to adopt an OX object that the state store assigns to another object."""
+                what: str, name: str, outcome: str = "not adopting it") -> None:
+    """Refuse to adopt (or rename onto) an OX object that the state store assigns to
+    another directory object: raise ``NameHeldByOther`` naming that object."""
     owner = store.placed_at(udm_object_type, cid, ox_id)
     if owner is not None and owner != object_id:
         other = store.get(owner)
         raise NameHeldByOther(
             f"OX {what} in context {cid} (id {ox_id}) belongs to "
-            f"{other.dn if other else owner}; not adopting it", owner, udm_object_type, cid,
-            ox_id)
-
+            f"{other.dn if other else owner}; {outcome}", owner, udm_object_type, cid,
+            ox_id, name)
 
 
 def check_name_free(ox: OXConnection, store, service: str, udm_object_type: str, cid: int,
@@ -79,7 +79,9 @@ def check_name_free(ox: OXConnection, store, service: str, udm_object_type: str,
     ref = {"OXUserService": "user", "OXGroupService": "grp"}  # (UDM cannot rename resources)
     holder = get_or_none(ox, service, cid, **{ref[service]: {"name": name}})
     if holder is not None and holder["id"] != own_ox_id:
-        check_owner(store, udm_object_type, cid, holder["id"], object_id, what)
+        check_owner(store, udm_object_type, cid, holder["id"], object_id, what, name,
+                    "it keeps the name until that object changes")
+
 
 def call_claiming_mail(ox: OXConnection, store, object_id: str, mail: str, service: str,
                        operation: str, cid: int, **params) -> Any:

@@ -11,6 +11,10 @@ import dataclasses
 import secrets
 from collections.abc import Collection
 
+from ..desired.errors import InvalidAttribute
+from ..desired.group import desired_group
+from ..desired.resource import desired_resource
+from ..desired.user import desired_user
 from ..queue import Change, Kind
 from ..state.store import ObjectState
 from .access_profiles import apply_access_profile
@@ -46,6 +50,37 @@ class Reconciler:
             else:
                 store.put(new)
             self._refresh_dependents(change, prior, new, pending)
+
+    def releases(self, held: NameHeldByOther, change: Change) -> bool:
+        """Would applying ``change`` (the holder's own pending change) free what it holds?
+        Only then may the holder be parked; otherwise two directory objects really want
+        the same name or address, and the one claiming it must fail, not take it away."""
+        if change.is_delete:
+            return True
+        opts = self.deps.options
+        mail = isinstance(held, MailHeldByOther)
+        try:
+            if change.kind is Kind.USER:
+                user = desired_user(change.object, opts.defaults, opts.user_identifier,
+                                    opts.user_fields, opts.imap_login, change.id, change.dn)
+                if not user.enabled or user.context_id != held.context_id:
+                    return True
+                kept = user.fields.get("primaryEmail", "") if mail else user.name
+            elif change.kind is Kind.RESOURCE:
+                res = desired_resource(change.object, opts.default_context)
+                if res.context_id != held.context_id:
+                    return True
+                kept = res.fields.get("email", "") if mail else res.name
+            elif change.kind is Kind.GROUP:
+                group = desired_group(change.object, opts.group_identifier)
+                if not group.synced:
+                    return True
+                kept = group.name
+            else:
+                return False
+        except InvalidAttribute:
+            return False  # that change fails on its own; the holder keeps what it has
+        return kept.lower() != held.value.lower()
 
     def park(self, held: NameHeldByOther) -> str:
         """Move the OX user or group that holds a name out of the way, under a temporary
@@ -83,7 +118,7 @@ class Reconciler:
         (OX keeps addresses unique per context); the owner's own pending change then sets
         its final address. Nothing in the state store names addresses, so only OX changes."""
         ox, ctx = self.deps.ox, {"id": held.context_id}
-        domain = held.mail.rpartition("@")[2]
+        domain = held.value.rpartition("@")[2]
         temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}@{domain}"
         if held.udm_object_type == RESOURCE_TYPE:
             ox.call("OXResourceService", "change", ctx=ctx,
@@ -92,7 +127,7 @@ class Reconciler:
         if held.udm_object_type != USER_TYPE:
             raise held
         user = as_dict(ox.call("OXUserService", "getData", ctx=ctx, user={"id": held.ox_id}))
-        released = held.mail.lower()
+        released = held.value.lower()
         # primary, email1 and sender must stay among the aliases: swap the address out there
         aliases = [a for a in user.get("aliases") or [] if a.lower() != released]
         usrdata = {"id": held.ox_id, "primaryEmail": temporary, "email1": temporary,

@@ -32,7 +32,7 @@ def apply_resource(deps: Deps, change: Change, prior: ObjectState | None) -> Obj
         res = get_or_none(deps.ox, SERVICE, cid, res={"name": wanted.name})
         if res is not None:
             check_owner(deps.store, TYPE, cid, res["id"], change.id,
-                        f'resource "{wanted.name}"')
+                        f'resource "{wanted.name}"', wanted.name)
     fields = {"name": wanted.name, **wanted.fields}
     if res is None:
         created = call_claiming_mail(deps.ox, deps.store, change.id, wanted.fields["email"],

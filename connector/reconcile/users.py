@@ -60,7 +60,8 @@ def apply_user(deps: Deps, change: Change, prior: ObjectState | None) -> ObjectS
     if user is None:
         user = get_or_none(deps.ox, SERVICE, cid, user={"name": wanted.name})
         if user is not None:
-            check_owner(deps.store, TYPE, cid, user["id"], change.id, f'user "{wanted.name}"')
+            check_owner(deps.store, TYPE, cid, user["id"], change.id, f'user "{wanted.name}"',
+                        wanted.name)
     if user is None:
         ox_id = _create(deps, change.id, cid, wanted, access)
     else:

@@ -164,6 +164,9 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
             run.reconciler.apply(change, remaining)
         except NameHeldByOther as exc:
             later = _step_of(steps, exc.owner_id, after=i)
+            if later is not None and not run.stop_on_error and run.ops.dead_letters(
+                    exc.owner_id):
+                later = None  # the owner's step will wait behind its own dead letter
             # only within one kind: going behind another kind's step would break the plan's
             # kind order (a user after the groups that list it)
             same_kind = later is not None and \
@@ -177,10 +180,11 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
                     "file": change.name, "dn": change.dn,
                     "waits_for": steps[later - 1].change.name})
                 continue
-            if later is not None and (change.id, exc.held) not in parked:
-                # A cycle (names passed around, e.g. swapped) or a holder of another kind:
-                # park the holder under a temporary name or address; its own pending
-                # change gives it its final one.
+            if later is not None and (change.id, exc.held) not in parked and \
+                    run.reconciler.releases(exc, steps[later].change):
+                # A cycle (names passed around, e.g. swapped) or a holder of another kind
+                # that gives it up: park the holder under a temporary name or address; its
+                # own pending change gives it its final one.
                 parked.add((change.id, exc.held))
                 try:
                     temporary = run.reconciler.park(exc)

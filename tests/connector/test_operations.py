@@ -280,6 +280,28 @@ def test_continue_mode_sets_failing_changes_aside_and_goes_on(harness):
     assert finished(result.stderr)["dead_lettered"] == 1
 
 
+def test_continue_mode_never_parks_a_holder_whose_change_cannot_run(harness):
+    """The resource's next change waits behind its own dead letter, so it will not run in
+    this run: a user claiming the address it gives up is set aside, the resource keeps it
+    (parking it would leave it on a temporary address until an operator steps in)."""
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    cid = ready(harness)
+    harness.resource("beamer", cid, resourceMailAddress="beamer@example.org")
+    harness.run()
+    harness.resource("beamer", cid, resourceMailAddress="beamer@example.org", description="x")
+    fail_next(harness, "OXResourceService.change")
+    assert cli(harness, "run").returncode == 0
+    assert len(letters(harness)) == 1
+    bea = harness.user("bea", cid, mailPrimaryAddress="beamer@example.org")
+    harness.resource("beamer", cid, resourceMailAddress="projector@example.org")
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.ox_resources(cid)["beamer"].email == "beamer@example.org"
+    assert "bea" not in harness.ox_user_names(cid)
+    found = {d["file"]: d for d in letters(harness)}
+    assert "cn=beamer" in found[bea.name]["error"], found[bea.name]
+
+
 @pytest.mark.parametrize("fault, reason", [
     ({"http_status": 503}, "503"),
     ({"kind": "DatabaseUpdateException", "message": DB_UPDATE}, "being updated"),

@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+from connector.run import RunFailed
+
 from .harness import (Harness, _context_ids, group_dn, udm_group, udm_resource, udm_user,
                       user_dn)
 
@@ -312,6 +314,22 @@ def test_user_taking_the_address_a_resource_gives_up_in_the_same_run(h):
     assert h.pending() == []
     assert h.ox_user(cid, "bea").primaryEmail == "beamer@example.org"
     assert h.ox_resources(cid)["beamer"].email == "projector@example.org"
+
+
+def test_a_holder_keeping_its_address_is_not_robbed(h):
+    """The resource's pending change keeps its address: a user claiming that address must
+    fail (naming the resource), not take it away by parking the resource."""
+    cid = h.context()
+    h.resource("beamer", cid, resourceMailAddress="beamer@example.org")
+    h.run()
+    h.resource("beamer", cid, resourceMailAddress="beamer@example.org", description="new")
+    bea = h.user("bea", cid, mailPrimaryAddress="beamer@example.org")
+    with pytest.raises(RunFailed) as failed:
+        h.run()
+    assert failed.value.path.name == bea.name
+    assert "cn=beamer" in str(failed.value), failed.value
+    assert h.ox_resources(cid)["beamer"].email == "beamer@example.org"
+    assert "bea" not in h.ox_user_names(cid)
 
 
 def test_resource_reapplying_makes_no_writes(h):
