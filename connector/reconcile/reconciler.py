@@ -33,7 +33,7 @@ from .users import apply_user
 
 
 class Reconciler:
-    HANDLED = frozenset(Kind)
+    HANDLED = frozenset(Kind)  # kinds it applies; the runner leaves others queued
 
     def __init__(self, deps: Deps):
         self.deps = deps

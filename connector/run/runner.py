@@ -34,7 +34,6 @@ from ..state.credentials import CredentialsError
 from ..state.operations import BACKOFF_FIRST, BACKOFF_MAX, Operations
 
 log = logging.getLogger("ox_connector.run")
-HELD: frozenset[Kind] = frozenset()  # kinds left queued (a kind not handled yet)
 PROGRESS_EVERY = 10.0  # seconds between progress lines
 # What a failing change can raise and the run reports (file, DN, reason).
 CHANGE_ERRORS = (InvalidAttribute, ReconcileError, OXError, CredentialsError,
@@ -103,7 +102,7 @@ def _loop(run: _Run) -> None:
     progress = _Progress()
     while True:
         changes, bad = _read_queue(run)
-        plan = make_plan(changes, hold=HELD)
+        plan = make_plan(changes, hold=frozenset(Kind) - run.reconciler.HANDLED)
         for change in plan.held:
             if change.path not in held_logged:
                 held_logged.add(change.path)
@@ -164,8 +163,8 @@ def _apply_steps(run: _Run, steps: list[Step], progress: _Progress) -> None:
             run.reconciler.apply(change, remaining)
         except NameHeldByOther as exc:
             later = _step_of(steps, exc.owner_id, after=i)
-            if later is not None and not run.stop_on_error and run.ops.dead_letters(
-                    exc.owner_id):
+            if later is not None and not run.stop_on_error and \
+                    run.ops.has_dead_letters(exc.owner_id):
                 later = None  # the owner's step will wait behind its own dead letter
             # only within one kind: going behind another kind's step would break the plan's
             # kind order (a user after the groups that list it)
