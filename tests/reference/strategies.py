@@ -90,6 +90,21 @@ LIST_FIELDS = MappingProxyType({
     ("pagerTelephoneNumber", 0): "telephone_pager", ("roomNumber", 0): "room_number",
 })
 DATE_FIELDS = MappingProxyType({"birthday": "birthday", "oxAnniversary": "anniversary"})
+# UDM right (an access profile's property) -> OX UserModuleAccess field (upstream §2.5).
+# Written out here, not imported from connector.desired.access: the expectation must not
+# come from the code under test.
+OX_RIGHTS = MappingProxyType({
+    "usm": "USM", "activesync": "activeSync", "calendar": "calendar",
+    "collectemailaddresses": "collectEmailAddresses", "contacts": "contacts",
+    "delegatetask": "delegateTask", "deniedportal": "deniedPortal", "editgroup": "editGroup",
+    "editpassword": "editPassword", "editpublicfolders": "editPublicFolders",
+    "editresource": "editResource", "globaladdressbookdisabled": "globalAddressBookDisabled",
+    "ical": "ical", "infostore": "infostore", "multiplemailaccounts": "multipleMailAccounts",
+    "publicfoldereditable": "publicFolderEditable",
+    "readcreatesharedfolders": "readCreateSharedFolders", "subscription": "subscription",
+    "syncml": "syncml", "tasks": "tasks", "vcard": "vcard", "webdav": "webdav",
+    "webdavxml": "webdavXml", "webmail": "webmail",
+})
 PHONE_PROPERTIES = frozenset({
     "oxMobileBusiness", "oxFaxBusiness", "oxFaxHome", "oxFaxOther", "oxTelephoneAssistant",
     "oxTelephoneCar", "oxTelephoneCompany", "oxTelephoneIp", "oxTelephoneOther",

@@ -14,25 +14,14 @@ import pytest
 
 from connector.simulator import ACCESS_PROFILES, DEFAULT_ACCESS_PROFILES, RIGHTS, UDMError
 
-# UDM's right -> OX's UserModuleAccess field (OX's names, lower-cased by UDM).
-OX_RIGHT = {
-    "usm": "USM", "activesync": "activeSync", "calendar": "calendar",
-    "collectemailaddresses": "collectEmailAddresses", "contacts": "contacts",
-    "delegatetask": "delegateTask", "deniedportal": "deniedPortal", "editgroup": "editGroup",
-    "editpassword": "editPassword", "editpublicfolders": "editPublicFolders",
-    "editresource": "editResource", "globaladdressbookdisabled": "globalAddressBookDisabled",
-    "ical": "ical", "infostore": "infostore", "multiplemailaccounts": "multipleMailAccounts",
-    "publicfoldereditable": "publicFolderEditable",
-    "readcreatesharedfolders": "readCreateSharedFolders", "subscription": "subscription",
-    "syncml": "syncml", "tasks": "tasks", "vcard": "vcard", "webdav": "webdav",
-    "webdavxml": "webdavXml", "webmail": "webmail",
-}
+from .strategies import OX_RIGHTS
+
 DEPRECATED = {"OLOX20", "publication"}  # OX's deprecated rights: not compared (as upstream)
 PROFILE_RIGHTS = {name: rights for name, _, rights in DEFAULT_ACCESS_PROFILES}
 
 
 def test_the_rights_table_covers_every_udm_right():
-    assert set(OX_RIGHT) == set(RIGHTS) and len(RIGHTS) == 24
+    assert set(OX_RIGHTS) == set(RIGHTS) and len(RIGHTS) == 24
 
 
 def granted(backend, cid: int, user) -> list[str]:
@@ -41,7 +30,7 @@ def granted(backend, cid: int, user) -> list[str]:
 
 
 def expected(rights) -> list[str]:
-    return sorted(OX_RIGHT[r] for r in rights)
+    return sorted(OX_RIGHTS[r] for r in rights)
 
 
 def mail_enabled(backend, cid: int, user) -> bool:
@@ -57,7 +46,7 @@ def test_each_right_alone_gives_exactly_that_right(backend, right):
     user = backend.user(oxAccess=profile["name"])
     backend.sync()
 
-    assert granted(backend, cid, user) == [OX_RIGHT[right]]
+    assert granted(backend, cid, user) == [OX_RIGHTS[right]]
     assert mail_enabled(backend, cid, user) is True
 
     backend.remove(user.dn)
