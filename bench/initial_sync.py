@@ -37,26 +37,113 @@ from connector.emulator.process import EmulatorProcess  # noqa: E402
 BASE = "dc=example,dc=org"
 CONTEXTS = (10, 20)
 NAMESPACE = uuid.UUID("1b0c9a8e-5a4f-4f3e-8f59-3c6f1f0a2b71")
-FIRST = ("Anna", "Ben", "Clara", "David", "Emma", "Felix", "Greta", "Hannah", "Ida", "Jonas",
-         "Karl", "Lena", "Mia", "Noah", "Oskar", "Paul", "Quentin", "Rosa", "Sophie", "Tim",
-         "Ute", "Valentin", "Wiebke", "Xaver", "Yvonne")
-LAST = ("Schmidt", "Müller", "Wagner", "Becker", "Hoffmann", "Schulz", "Fischer", "Weber",
-        "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann",
-        "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Krause",
-        "Meier", "Lehmann", "Schmid", "Schulze", "Maier", "Köhler", "Herrmann", "König",
-        "Walter", "Mayer", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz")
-PREMIUM = ("calendar", "contacts", "delegatetask", "editpublicfolders", "infostore",
-           "readcreatesharedfolders", "tasks", "webmail", "collectemailaddresses",
-           "multiplemailaccounts", "subscription", "ical", "vcard", "webdav", "webdavxml", "usm")
-KINDS = {"OXContextService": "context", "OXUserService": "user", "OXUserCopyService": "user",
-         "OXGroupService": "group", "OXResourceService": "resource"}
+FIRST = (
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Emma",
+    "Felix",
+    "Greta",
+    "Hannah",
+    "Ida",
+    "Jonas",
+    "Karl",
+    "Lena",
+    "Mia",
+    "Noah",
+    "Oskar",
+    "Paul",
+    "Quentin",
+    "Rosa",
+    "Sophie",
+    "Tim",
+    "Ute",
+    "Valentin",
+    "Wiebke",
+    "Xaver",
+    "Yvonne",
+)
+LAST = (
+    "Schmidt",
+    "Müller",
+    "Wagner",
+    "Becker",
+    "Hoffmann",
+    "Schulz",
+    "Fischer",
+    "Weber",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Schmid",
+    "Schulze",
+    "Maier",
+    "Köhler",
+    "Herrmann",
+    "König",
+    "Walter",
+    "Mayer",
+    "Huber",
+    "Kaiser",
+    "Fuchs",
+    "Peters",
+    "Lang",
+    "Scholz",
+)
+PREMIUM = (
+    "calendar",
+    "contacts",
+    "delegatetask",
+    "editpublicfolders",
+    "infostore",
+    "readcreatesharedfolders",
+    "tasks",
+    "webmail",
+    "collectemailaddresses",
+    "multiplemailaccounts",
+    "subscription",
+    "ical",
+    "vcard",
+    "webdav",
+    "webdavxml",
+    "usm",
+)
+KINDS = {
+    "OXContextService": "context",
+    "OXUserService": "user",
+    "OXUserCopyService": "user",
+    "OXGroupService": "group",
+    "OXResourceService": "resource",
+}
 
 
 # -- the queue ----------------------------------------------------------------------------------
 
+
 def entry(udm_object_type: str, dn: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(uuid.uuid5(NAMESPACE, dn)), "udm_object_type": udm_object_type,
-            "dn": dn, "object": obj, "options": []}
+    return {
+        "id": str(uuid.uuid5(NAMESPACE, dn)),
+        "udm_object_type": udm_object_type,
+        "dn": dn,
+        "object": obj,
+        "options": [],
+    }
 
 
 def user_name(i: int) -> str:
@@ -67,29 +154,52 @@ def user_entry(i: int) -> dict[str, Any]:
     """User i: alternating contexts; first x last name pairs keep display names unique."""
     first, last = FIRST[i % len(FIRST)], LAST[i // len(FIRST) % len(LAST)]
     name = user_name(i)
-    return entry("users/user", f"uid={name},cn=users,{BASE}", {
-        "username": name, "firstname": first, "lastname": last,
-        "oxDisplayName": f"{first} {last} ({name})", "mailPrimaryAddress": f"{name}@example.org",
-        "mailAlternativeAddress": [], "isOxUser": "OK", "oxAccess": "premium",
-        "oxContext": str(CONTEXTS[i % len(CONTEXTS)]), "organisation": "Example School",
-        "phone": [f"+49 421 555 {i:04d}"]})
+    return entry(
+        "users/user",
+        f"uid={name},cn=users,{BASE}",
+        {
+            "username": name,
+            "firstname": first,
+            "lastname": last,
+            "oxDisplayName": f"{first} {last} ({name})",
+            "mailPrimaryAddress": f"{name}@example.org",
+            "mailAlternativeAddress": [],
+            "isOxUser": "OK",
+            "oxAccess": "premium",
+            "oxContext": str(CONTEXTS[i % len(CONTEXTS)]),
+            "organisation": "Example School",
+            "phone": [f"+49 421 555 {i:04d}"],
+        },
+    )
 
 
 def group_entry(g: int, users: int, groups: int) -> dict[str, Any]:
     # Users 2k and 2k+1 land in the same group: every group has members in both contexts.
-    members = [f"uid={user_name(i)},cn=users,{BASE}" for i in range(users)
-               if (i // 2) % groups == g]
+    members = [
+        f"uid={user_name(i)},cn=users,{BASE}" for i in range(users) if (i // 2) % groups == g
+    ]
     name = f"group{g:02d}"
-    return entry("groups/group", f"cn={name},cn=groups,{BASE}",
-                 {"name": name, "isOxGroup": "OK", "users": members})
+    return entry(
+        "groups/group",
+        f"cn={name},cn=groups,{BASE}",
+        {"name": name, "isOxGroup": "OK", "users": members},
+    )
 
 
 def other_entries() -> list[dict[str, Any]]:
-    contexts = [entry("oxmail/oxcontext", f"cn=context{c},cn=open-xchange,{BASE}",
-                      {"contextid": str(c), "name": f"context{c}", "oxQuota": ""})
-                for c in CONTEXTS]
-    profile = entry("oxmail/accessprofile", f"cn=premium,cn=accessprofiles,cn=open-xchange,{BASE}",
-                    {"name": "premium", **{r: "TRUE" for r in PREMIUM}})
+    contexts = [
+        entry(
+            "oxmail/oxcontext",
+            f"cn=context{c},cn=open-xchange,{BASE}",
+            {"contextid": str(c), "name": f"context{c}", "oxQuota": ""},
+        )
+        for c in CONTEXTS
+    ]
+    profile = entry(
+        "oxmail/accessprofile",
+        f"cn=premium,cn=accessprofiles,cn=open-xchange,{BASE}",
+        {"name": "premium", **{r: "TRUE" for r in PREMIUM}},
+    )
     return [*contexts, profile]
 
 
@@ -101,6 +211,7 @@ def write_queue(queue: Path, entries: list[dict[str, Any]], start: dt.datetime) 
 
 
 # -- running and reporting -------------------------------------------------------------------
+
 
 class Figures(NamedTuple):
     wall: float  # seconds, the whole child process
@@ -121,8 +232,9 @@ def run_connector(emulator: EmulatorProcess, layout: Layout) -> Figures:
     emulator.control("stats/reset")
     cpu = emulator.cpu_seconds()
     start = time.perf_counter()
-    proc = subprocess.run(connector_command(), env=connector_env(emulator, layout),
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        connector_command(), env=connector_env(emulator, layout), capture_output=True, text=True
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         print(proc.stderr[-4000:], file=sys.stderr)
@@ -151,30 +263,38 @@ def print_kinds(calls: dict[str, int], objects: dict[str, int]) -> None:
         print(f"  {kind:10} {n:8d} {count:7d} {per}")
 
 
-def initial_sync(emulator: EmulatorProcess, layout: Layout, entries: list[dict[str, Any]],
-                 objects: dict[str, int]) -> None:
+def initial_sync(
+    emulator: EmulatorProcess,
+    layout: Layout,
+    entries: list[dict[str, Any]],
+    objects: dict[str, int],
+) -> None:
     write_queue(layout.queue, entries, dt.datetime(2026, 11, 27, 9))
     run = run_connector(emulator, layout)
-    print(f"run 1 (initial sync): wall {run.wall:.2f} s, {len(entries) / run.wall:.0f} "
-          f"objects/s, emulator CPU {run.emulator_cpu:.2f} s, "
-          f"SOAP calls {run.total} ({run.writes} writes)")
+    print(
+        f"run 1 (initial sync): wall {run.wall:.2f} s, {len(entries) / run.wall:.0f} "
+        f"objects/s, emulator CPU {run.emulator_cpu:.2f} s, "
+        f"SOAP calls {run.total} ({run.writes} writes)"
+    )
     print_calls(run.calls)
     print()
     print_kinds(run.calls, objects)
-    user_calls = sum(n for op, n in run.calls.items()
-                     if KINDS.get(op.split(".", 1)[0]) == "user")
+    user_calls = sum(n for op, n in run.calls.items() if KINDS.get(op.split(".", 1)[0]) == "user")
     print(f"  calls per user: {user_calls / objects['user']:.2f}")
 
 
-def unchanged_users(emulator: EmulatorProcess, layout: Layout,
-                    users: list[dict[str, Any]]) -> None:
+def unchanged_users(emulator: EmulatorProcess, layout: Layout, users: list[dict[str, Any]]) -> None:
     # Later timestamps, as if the converter had queued every user again (e.g. a resync).
     write_queue(layout.queue, users, dt.datetime(2026, 11, 27, 10))
     run = run_connector(emulator, layout)
-    print(f"\nrun 2 (the same {len(users)} user files again, unchanged): wall {run.wall:.2f} s, "
-          f"{len(users) / run.wall:.0f} users/s, emulator CPU {run.emulator_cpu:.2f} s")
-    print(f"  SOAP calls {run.total} ({run.total / len(users):.2f} per user), "
-          f"write calls {run.writes}")
+    print(
+        f"\nrun 2 (the same {len(users)} user files again, unchanged): wall {run.wall:.2f} s, "
+        f"{len(users) / run.wall:.0f} users/s, emulator CPU {run.emulator_cpu:.2f} s"
+    )
+    print(
+        f"  SOAP calls {run.total} ({run.total / len(users):.2f} per user), "
+        f"write calls {run.writes}"
+    )
     print_calls(run.calls)
 
 
@@ -182,8 +302,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--groups", type=int, default=50)
-    parser.add_argument("--latency-ms", type=float, default=0.0,
-                        help="delay the emulator adds to every SOAP call")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="delay the emulator adds to every SOAP call"
+    )
     args = parser.parse_args()
 
     users = [user_entry(i) for i in range(args.users)]
@@ -191,16 +312,22 @@ def main() -> None:
     entries = [*other_entries(), *users, *groups]
     objects = {"context": len(CONTEXTS), "user": args.users, "group": args.groups}
     extra = ["--latency-ms", str(args.latency_ms)] if args.latency_ms else []
-    with tempfile.TemporaryDirectory(prefix="ox-bench-") as tmp, \
-            EmulatorProcess(secrets.token_urlsafe(12), extra_args=extra) as emulator:
+    with (
+        tempfile.TemporaryDirectory(prefix="ox-bench-") as tmp,
+        EmulatorProcess(secrets.token_urlsafe(12), extra_args=extra) as emulator,
+    ):
         layout = Layout(Path(tmp))
         layout.queue.mkdir()
         layout.state.mkdir()
-        print(f"{args.users} users in contexts {' and '.join(map(str, CONTEXTS))}, "
-              f"{args.groups} groups, {len(CONTEXTS)} context files, 1 access profile = "
-              f"{len(entries)} queue files; emulator latency {args.latency_ms:g} ms, loopback\n")
-        print(f"run 0 (empty queue: Python start-up and imports): "
-              f"wall {run_connector(emulator, layout).wall:.2f} s\n")
+        print(
+            f"{args.users} users in contexts {' and '.join(map(str, CONTEXTS))}, "
+            f"{args.groups} groups, {len(CONTEXTS)} context files, 1 access profile = "
+            f"{len(entries)} queue files; emulator latency {args.latency_ms:g} ms, loopback\n"
+        )
+        print(
+            f"run 0 (empty queue: Python start-up and imports): "
+            f"wall {run_connector(emulator, layout).wall:.2f} s\n"
+        )
         initial_sync(emulator, layout, entries, objects)
         unchanged_users(emulator, layout, users)
 

@@ -52,8 +52,13 @@ def build_ms(url: str, service: str, cache_dir: str | None) -> float:
 
 def child_run(url: str, cache_dir: str) -> tuple[float, float, float]:
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, url, cache_dir], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, url, cache_dir],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return (time.perf_counter() - start) * 1000, float(out[0]), float(out[1])
 
 
@@ -84,27 +89,40 @@ def main() -> None:
             print(f"{service:28} {size / 1024:8.0f} {download:7.1f}ms {c:6.1f}ms {w:6.1f}ms")
         print(f"{'all six':28} {'':8} {'':9} {totals[0]:6.1f}ms {totals[1]:6.1f}ms")
 
-        print("\nfresh process building the OXUserService client "
-              "(wall total / imports / build, ms):")
+        print(
+            "\nfresh process building the OXUserService client (wall total / imports / build, ms):"
+        )
         with tempfile.TemporaryDirectory() as cache:
             runs = [child_run(url, cache)]  # the first one fills the cache
             runs += [child_run(url, cache) for _ in range(args.rounds)]
         warm_runs = runs[1:]
         print(f"  cold cache: {runs[0][0]:6.0f} / {runs[0][1]:4.0f} / {runs[0][2]:4.0f}")
-        print("  warm cache: " + " / ".join(
-            f"{statistics.median(r[i] for r in warm_runs):{w}.0f}"
-            for i, w in ((0, 6), (1, 4), (2, 4))))
+        print(
+            "  warm cache: "
+            + " / ".join(
+                f"{statistics.median(r[i] for r in warm_runs):{w}.0f}"
+                for i, w in ((0, 6), (1, 4), (2, 4))
+            )
+        )
 
         # per-call client CPU, getData of a context admin
         from tests.oxclient import OX, new_context  # the test-side helper makes a context
+
         ctx = new_context(OX(url, {"login": "oxadminmaster", "password": master}))
-        print(f"\nclient CPU per OXUserService.getData ({args.calls} calls, median of "
-              f"{args.rounds}); proxy env: "
-              f"{ {k: v for k, v in os.environ.items() if 'proxy' in k.lower()} or 'none'}")
+        print(
+            f"\nclient CPU per OXUserService.getData ({args.calls} calls, median of "
+            f"{args.rounds}); proxy env: "
+            f"{ {k: v for k, v in os.environ.items() if 'proxy' in k.lower()} or 'none' }"
+        )
         for trust_env in (False, True):
             conn = OXConnection(url, trust_env=trust_env)
-            call = lambda: conn.call("OXUserService", "getData", auth=ctx.admin,  # noqa: E731
-                                     ctx=ctx.ref, user={"id": 2})
+            call = lambda: conn.call(
+                "OXUserService",
+                "getData",
+                auth=ctx.admin,
+                ctx=ctx.ref,
+                user={"id": 2},
+            )
             for _ in range(20):
                 call()
             cpu, wall = [], []
@@ -114,8 +132,10 @@ def main() -> None:
                     call()
                 cpu.append((time.process_time() - c0) * 1000 / args.calls)
                 wall.append((time.perf_counter() - w0) * 1000 / args.calls)
-            print(f"  trust_env={trust_env!s:5}  client CPU {statistics.median(cpu):5.2f} ms/call"
-                  f"  (best {min(cpu):5.2f}),  wall {statistics.median(wall):5.2f} ms/call")
+            print(
+                f"  trust_env={trust_env!s:5}  client CPU {statistics.median(cpu):5.2f} ms/call"
+                f"  (best {min(cpu):5.2f}),  wall {statistics.median(wall):5.2f} ms/call"
+            )
 
 
 if __name__ == "__main__":

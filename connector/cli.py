@@ -19,11 +19,11 @@ from rich.progress import Progress
 from rich.table import Table
 
 from . import logs
-from .config import APP_DATA, MAPPING_FILE_NAME, ConfigError, Settings
-from .desired import mapping
 from .admin import check as drift
 from .admin import dead_letters, health, queue_view
 from .admin import resync as resync_ops
+from .config import APP_DATA, MAPPING_FILE_NAME, ConfigError, Settings
+from .desired import mapping
 from .ox import OXError
 from .queue import AlreadyRunning, LockError, QueueError, run_lock
 from .reconcile import ReconcileError
@@ -59,12 +59,21 @@ def load_settings(**overrides: Path | None) -> Settings:
 
 
 @main.command()
-@click.option("--queue-dir", type=click.Path(path_type=Path),
-              help="Queue of converter JSON files [env OX_CONNECTOR_QUEUE_DIR].")
-@click.option("--state-dir", type=click.Path(path_type=Path),
-              help="State store, access profiles, WSDL cache [env OX_CONNECTOR_STATE_DIR].")
-@click.option("--metrics-file", type=click.Path(path_type=Path),
-              help="Refresh this Prometheus text file after the run (node-exporter).")
+@click.option(
+    "--queue-dir",
+    type=click.Path(path_type=Path),
+    help="Queue of converter JSON files [env OX_CONNECTOR_QUEUE_DIR].",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    help="State store, access profiles, WSDL cache [env OX_CONNECTOR_STATE_DIR].",
+)
+@click.option(
+    "--metrics-file",
+    type=click.Path(path_type=Path),
+    help="Refresh this Prometheus text file after the run (node-exporter).",
+)
 def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | None) -> None:
     """Apply the queued changes until the queue is empty (the App Center trigger).
 
@@ -77,13 +86,17 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
-                result = run_queue(connector.reconciler, settings.queue_dir,
-                                   stop_on_error=settings.stop_on_error,
-                                   backoff=(settings.retry_first, settings.retry_max))
+                result = run_queue(
+                    connector.reconciler,
+                    settings.queue_dir,
+                    stop_on_error=settings.stop_on_error,
+                    backoff=(settings.retry_first, settings.retry_max),
+                )
             finally:
                 if metrics_file is not None:
-                    health.write_metrics(metrics_file, health.figures(
-                        settings.queue_dir, connector.deps.store))
+                    health.write_metrics(
+                        metrics_file, health.figures(settings.queue_dir, connector.deps.store)
+                    )
     except AlreadyRunning as exc:
         log.info("already running", extra={"detail": str(exc)})
         sys.exit(EXIT_OK)
@@ -96,24 +109,31 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
     except (QueueError, LockError, StateError, ReconcileError, OSError) as exc:
         log.error("run failed", extra={"error": str(exc)})
         sys.exit(EXIT_FAILED)
-    log.info("run finished", extra={"applied": result.applied,
-                                    "files_removed": result.files_removed,
-                                    "held": result.held, "dead_lettered": result.dead_lettered})
+    log.info(
+        "run finished",
+        extra={
+            "applied": result.applied,
+            "files_removed": result.files_removed,
+            "held": result.held,
+            "dead_lettered": result.dead_lettered,
+        },
+    )
 
 
 # -- operations: queue, dead letters, health ---------------------------------------------------
 
+
 def state_paths(queue_dir: Path | None, state_dir: Path | None) -> tuple[Path, Path]:
     """Queue and state dir from options or environment: no OX settings needed to look."""
-    queue = queue_dir or Path(os.environ.get("OX_CONNECTOR_QUEUE_DIR", "").strip()
-                              or APP_DATA / "listener")
+    queue = queue_dir or Path(
+        os.environ.get("OX_CONNECTOR_QUEUE_DIR", "").strip() or APP_DATA / "listener"
+    )
     state = state_dir or Path(os.environ.get("OX_CONNECTOR_STATE_DIR", "").strip() or APP_DATA)
     return queue, state
 
 
 @contextmanager
-def opened_store(state_dir: Path,
-                 *expected: type[Exception]) -> Iterator[StateStore]:
+def opened_store(state_dir: Path, *expected: type[Exception]) -> Iterator[StateStore]:
     """The state store for one command, closed afterwards; a store error and the
     ``expected`` errors of the command become its one-line message (exit 1)."""
     try:
@@ -129,10 +149,12 @@ def opened_store(state_dir: Path,
 
 
 DIR_OPTIONS = (
-    click.option("--queue-dir", type=click.Path(path_type=Path),
-                 help="[env OX_CONNECTOR_QUEUE_DIR]"),
-    click.option("--state-dir", type=click.Path(path_type=Path),
-                 help="[env OX_CONNECTOR_STATE_DIR]"),
+    click.option(
+        "--queue-dir", type=click.Path(path_type=Path), help="[env OX_CONNECTOR_QUEUE_DIR]"
+    ),
+    click.option(
+        "--state-dir", type=click.Path(path_type=Path), help="[env OX_CONNECTOR_STATE_DIR]"
+    ),
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
@@ -167,9 +189,11 @@ def queue_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) ->
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in items], indent=2))
         return
-    _table(f"{len(items)} pending in {queue}", ["file", "type", "DN", "action", "age (s)"],
-           [[p.file, p.udm_object_type, p.dn or p.error, p.action, f"{p.age_s:.0f}"]
-            for p in items])
+    _table(
+        f"{len(items)} pending in {queue}",
+        ["file", "type", "DN", "action", "age (s)"],
+        [[p.file, p.udm_object_type, p.dn or p.error, p.action, f"{p.age_s:.0f}"] for p in items],
+    )
 
 
 @queue_group.command(name="show")
@@ -194,8 +218,10 @@ def queue_stats(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
     if as_json:
         click.echo(json.dumps(figures, indent=2))
         return
-    click.echo(f"pending: {figures['pending']}, oldest: {figures['oldest_age_s']:.0f} s, "
-               f"unreadable: {figures['unreadable']}")
+    click.echo(
+        f"pending: {figures['pending']}, oldest: {figures['oldest_age_s']:.0f} s, "
+        f"unreadable: {figures['unreadable']}"
+    )
     for kind, count in sorted(figures["by_type"].items()):
         click.echo(f"  {kind}: {count}")
 
@@ -223,8 +249,11 @@ def errors_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
     if as_json:
         click.echo(json.dumps([d.summary() for d in letters], indent=2))
         return
-    _table(f"{len(letters)} dead letters", ["id", "file", "type", "DN", "attempts", "error"],
-           [[d.seq, d.file, d.udm_object_type, d.dn, d.attempts, d.error] for d in letters])
+    _table(
+        f"{len(letters)} dead letters",
+        ["id", "file", "type", "DN", "attempts", "error"],
+        [[d.seq, d.file, d.udm_object_type, d.dn, d.attempts, d.error] for d in letters],
+    )
 
 
 @errors_group.command(name="show")
@@ -248,8 +277,9 @@ def errors_show(queue_dir: Path | None, state_dir: Path | None, letter_id: int) 
 @dir_options
 @click.argument("letter_ids", type=int, nargs=-1)
 @click.option("--all", "everything", is_flag=True, help="Retry every dead letter.")
-def errors_retry(queue_dir: Path | None, state_dir: Path | None, letter_ids: tuple[int, ...],
-                 everything: bool) -> None:
+def errors_retry(
+    queue_dir: Path | None, state_dir: Path | None, letter_ids: tuple[int, ...], everything: bool
+) -> None:
     """Put dead letters back into the queue (with the object's later changes); the next
     run applies them."""
     if not letter_ids and not everything:
@@ -263,8 +293,9 @@ def errors_retry(queue_dir: Path | None, state_dir: Path | None, letter_ids: tup
 @errors_group.command(name="remove")
 @dir_options
 @click.argument("letter_ids", type=int, nargs=-1, required=True)
-def errors_remove(queue_dir: Path | None, state_dir: Path | None,
-                  letter_ids: tuple[int, ...]) -> None:
+def errors_remove(
+    queue_dir: Path | None, state_dir: Path | None, letter_ids: tuple[int, ...]
+) -> None:
     """Drop dead letters for good (their changes are never applied)."""
     _, state = state_paths(queue_dir, state_dir)
     with opened_store(state, dead_letters.DeadLetterError) as store:
@@ -275,12 +306,24 @@ def errors_remove(queue_dir: Path | None, state_dir: Path | None,
 @main.command(name="health")
 @dir_options
 @JSON_OPTION
-@click.option("--metrics-file", type=click.Path(path_type=Path),
-              help="Also write the figures as a Prometheus text file.")
-@click.option("--max-age", default=600.0, show_default=True,
-              help="WARNING when a change waits longer than this many seconds.")
-def health_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool,
-                   metrics_file: Path | None, max_age: float) -> None:
+@click.option(
+    "--metrics-file",
+    type=click.Path(path_type=Path),
+    help="Also write the figures as a Prometheus text file.",
+)
+@click.option(
+    "--max-age",
+    default=600.0,
+    show_default=True,
+    help="WARNING when a change waits longer than this many seconds.",
+)
+def health_command(
+    queue_dir: Path | None,
+    state_dir: Path | None,
+    as_json: bool,
+    metrics_file: Path | None,
+    max_age: float,
+) -> None:
     """Exit 0 OK, 1 WARNING (dead letters, old changes), 2 CRITICAL (queue stuck)."""
     queue, state = state_paths(queue_dir, state_dir)
     with opened_store(state, QueueError) as store:
@@ -298,17 +341,28 @@ def health_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool
 
 # -- resync and drift check -------------------------------------------------------------------
 
+
 @main.command()
 @dir_options
 @click.option("--dn", "dns", multiple=True, help="Resync the object with this DN.")
 @click.option("--id", "ids", multiple=True, help="Resync the object with this entryUUID.")
 @click.option("--all", "everything", is_flag=True, help="Resync every known object.")
-@click.option("--from-udm", is_flag=True,
-              help="Read the objects afresh from the UDM REST API (UDM_REST_URL, UDM_USER, "
-                   "UDM_PASSWORD, UDM_CA_FILE) instead of the last applied state.")
+@click.option(
+    "--from-udm",
+    is_flag=True,
+    help="Read the objects afresh from the UDM REST API (UDM_REST_URL, UDM_USER, "
+    "UDM_PASSWORD, UDM_CA_FILE) instead of the last applied state.",
+)
 @click.option("--no-run", is_flag=True, help="Only queue them; the next trigger applies.")
-def resync(queue_dir: Path | None, state_dir: Path | None, dns: tuple[str, ...],
-           ids: tuple[str, ...], everything: bool, from_udm: bool, no_run: bool) -> None:
+def resync(
+    queue_dir: Path | None,
+    state_dir: Path | None,
+    dns: tuple[str, ...],
+    ids: tuple[str, ...],
+    everything: bool,
+    from_udm: bool,
+    no_run: bool,
+) -> None:
     """Queue objects again so that OX is made to match them, then run the queue."""
     if not (dns or ids or everything):
         raise click.UsageError("give --dn, --id or --all")
@@ -321,30 +375,49 @@ def resync(queue_dir: Path | None, state_dir: Path | None, dns: tuple[str, ...],
     click.echo(f"queued {len(paths)} objects")
     if not no_run:
         ctx = click.get_current_context()
-        ctx.invoke(run, queue_dir=settings.queue_dir, state_dir=settings.state_dir,
-                   metrics_file=None)
+        ctx.invoke(
+            run, queue_dir=settings.queue_dir, state_dir=settings.state_dir, metrics_file=None
+        )
 
 
 def _udm_rest() -> resync_ops.UDMRest:
     env = os.environ
     url = env.get("UDM_REST_URL", "").strip()
     if not url or not env.get("UDM_USER") or not env.get("UDM_PASSWORD"):
-        raise click.UsageError("--from-udm needs UDM_REST_URL (https://<ucs>/univention/udm), "
-                               "UDM_USER and UDM_PASSWORD")
-    return resync_ops.UDMRest(url, env["UDM_USER"], env["UDM_PASSWORD"],
-                              env.get("UDM_CA_FILE") or None)
+        raise click.UsageError(
+            "--from-udm needs UDM_REST_URL (https://<ucs>/univention/udm), "
+            "UDM_USER and UDM_PASSWORD"
+        )
+    return resync_ops.UDMRest(
+        url, env["UDM_USER"], env["UDM_PASSWORD"], env.get("UDM_CA_FILE") or None
+    )
 
 
 @main.command(name="check")
 @dir_options
 @JSON_OPTION
-@click.option("--context", "contexts", type=int, multiple=True,
-              help="Only this context (repeatable); default every managed context.")
-@click.option("--fix", "do_fix", is_flag=True,
-              help="Re-apply the objects behind missing and different findings.")
+@click.option(
+    "--context",
+    "contexts",
+    type=int,
+    multiple=True,
+    help="Only this context (repeatable); default every managed context.",
+)
+@click.option(
+    "--fix",
+    "do_fix",
+    is_flag=True,
+    help="Re-apply the objects behind missing and different findings.",
+)
 @click.option("--prune", is_flag=True, help="With --fix: also delete orphans from OX.")
-def check_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool,
-                  contexts: tuple[int, ...], do_fix: bool, prune: bool) -> None:
+def check_command(
+    queue_dir: Path | None,
+    state_dir: Path | None,
+    as_json: bool,
+    contexts: tuple[int, ...],
+    do_fix: bool,
+    prune: bool,
+) -> None:
     """Compare OX with what the connector applied: missing, different and orphaned
     objects. Exit 0 if none, 1 if drift was found (and not fixed)."""
     if prune and not do_fix:
@@ -354,29 +427,49 @@ def check_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool,
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             deps = connector.deps
             wanted = list(contexts) or drift.managed_contexts(deps)
-            with Progress(transient=True, disable=as_json or not sys.stderr.isatty(),
-                          console=Console(stderr=True)) as bar:
+            with Progress(
+                transient=True,
+                disable=as_json or not sys.stderr.isatty(),
+                console=Console(stderr=True),
+            ) as bar:
                 task = bar.add_task("checking", total=len(wanted) * 4)
-                findings = drift.check(deps, wanted, lambda kind, cid: bar.update(
-                    task, advance=1, description=f"context {cid}: {kind}"))
+                findings = drift.check(
+                    deps,
+                    wanted,
+                    lambda kind, cid: bar.update(
+                        task, advance=1, description=f"context {cid}: {kind}"
+                    ),
+                )
             fixed = drift.fix(deps, connector.reconciler, findings, prune) if do_fix else None
     except AlreadyRunning as exc:
         raise click.ClickException(f"{exc}: try again when the run is done") from None
     except OXError as exc:
         raise click.ClickException(f"reading OX failed: {exc}") from None
     if as_json:
-        click.echo(json.dumps({"contexts": wanted, "findings": [f.as_dict() for f in findings],
-                               "fixed": fixed}, indent=2))
+        click.echo(
+            json.dumps(
+                {"contexts": wanted, "findings": [f.as_dict() for f in findings], "fixed": fixed},
+                indent=2,
+            )
+        )
     else:
-        _table(f"{len(findings)} findings in contexts {', '.join(map(str, wanted)) or '-'}",
-               ["problem", "type", "context", "name", "DN", "fields"],
-               [[f.problem, f.udm_object_type, f.context_id, f.name, f.dn, ", ".join(f.fields)]
-                for f in findings])
+        _table(
+            f"{len(findings)} findings in contexts {', '.join(map(str, wanted)) or '-'}",
+            ["problem", "type", "context", "name", "DN", "fields"],
+            [
+                [f.problem, f.udm_object_type, f.context_id, f.name, f.dn, ", ".join(f.fields)]
+                for f in findings
+            ],
+        )
         if fixed is not None:
-            click.echo(f"re-applied {fixed['reapplied']} objects, deleted {fixed['pruned']} "
-                       "orphans")
-    unresolved = findings if fixed is None else (
-        [] if prune else [f for f in findings if f.problem == "orphan"])
+            click.echo(
+                f"re-applied {fixed['reapplied']} objects, deleted {fixed['pruned']} orphans"
+            )
+    unresolved = (
+        findings
+        if fixed is None
+        else ([] if prune else [f for f in findings if f.problem == "orphan"])
+    )
     sys.exit(1 if unresolved else 0)
 
 
@@ -397,10 +490,13 @@ def _load_overrides(file: mapping.MappingFile) -> mapping.Overrides:
         raise click.ClickException(str(exc)) from None
 
 
-FILE_OPTION = click.option("--file", "path", type=click.Path(path_type=Path),
-                           help="Mapping file [env OX_ATTRIBUTE_MAPPING_FILE; default "
-                                "<state dir>/AttributeMapping.json].")
-AFTER_CHANGE = ("Users get the new mapping when they are next changed in UCS (or resynced).")
+FILE_OPTION = click.option(
+    "--file",
+    "path",
+    type=click.Path(path_type=Path),
+    help="Mapping file [env OX_ATTRIBUTE_MAPPING_FILE; default <state dir>/AttributeMapping.json].",
+)
+AFTER_CHANGE = "Users get the new mapping when they are next changed in UCS (or resynced)."
 
 
 @main.group(name="mapping")
@@ -420,8 +516,13 @@ def mapping_show(path: Path | None, as_json: bool) -> None:
     for ox in sorted(set(defaults) | set(overrides)):
         entry = overrides[ox] if ox in overrides else defaults[ox]
         source = ("unset" if entry is None else "override") if ox in overrides else "default"
-        rows.append({"ox": ox, "source": source,
-                     **(mapping.entry_json(entry) if entry is not None else {"udm": None})})
+        rows.append(
+            {
+                "ox": ox,
+                "source": source,
+                **(mapping.entry_json(entry) if entry is not None else {"udm": None}),
+            }
+        )
     if as_json:
         click.echo(json.dumps({"file": str(file.path), "fields": rows}, indent=2))
         return
@@ -429,8 +530,13 @@ def mapping_show(path: Path | None, as_json: bool) -> None:
     for column in ("OX field", "UDM property", "index", "alternatives", "source"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row["ox"], row["udm"] or "-", str(row.get("index", 0)),
-                      ", ".join(row.get("alternatives", [])), row["source"])
+        table.add_row(
+            row["ox"],
+            row["udm"] or "-",
+            str(row.get("index", 0)),
+            ", ".join(row.get("alternatives", [])),
+            row["source"],
+        )
     Console().print(table)
 
 
@@ -438,12 +544,22 @@ def mapping_show(path: Path | None, as_json: bool) -> None:
 @FILE_OPTION
 @click.argument("ox_field")
 @click.argument("udm_property")
-@click.option("--index", default=0, show_default=True, type=int,
-              help="Which value of a multi-value property (0 = the first).")
-@click.option("--alternative", "alternatives", multiple=True,
-              help="UDM property tried when the first is empty (repeatable, in order).")
-def mapping_set(path: Path | None, ox_field: str, udm_property: str, index: int,
-                alternatives: tuple[str, ...]) -> None:
+@click.option(
+    "--index",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Which value of a multi-value property (0 = the first).",
+)
+@click.option(
+    "--alternative",
+    "alternatives",
+    multiple=True,
+    help="UDM property tried when the first is empty (repeatable, in order).",
+)
+def mapping_set(
+    path: Path | None, ox_field: str, udm_property: str, index: int, alternatives: tuple[str, ...]
+) -> None:
     """Fill OX_FIELD from UDM_PROPERTY."""
     file = mapping_file_from_env(path)
     overrides = _load_overrides(file)

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .desired.templates import (DEFAULT_FA_LOGIN, TemplateError, fa_login_template,
-                                imap_login_template)
+from .desired.templates import (
+    DEFAULT_FA_LOGIN,
+    TemplateError,
+    fa_login_template,
+    imap_login_template,
+)
 
 MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
@@ -62,10 +66,12 @@ class Settings:
         return self.mapping_file or self.state_dir / MAPPING_FILE_NAME
 
     def __repr__(self) -> str:  # the master password stays out of logs
-        return (f"Settings(soap_server={self.soap_server!r}, master_admin="
-                f"{self.master_admin!r}, master_password={'***' if self.master_password else None}"
-                f", default_context={self.default_context}, queue_dir={str(self.queue_dir)!r}, "
-                f"state_dir={str(self.state_dir)!r})")
+        return (
+            f"Settings(soap_server={self.soap_server!r}, master_admin="
+            f"{self.master_admin!r}, master_password={'***' if self.master_password else None}"
+            f", default_context={self.default_context}, queue_dir={str(self.queue_dir)!r}, "
+            f"state_dir={str(self.state_dir)!r})"
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,8 +81,9 @@ class Settings:
             soap_server=reader.url("OX_SOAP_SERVER", None, ("http", "https")).rstrip("/"),
             master_admin=reader.text("OX_MASTER_ADMIN", "oxadminmaster"),
             master_password=env.get("OX_MASTER_PASSWORD") or None,
-            credentials_file=Path(env.get("OX_CREDENTIALS_FILE")
-                                  or APP_DATA / "secrets" / "contexts.json"),
+            credentials_file=Path(
+                env.get("OX_CREDENTIALS_FILE") or APP_DATA / "secrets" / "contexts.json"
+            ),
             default_context=reader.positive_int("DEFAULT_CONTEXT", "10"),
             imap_server=reader.url("OX_IMAP_SERVER", "imap://localhost:143", ("imap", "imaps")),
             smtp_server=reader.url("OX_SMTP_SERVER", "smtp://localhost:587", ("smtp", "smtps")),
@@ -93,16 +100,20 @@ class Settings:
             user_identifier=reader.property_name("OX_USER_IDENTIFIER", "username"),
             group_identifier=reader.property_name("OX_GROUP_IDENTIFIER", "name"),
             # unset: the primary mail address (as upstream); set but empty: OX's default
-            imap_login=reader.template("OX_IMAP_LOGIN", env.get("OX_IMAP_LOGIN", "{}"),
-                                       imap_login_template),
-            fa_login=reader.template("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE",
-                                     env.get("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE", "").strip()
-                                     or DEFAULT_FA_LOGIN, fa_login_template),
+            imap_login=reader.template(
+                "OX_IMAP_LOGIN", env.get("OX_IMAP_LOGIN", "{}"), imap_login_template
+            ),
+            fa_login=reader.template(
+                "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE",
+                env.get("OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE", "").strip() or DEFAULT_FA_LOGIN,
+                fa_login_template,
+            ),
             stop_on_error=reader.boolean("OX_CONNECTOR_STOP_ON_ERROR", "true"),
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
             mapping_file=Path(env["OX_ATTRIBUTE_MAPPING_FILE"])
-            if env.get("OX_ATTRIBUTE_MAPPING_FILE", "").strip() else None,
+            if env.get("OX_ATTRIBUTE_MAPPING_FILE", "").strip()
+            else None,
         )
         if problems:
             raise ConfigError(problems)

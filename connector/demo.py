@@ -40,12 +40,24 @@ MASTER_LOGIN = "oxadminmaster"
 DEFAULT_CONTEXT = 10
 OX_DEFAULT_GROUP_ID = 1  # OX's own group of all users: not the connector's, not shown
 RUN_TIMEOUT = 900  # seconds; generous for --latency-ms
-READ_OPERATIONS = frozenset({
-    "getData", "getMultipleData", "list", "listAll", "exists", "getModuleAccess",
-    "getContextAdmin", "listGroupsForUser", "getMembers", "getAccessCombinationName"})
+READ_OPERATIONS = frozenset(
+    {
+        "getData",
+        "getMultipleData",
+        "list",
+        "listAll",
+        "exists",
+        "getModuleAccess",
+        "getContextAdmin",
+        "listGroupsForUser",
+        "getMembers",
+        "getAccessCombinationName",
+    }
+)
 
 
 # -- the demo's files ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -110,13 +122,13 @@ def select_phases(available: list[Path], spec: str) -> list[Path]:
         match = [p for p in available if token in (p.name, p.name.split("-", 1)[0])]
         if not match:
             names = ", ".join(p.name for p in available)
-            raise click.BadParameter(f'no phase "{token}" (phases: {names})',
-                                     param_hint="--phases")
+            raise click.BadParameter(f'no phase "{token}" (phases: {names})', param_hint="--phases")
         chosen.update(match)
     return sorted(chosen)
 
 
 # -- running the connector ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PhaseRun:
@@ -152,18 +164,20 @@ def connector_command() -> list[str]:
 def connector_env(emulator: EmulatorProcess, layout: Layout) -> dict[str, str]:
     # The caller's own OX_* settings must not leak into the demo's connector.
     base = {k: v for k, v in os.environ.items() if not k.startswith("OX_")}
-    return {**base,
-            "OX_SOAP_SERVER": emulator.url,
-            "OX_MASTER_ADMIN": MASTER_LOGIN,
-            "OX_MASTER_PASSWORD": emulator.master_password,
-            "OX_CREDENTIALS_FILE": str(layout.credentials),
-            "OX_CONNECTOR_QUEUE_DIR": str(layout.queue),
-            "OX_CONNECTOR_STATE_DIR": str(layout.state),
-            "DEFAULT_CONTEXT": str(DEFAULT_CONTEXT),
-            "DOMAINNAME": "example.org",
-            "OX_IMAP_SERVER": "imap://mail.example.org:143",
-            "OX_SMTP_SERVER": "smtp://mail.example.org:587",
-            "OX_CONNECTOR_LOG_LEVEL": "INFO"}
+    return {
+        **base,
+        "OX_SOAP_SERVER": emulator.url,
+        "OX_MASTER_ADMIN": MASTER_LOGIN,
+        "OX_MASTER_PASSWORD": emulator.master_password,
+        "OX_CREDENTIALS_FILE": str(layout.credentials),
+        "OX_CONNECTOR_QUEUE_DIR": str(layout.queue),
+        "OX_CONNECTOR_STATE_DIR": str(layout.state),
+        "DEFAULT_CONTEXT": str(DEFAULT_CONTEXT),
+        "DOMAINNAME": "example.org",
+        "OX_IMAP_SERVER": "imap://mail.example.org:143",
+        "OX_SMTP_SERVER": "smtp://mail.example.org:587",
+        "OX_CONNECTOR_LOG_LEVEL": "INFO",
+    }
 
 
 def queue_phase(phase: Path, queue: Path) -> int:
@@ -178,13 +192,19 @@ def run_phase(emulator: EmulatorProcess, layout: Layout, phase: Path) -> PhaseRu
     files = queue_phase(phase, layout.queue)
     emulator.control("stats/reset")
     start = time.perf_counter()
-    proc = subprocess.run(connector_command(), env=connector_env(emulator, layout),
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    proc = subprocess.run(
+        connector_command(),
+        env=connector_env(emulator, layout),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+    )
     seconds = time.perf_counter() - start
     calls = emulator.control("stats")["calls"]
     left = tuple(sorted(p.name for p in layout.queue.glob("*.json")))
-    return PhaseRun(phase.name, files, proc.returncode, seconds, calls, left,
-                    tuple(parse_log(proc.stderr)))
+    return PhaseRun(
+        phase.name, files, proc.returncode, seconds, calls, left, tuple(parse_log(proc.stderr))
+    )
 
 
 def parse_log(text: str) -> Iterator[dict[str, Any]]:
@@ -200,6 +220,7 @@ def parse_log(text: str) -> Iterator[dict[str, Any]]:
 
 
 # -- reading OX --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OXUserRow:
@@ -221,8 +242,9 @@ class OXContextView:
     resources: tuple[tuple[str, str, str, str], ...]  # (name, display name, mail, description)
 
 
-def read_ox(ox: OXConnection, credentials: CredentialsFile,
-            profiles: dict[str, frozenset[str]]) -> list[OXContextView]:
+def read_ox(
+    ox: OXConnection, credentials: CredentialsFile, profiles: dict[str, frozenset[str]]
+) -> list[OXContextView]:
     """Every context the connector holds an admin for, as OX reports it."""
     contexts = ox.call("OXContextService", "listAll") or []
     views = []
@@ -232,20 +254,30 @@ def read_ox(ox: OXConnection, credentials: CredentialsFile,
     return views
 
 
-def read_context(ox: OXConnection, cid: int, name: str,
-                 profiles: dict[str, frozenset[str]]) -> OXContextView:
+def read_context(
+    ox: OXConnection, cid: int, name: str, profiles: dict[str, frozenset[str]]
+) -> OXContextView:
     users = read_users(ox, cid)
     admin = next((u["name"] for u in users if u.get("contextadmin")), "?")
-    rows = tuple(user_row(ox, cid, u, profiles)
-                 for u in sorted(users, key=lambda u: u["name"]) if not u.get("contextadmin"))
+    rows = tuple(
+        user_row(ox, cid, u, profiles)
+        for u in sorted(users, key=lambda u: u["name"])
+        if not u.get("contextadmin")
+    )
     names = {u["id"]: u["name"] for u in users}
-    groups = tuple(sorted(
-        (g.name, tuple(sorted(names.get(m, f"#{m}") for m in g.members or [])))
-        for g in ox.call("OXGroupService", "listAll", ctx={"id": cid}) or []
-        if g.id != OX_DEFAULT_GROUP_ID))
-    resources = tuple(sorted(
-        (r.name, r.displayname or "", r.email or "", r.description or "")
-        for r in ox.call("OXResourceService", "listAll", ctx={"id": cid}) or []))
+    groups = tuple(
+        sorted(
+            (g.name, tuple(sorted(names.get(m, f"#{m}") for m in g.members or [])))
+            for g in ox.call("OXGroupService", "listAll", ctx={"id": cid}) or []
+            if g.id != OX_DEFAULT_GROUP_ID
+        )
+    )
+    resources = tuple(
+        sorted(
+            (r.name, r.displayname or "", r.email or "", r.description or "")
+            for r in ox.call("OXResourceService", "listAll", ctx={"id": cid}) or []
+        )
+    )
     return OXContextView(cid, name, admin, rows, groups, resources)
 
 
@@ -253,19 +285,27 @@ def read_users(ox: OXConnection, cid: int) -> list[dict[str, Any]]:
     ids = ox.call("OXUserService", "listAll", ctx={"id": cid}) or []
     if not ids:
         return []
-    found = ox.call("OXUserService", "getMultipleData", ctx={"id": cid},
-                    users=[{"id": u.id} for u in ids])
+    found = ox.call(
+        "OXUserService", "getMultipleData", ctx={"id": cid}, users=[{"id": u.id} for u in ids]
+    )
     return [as_dict(u) for u in found or []]
 
 
-def user_row(ox: OXConnection, cid: int, user: dict[str, Any],
-             profiles: dict[str, frozenset[str]]) -> OXUserRow:
-    access = as_dict(ox.call("OXUserService", "getModuleAccess", ctx={"id": cid},
-                             user={"id": user["id"]}))
+def user_row(
+    ox: OXConnection, cid: int, user: dict[str, Any], profiles: dict[str, frozenset[str]]
+) -> OXUserRow:
+    access = as_dict(
+        ox.call("OXUserService", "getModuleAccess", ctx={"id": cid}, user={"id": user["id"]})
+    )
     granted = frozenset(right for right, field in RIGHTS.items() if access.get(field))
-    return OXUserRow(user["id"], user["name"], user.get("display_name") or "",
-                     user.get("primaryEmail") or "", access_label(granted, profiles),
-                     bool(user.get("mailenabled")))
+    return OXUserRow(
+        user["id"],
+        user["name"],
+        user.get("display_name") or "",
+        user.get("primaryEmail") or "",
+        access_label(granted, profiles),
+        bool(user.get("mailenabled")),
+    )
 
 
 def access_label(granted: frozenset[str], profiles: dict[str, frozenset[str]]) -> str:
@@ -277,6 +317,7 @@ def access_label(granted: frozenset[str], profiles: dict[str, frozenset[str]]) -
 
 
 # -- what changed between two readings -------------------------------------------------------
+
 
 def snapshot(views: list[OXContextView]) -> dict[tuple[int, str, str], tuple]:
     """(context, kind, name) -> what is shown of it, for comparing two phases."""
@@ -294,8 +335,11 @@ def snapshot(views: list[OXContextView]) -> dict[tuple[int, str, str], tuple]:
 def differences(before: dict, after: dict) -> list[tuple[int, str, str, list[str]]]:
     """(context, kind, + added / - removed / ~ changed, names), in a stable order."""
     found: dict[tuple[int, str, str], list[str]] = {}
-    for sign, keys in (("+", after.keys() - before.keys()), ("-", before.keys() - after.keys()),
-                       ("~", {k for k in after.keys() & before.keys() if after[k] != before[k]})):
+    for sign, keys in (
+        ("+", after.keys() - before.keys()),
+        ("-", before.keys() - after.keys()),
+        ("~", {k for k in after.keys() & before.keys() if after[k] != before[k]}),
+    ):
         for cid, kind, name in keys:
             found.setdefault((cid, kind, sign), []).append(name)
     return [(cid, kind, sign, sorted(names)) for (cid, kind, sign), names in sorted(found.items())]
@@ -303,23 +347,32 @@ def differences(before: dict, after: dict) -> list[tuple[int, str, str, list[str
 
 # -- printing ----------------------------------------------------------------------------------
 
+
 def print_run(console: Console, run: PhaseRun) -> None:
     status = "[green]exit 0[/]" if run.ok else f"[bold red]exit {run.exit_code}[/]"
     finished = next((r for r in run.log if r.get("msg") == "run finished"), {})
-    console.print(f"ox-connector run: {status} in {run.seconds:.1f} s; "
-                  f"{run.files} queue files, applied {finished.get('applied', '?')}, "
-                  f"removed {finished.get('files_removed', '?')}, still queued {len(run.left)}")
+    console.print(
+        f"ox-connector run: {status} in {run.seconds:.1f} s; "
+        f"{run.files} queue files, applied {finished.get('applied', '?')}, "
+        f"removed {finished.get('files_removed', '?')}, still queued {len(run.left)}"
+    )
     for record in run.log:
         if record.get("level") in ("warning", "error", "critical"):
-            details = {k: v for k, v in record.items()
-                       if k in ("file", "dn", "error", "detail", "reason", "problems")}
-            console.print(f"  [yellow]{record.get('level')}[/]: "
-                          f"{escape(str(record.get('msg')))} {escape(str(details))}")
+            details = {
+                k: v
+                for k, v in record.items()
+                if k in ("file", "dn", "error", "detail", "reason", "problems")
+            }
+            console.print(
+                f"  [yellow]{record.get('level')}[/]: "
+                f"{escape(str(record.get('msg')))} {escape(str(details))}"
+            )
     if not run.calls:
         console.print("SOAP calls: none")
         return
-    table = Table(title=f"SOAP calls: {sum(run.calls.values())} ({run.writes} writes)",
-                  title_justify="left")
+    table = Table(
+        title=f"SOAP calls: {sum(run.calls.values())} ({run.writes} writes)", title_justify="left"
+    )
     table.add_column("service.operation")
     table.add_column("calls", justify="right")
     for op, count in sorted(run.calls.items()):
@@ -327,8 +380,7 @@ def print_run(console: Console, run: PhaseRun) -> None:
     console.print(table)
 
 
-def print_differences(console: Console, changes: list[tuple[int, str, str, list[str]]]
-                      ) -> None:
+def print_differences(console: Console, changes: list[tuple[int, str, str, list[str]]]) -> None:
     if not changes:
         console.print("Changes in OX: none")
         return
@@ -339,14 +391,17 @@ def print_differences(console: Console, changes: list[tuple[int, str, str, list[
 
 
 def print_context(console: Console, view: OXContextView) -> None:
-    console.print(f"\n[bold]Context {view.id}[/] ({escape(view.name)}), "
-                  f"context admin {escape(view.admin)}")
+    console.print(
+        f"\n[bold]Context {view.id}[/] ({escape(view.name)}), context admin {escape(view.admin)}"
+    )
     users = Table(title=f"Users ({len(view.users)})", title_justify="left")
     for column in ("user", "display name", "primary mail", "access", "mail"):
         users.add_column(column)
     for u in view.users:
-        users.add_row(*map(escape, (u.name, u.display_name, u.mail, u.access)),
-                      "yes" if u.mail_enabled else "no")
+        users.add_row(
+            *map(escape, (u.name, u.display_name, u.mail, u.access)),
+            "yes" if u.mail_enabled else "no",
+        )
     groups = Table(title=f"Groups ({len(view.groups)})", title_justify="left")
     groups.add_column("group")
     groups.add_column("members")
@@ -369,19 +424,28 @@ def print_summary(console: Console, runs: list[PhaseRun]) -> None:
     for column in ("phase", "files", "exit", "seconds", "SOAP calls", "writes"):
         table.add_column(column, justify="left" if column == "phase" else "right")
     for run in runs:
-        table.add_row(run.phase, str(run.files), str(run.exit_code), f"{run.seconds:.1f}",
-                      str(sum(run.calls.values())), str(run.writes))
+        table.add_row(
+            run.phase,
+            str(run.files),
+            str(run.exit_code),
+            f"{run.seconds:.1f}",
+            str(sum(run.calls.values())),
+            str(run.writes),
+        )
     console.print(table)
 
 
 def print_kept(console: Console, layout: Layout) -> None:
-    console.print(f"\nKept in {layout.root}: queue/, state/ (contexts.json, state store), "
-                  "ox-emulator.sqlite, master-password. To look at OX again:\n"
-                  f"  OX_EMULATOR_MASTER_PASSWORD=\"$(cat {layout.master_password})\" "
-                  f"ox-emulator serve --db {layout.emulator_db}")
+    console.print(
+        f"\nKept in {layout.root}: queue/, state/ (contexts.json, state store), "
+        "ox-emulator.sqlite, master-password. To look at OX again:\n"
+        f'  OX_EMULATOR_MASTER_PASSWORD="$(cat {layout.master_password})" '
+        f"ox-emulator serve --db {layout.emulator_db}"
+    )
 
 
 # -- the command ----------------------------------------------------------------------------
+
 
 def start_emulator(layout: Layout, latency_ms: float, keep: bool) -> EmulatorProcess:
     password = secrets.token_urlsafe(18)
@@ -389,19 +453,24 @@ def start_emulator(layout: Layout, latency_ms: float, keep: bool) -> EmulatorPro
         layout.master_password.touch(mode=0o600)
         layout.master_password.write_text(password + "\n")
     extra = ["--latency-ms", str(latency_ms)] if latency_ms else []
-    return EmulatorProcess(password, db=str(layout.emulator_db), extra_args=extra,
-                           log_path=layout.emulator_log).start()
+    return EmulatorProcess(
+        password, db=str(layout.emulator_db), extra_args=extra, log_path=layout.emulator_log
+    ).start()
 
 
-def run_demo(console: Console, phases: list[Path], layout: Layout, latency_ms: float,
-             keep: bool) -> list[PhaseRun]:
+def run_demo(
+    console: Console, phases: list[Path], layout: Layout, latency_ms: float, keep: bool
+) -> list[PhaseRun]:
     """Apply the phases in order, printing each; stops at the first failed run."""
     emulator = start_emulator(layout, latency_ms, keep)
     runs: list[PhaseRun] = []
     try:
         credentials = CredentialsFile(layout.credentials)
-        with OXConnection(emulator.url, (MASTER_LOGIN, emulator.master_password),
-                          context_credentials=credentials.context) as ox:
+        with OXConnection(
+            emulator.url,
+            (MASTER_LOGIN, emulator.master_password),
+            context_credentials=credentials.context,
+        ) as ox:
             before: dict = {}
             for phase in phases:
                 console.rule(f"[bold]Phase {phase.name}")
@@ -417,8 +486,14 @@ def run_demo(console: Console, phases: list[Path], layout: Layout, latency_ms: f
     return runs
 
 
-def print_ox(console: Console, ox: OXConnection, credentials: CredentialsFile,
-             layout: Layout, run: PhaseRun, before: dict) -> dict:
+def print_ox(
+    console: Console,
+    ox: OXConnection,
+    credentials: CredentialsFile,
+    layout: Layout,
+    run: PhaseRun,
+    before: dict,
+) -> dict:
     """What changed in OX since ``before`` and what OX holds now; returns the new snapshot."""
     profiles = AccessProfilesFile(layout.state / PROFILES_FILE).load()
     views = read_ox(ox, credentials, profiles)
@@ -433,17 +508,35 @@ def print_ox(console: Console, ox: OXConnection, credentials: CredentialsFile,
 
 
 @click.command()
-@click.option("--phases", default="all", show_default=True,
-              help="Phases to apply, in phase order: numbers or names, comma-separated "
-                   "(e.g. 1,2). Each phase builds on the ones before it.")
-@click.option("--keep", metavar="DIR", type=click.Path(path_type=Path, file_okay=False),
-              help="Keep the queue, the connector's state, the emulator database and the "
-                   "master password in DIR (new or empty) instead of a temporary directory.")
-@click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0, 60_000),
-              help="Delay the emulator adds to every SOAP call (a remote OX).")
-@click.option("--fixtures", metavar="DIR", default=FIXTURES, show_default=True,
-              type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Directory of phase directories of queue files.")
+@click.option(
+    "--phases",
+    default="all",
+    show_default=True,
+    help="Phases to apply, in phase order: numbers or names, comma-separated "
+    "(e.g. 1,2). Each phase builds on the ones before it.",
+)
+@click.option(
+    "--keep",
+    metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the queue, the connector's state, the emulator database and the "
+    "master password in DIR (new or empty) instead of a temporary directory.",
+)
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 60_000),
+    help="Delay the emulator adds to every SOAP call (a remote OX).",
+)
+@click.option(
+    "--fixtures",
+    metavar="DIR",
+    default=FIXTURES,
+    show_default=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Directory of phase directories of queue files.",
+)
 def main(phases: str, keep: Path | None, latency_ms: float, fixtures: Path) -> None:
     """Run the connector on a demo organisation against an embedded OX emulator."""
     selected = select_phases(phase_dirs(fixtures), phases)

@@ -12,8 +12,9 @@ class SchemaMismatch(Exception):
     """The file holds another schema version than this program needs."""
 
 
-def open_versioned(path: str, schema: str, version: int, *,
-                   check_same_thread: bool = True, durable: bool = False) -> sqlite3.Connection:
+def open_versioned(
+    path: str, schema: str, version: int, *, check_same_thread: bool = True, durable: bool = False
+) -> sqlite3.Connection:
     """Connect (autocommit; explicit transactions), enable foreign keys, use WAL for files,
     create ``schema`` (which must define ``meta(key, value)``) and check its version.
 

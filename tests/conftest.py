@@ -14,10 +14,12 @@ from .oxclient import OX, new_context
 
 # Hypothesis profiles: "ci" (the default) keeps runs short and never fails on timing (these
 # machines are shared and noisy); "thorough" is for nightly runs. HYPOTHESIS_PROFILE picks.
-settings.register_profile("ci", deadline=None, max_examples=25,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("thorough", deadline=None, max_examples=500,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
@@ -27,12 +29,14 @@ def pytest_terminal_summary(terminalreporter) -> None:
     not in tests/reference/conftest.py: under xdist only this conftest is loaded where
     the summary is written."""
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
-            "failed", []):
+        "failed", []
+    ):
         figures = dict(getattr(report, "user_properties", ()))
         if report.when == "call" and "state_machine_steps" in figures:
             terminalreporter.write_line(
                 f"state machine ({report.outcome}): {figures['state_machine_runs']} runs, "
-                f"{figures['state_machine_steps']} steps")
+                f"{figures['state_machine_steps']} steps"
+            )
 
 
 @pytest.fixture(scope="session")

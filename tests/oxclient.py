@@ -16,15 +16,25 @@ import requests
 import zeep
 from zeep.transports import Transport
 
-SERVICES = ("OXContextService", "OXUserService", "OXGroupService", "OXResourceService",
-            "OXSecondaryAccountService", "OXUserCopyService")
+SERVICES = (
+    "OXContextService",
+    "OXUserService",
+    "OXGroupService",
+    "OXResourceService",
+    "OXSecondaryAccountService",
+    "OXUserCopyService",
+)
 EXCEPTION_ID = re.compile(r"; exceptionId -?\d+-\d+$")
 
 
 def reference_wsdl_dir() -> Path:
     """``../shared/ox-wsdl`` beside the project root, or $OX_REFERENCE_WSDL_DIR."""
     configured = os.environ.get("OX_REFERENCE_WSDL_DIR")
-    path = Path(configured) if configured else Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
+    path = (
+        Path(configured)
+        if configured
+        else Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
+    )
     if not (path / "OXUserService.wsdl").is_file():
         raise RuntimeError(f"reference OX WSDLs not found in {path} (set OX_REFERENCE_WSDL_DIR)")
     return path
@@ -34,8 +44,9 @@ def reference_wsdl_dir() -> Path:
 def _compiled(service: str) -> zeep.Client:
     session = requests.Session()
     session.trust_env = False  # no proxy look-up from the environment on every call
-    return zeep.Client(str(reference_wsdl_dir() / f"{service}.wsdl"),
-                       transport=Transport(session=session))
+    return zeep.Client(
+        str(reference_wsdl_dir() / f"{service}.wsdl"), transport=Transport(session=session)
+    )
 
 
 def service_proxy(service: str, base_url: str):
@@ -69,9 +80,15 @@ _context_ids = itertools.count(100)
 
 
 def admin_user(name: str = "oxadmin", mail: str = "oxadmin@example.org", **extra) -> dict:
-    return {"name": name, "display_name": f"Admin {name}", "password": "admin-secret",
-            "given_name": "Context", "sur_name": "Admin", "primaryEmail": mail,
-            "email1": mail} | extra
+    return {
+        "name": name,
+        "display_name": f"Admin {name}",
+        "password": "admin-secret",
+        "given_name": "Context",
+        "sur_name": "Admin",
+        "primaryEmail": mail,
+        "email1": mail,
+    } | extra
 
 
 @dataclass
@@ -88,9 +105,16 @@ class Ctx:
 
     def create_user(self, name: str, **fields):
         mail = fields.pop("mail", f"{name}@example.org")
-        data = {"name": name, "display_name": fields.pop("display_name", f"{name} display"),
-                "password": "secret", "given_name": name.capitalize(), "sur_name": "Tester",
-                "primaryEmail": mail, "email1": mail, **fields}
+        data = {
+            "name": name,
+            "display_name": fields.pop("display_name", f"{name} display"),
+            "password": "secret",
+            "given_name": name.capitalize(),
+            "sur_name": "Tester",
+            "primaryEmail": mail,
+            "email1": mail,
+            **fields,
+        }
         return self.ox.user.create(ctx=self.ref, usrdata=data, auth=self.admin)
 
     def get_user(self, **ref):

@@ -34,8 +34,12 @@ from ..state.store import ObjectState
 
 log = logging.getLogger("ox_connector.check")
 BATCH = 100  # users per getMultipleData
-USER, GROUP, RESOURCE, ACCOUNT = ("users/user", "groups/group", "oxresources/oxresources",
-                                  "oxmail/functional_account")
+USER, GROUP, RESOURCE, ACCOUNT = (
+    "users/user",
+    "groups/group",
+    "oxresources/oxresources",
+    "oxmail/functional_account",
+)
 DEFAULT_GROUP_ID = 1
 
 
@@ -59,13 +63,20 @@ def managed_contexts(deps: Deps) -> list[int]:
     return sorted(ids)
 
 
-def check(deps: Deps, contexts: list[int] | None = None,
-          progress: Callable[[str, int], None] = lambda what, cid: None) -> list[Finding]:
+def check(
+    deps: Deps,
+    contexts: list[int] | None = None,
+    progress: Callable[[str, int], None] = lambda what, cid: None,
+) -> list[Finding]:
     findings: list[Finding] = []
     for cid in contexts if contexts is not None else managed_contexts(deps):
         stored = [s for s in deps.store.in_context(cid)]
-        for kind, compare in ((USER, _users), (GROUP, _groups), (RESOURCE, _resources),
-                              (ACCOUNT, _accounts)):
+        for kind, compare in (
+            (USER, _users),
+            (GROUP, _groups),
+            (RESOURCE, _resources),
+            (ACCOUNT, _accounts),
+        ):
             progress(kind, cid)
             findings += compare(deps, cid, [s for s in stored if s.udm_object_type == kind])
     return findings
@@ -76,15 +87,21 @@ def _users(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
     ids = [u.id for u in ox.call("OXUserService", "listAll", ctx={"id": cid}) or []]
     actual: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), BATCH):
-        batch = [{"id": i} for i in ids[start:start + BATCH]]
-        for user in ox.call("OXUserService", "getMultipleData", ctx={"id": cid},
-                            users=batch) or []:
+        batch = [{"id": i} for i in ids[start : start + BATCH]]
+        for user in ox.call("OXUserService", "getMultipleData", ctx={"id": cid}, users=batch) or []:
             actual[user.id] = as_dict(user)
 
     def differences(state: ObjectState, user: dict[str, Any]) -> list[str]:
         try:
-            wanted = desired_user(state.object, opts.defaults, opts.user_identifier,
-                                  opts.user_fields, opts.imap_login, state.id, state.dn)
+            wanted = desired_user(
+                state.object,
+                opts.defaults,
+                opts.user_identifier,
+                opts.user_fields,
+                opts.imap_login,
+                state.id,
+                state.dn,
+            )
         except InvalidAttribute:
             return []  # the run reports it where it is applied
         changes = user_changes({**wanted.fields, "name": wanted.name}, user)
@@ -92,30 +109,40 @@ def _users(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
             changes.pop("maxQuota", None)  # OX keeps none without a filestore (see users.py)
         return list(changes)
 
-    return _compare(USER, cid, stored, actual, differences,
-                    own=lambda user: bool(user.get("contextadmin")))
+    return _compare(
+        USER, cid, stored, actual, differences, own=lambda user: bool(user.get("contextadmin"))
+    )
 
 
 def _groups(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
-    actual = {g["id"]: g for g in map(as_dict, deps.ox.call(
-        "OXGroupService", "listAll", ctx={"id": cid}) or [])}
+    actual = {
+        g["id"]: g
+        for g in map(as_dict, deps.ox.call("OXGroupService", "listAll", ctx={"id": cid}) or [])
+    }
 
     def differences(state: ObjectState, group: dict[str, Any]) -> list[str]:
         wanted = desired_group(state.object, deps.options.group_identifier)
         members = members_by_context(wanted.member_dns, lambda dn: member_placement(deps, dn))
-        return [f for f, want, have in (
-            ("name", wanted.name, group.get("name")),
-            ("displayname", wanted.name, group.get("displayname")),
-            ("members", members.get(cid, []), sorted(group.get("members") or [])))
-            if want != have]
+        return [
+            f
+            for f, want, have in (
+                ("name", wanted.name, group.get("name")),
+                ("displayname", wanted.name, group.get("displayname")),
+                ("members", members.get(cid, []), sorted(group.get("members") or [])),
+            )
+            if want != have
+        ]
 
-    return _compare(GROUP, cid, stored, actual, differences,
-                    own=lambda group: group["id"] == DEFAULT_GROUP_ID)
+    return _compare(
+        GROUP, cid, stored, actual, differences, own=lambda group: group["id"] == DEFAULT_GROUP_ID
+    )
 
 
 def _resources(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
-    actual = {r["id"]: r for r in map(as_dict, deps.ox.call(
-        "OXResourceService", "listAll", ctx={"id": cid}) or [])}
+    actual = {
+        r["id"]: r
+        for r in map(as_dict, deps.ox.call("OXResourceService", "listAll", ctx={"id": cid}) or [])
+    }
 
     def differences(state: ObjectState, res: dict[str, Any]) -> list[str]:
         wanted = desired_resource(state.object, deps.options.default_context)
@@ -124,10 +151,14 @@ def _resources(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]
     return _compare(RESOURCE, cid, stored, actual, differences)
 
 
-def _compare(kind: str, cid: int, stored: list[ObjectState],
-             actual: dict[int, dict[str, Any]],
-             differences: Callable[[ObjectState, dict[str, Any]], list[str]],
-             own: Callable[[dict[str, Any]], bool] = lambda obj: False) -> list[Finding]:
+def _compare(
+    kind: str,
+    cid: int,
+    stored: list[ObjectState],
+    actual: dict[int, dict[str, Any]],
+    differences: Callable[[ObjectState, dict[str, Any]], list[str]],
+    own: Callable[[dict[str, Any]], bool] = lambda obj: False,
+) -> list[Finding]:
     """Missing, different and orphan users, groups or resources of one context, by OX id.
     ``differences``: the managed fields OX has otherwise; ``own``: OX's own objects (the
     context admin, the group "users"), never orphans."""
@@ -141,8 +172,18 @@ def _compare(kind: str, cid: int, stored: list[ObjectState],
             continue
         fields = differences(state, obj)
         if fields:
-            out.append(Finding("different", kind, cid, p.ox_name, state.id, state.dn,
-                               p.ox_id, tuple(sorted(fields))))
+            out.append(
+                Finding(
+                    "different",
+                    kind,
+                    cid,
+                    p.ox_name,
+                    state.id,
+                    state.dn,
+                    p.ox_id,
+                    tuple(sorted(fields)),
+                )
+            )
     for ox_id, obj in actual.items():
         if ox_id not in placed and not own(obj):
             out.append(Finding("orphan", kind, cid, obj.get("name") or str(ox_id), ox_id=ox_id))
@@ -150,10 +191,13 @@ def _compare(kind: str, cid: int, stored: list[ObjectState],
 
 
 def _accounts(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
-    entries = [as_dict(a) for a in deps.ox.call(
-        "OXSecondaryAccountService", "list", context={"id": cid}) or []]
+    entries = [
+        as_dict(a)
+        for a in deps.ox.call("OXSecondaryAccountService", "list", context={"id": cid}) or []
+    ]
     have: dict[tuple[str, int], dict[str, Any]] = {
-        ((a.get("primaryAddress") or "").lower(), a["userId"]): a for a in entries}
+        ((a.get("primaryAddress") or "").lower(), a["userId"]): a for a in entries
+    }
     out, expected = [], set()
     for state in stored:
         account = desired_functional_account(state.object)
@@ -164,19 +208,34 @@ def _accounts(deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
             name = f"{account.address} (user {uid})"
             if entry is None:
                 out.append(Finding("missing", ACCOUNT, cid, name, state.id, state.dn, uid))
-            elif (entry.get("name"), entry.get("personal") or "", entry.get("login")) \
-                    != (account.name, account.personal, login):
-                out.append(Finding("different", ACCOUNT, cid, name, state.id, state.dn, uid,
-                                   ("name", "personal", "login")))
-    for (address, uid) in have:
+            elif (entry.get("name"), entry.get("personal") or "", entry.get("login")) != (
+                account.name,
+                account.personal,
+                login,
+            ):
+                out.append(
+                    Finding(
+                        "different",
+                        ACCOUNT,
+                        cid,
+                        name,
+                        state.id,
+                        state.dn,
+                        uid,
+                        ("name", "personal", "login"),
+                    )
+                )
+    for address, uid in have:
         if (address, uid) not in expected:
-            out.append(Finding("orphan", ACCOUNT, cid, f"{address} (user {uid})", ox_id=uid,
-                               dn=address))
+            out.append(
+                Finding("orphan", ACCOUNT, cid, f"{address} (user {uid})", ox_id=uid, dn=address)
+            )
     return out
 
 
-def fix(deps: Deps, reconciler: Reconciler, findings: list[Finding],
-        prune: bool = False) -> dict[str, int]:
+def fix(
+    deps: Deps, reconciler: Reconciler, findings: list[Finding], prune: bool = False
+) -> dict[str, int]:
     """Re-apply the stored objects behind missing/different findings (each once); delete
     orphans only with ``prune``."""
     done = {"reapplied": 0, "pruned": 0}
@@ -184,8 +243,17 @@ def fix(deps: Deps, reconciler: Reconciler, findings: list[Finding],
         state = deps.store.get(object_id)
         if state is None:
             continue
-        reconciler.apply(Change(state.id, state.udm_object_type, state.dn, state.object, (),
-                                Path(f"check-{state.id}.json"), "check"))
+        reconciler.apply(
+            Change(
+                state.id,
+                state.udm_object_type,
+                state.dn,
+                state.object,
+                (),
+                Path(f"check-{state.id}.json"),
+                "check",
+            )
+        )
         done["reapplied"] += 1
     if prune:
         for f in (f for f in findings if f.problem == "orphan"):
@@ -194,8 +262,14 @@ def fix(deps: Deps, reconciler: Reconciler, findings: list[Finding],
             except NotFound:
                 pass
             done["pruned"] += 1
-            log.info("orphan deleted", extra={"udm_object_type": f.udm_object_type,
-                                              "context_id": f.context_id, "ox_name": f.name})
+            log.info(
+                "orphan deleted",
+                extra={
+                    "udm_object_type": f.udm_object_type,
+                    "context_id": f.context_id,
+                    "ox_name": f.name,
+                },
+            )
     return done
 
 
@@ -208,5 +282,11 @@ def _delete_orphan(deps: Deps, f: Finding) -> None:
     elif f.udm_object_type == RESOURCE:
         deps.ox.call("OXResourceService", "delete", ctx=ctx, res={"id": f.ox_id})
     else:
-        deps.ox.call("OXSecondaryAccountService", "delete", primaryAddress=f.dn,
-                     context={"id": f.context_id}, users=[{"id": f.ox_id}], groups=[])
+        deps.ox.call(
+            "OXSecondaryAccountService",
+            "delete",
+            primaryAddress=f.dn,
+            context={"id": f.context_id},
+            users=[{"id": f.ox_id}],
+            groups=[],
+        )

@@ -33,9 +33,14 @@ def figures(queue_dir: Path, store: StateStore, now: float | None = None) -> dic
         "dead_letters": ops.dead_letter_count(),
         "last_success": status.get("last_success"),
         "last_run": status.get("last_run"),
-        "waiting_on": None if failure is None else {
-            "file": failure.file, "attempts": failure.attempts, "error": failure.error,
-            "next_attempt": failure.next_attempt},
+        "waiting_on": None
+        if failure is None
+        else {
+            "file": failure.file,
+            "attempts": failure.attempts,
+            "error": failure.error,
+            "next_attempt": failure.next_attempt,
+        },
     }
 
 
@@ -43,13 +48,16 @@ def verdict(f: dict[str, Any], max_age_s: float) -> tuple[int, str]:
     """CRITICAL: the queue is stuck on a failing file. WARNING: dead letters, or changes
     older than ``max_age_s`` waiting. OK otherwise."""
     if f["waiting_on"] is not None and f["pending"]:
-        return CRITICAL, (f"queue stuck on {f['waiting_on']['file']} after "
-                          f"{f['waiting_on']['attempts']} attempts: {f['waiting_on']['error']}")
+        return CRITICAL, (
+            f"queue stuck on {f['waiting_on']['file']} after "
+            f"{f['waiting_on']['attempts']} attempts: {f['waiting_on']['error']}"
+        )
     if f["dead_letters"]:
         return WARNING, f"{f['dead_letters']} dead letters (ox-connector errors list)"
     if f["pending"] and f["oldest_pending_age_s"] > max_age_s:
-        return WARNING, (f"{f['pending']} changes pending, the oldest for "
-                         f"{f['oldest_pending_age_s']:.0f} s")
+        return WARNING, (
+            f"{f['pending']} changes pending, the oldest for {f['oldest_pending_age_s']:.0f} s"
+        )
     return OK, f"{f['pending']} changes pending"
 
 
@@ -58,18 +66,25 @@ def write_metrics(path: Path, f: dict[str, Any]) -> None:
     registry = CollectorRegistry()
     gauges = {
         "pending": ("ox_connector_queue_pending", "Queue files waiting to be applied"),
-        "oldest_pending_age_s": ("ox_connector_queue_oldest_age_seconds",
-                                 "Age of the oldest queue file"),
-        "consecutive_errors": ("ox_connector_consecutive_errors",
-                               "Failed attempts since the last successful run"),
+        "oldest_pending_age_s": (
+            "ox_connector_queue_oldest_age_seconds",
+            "Age of the oldest queue file",
+        ),
+        "consecutive_errors": (
+            "ox_connector_consecutive_errors",
+            "Failed attempts since the last successful run",
+        ),
         "dead_letters": ("ox_connector_dead_letters", "Changes set aside after an error"),
-        "last_success": ("ox_connector_last_success_timestamp_seconds",
-                         "End of the last run that emptied the queue"),
+        "last_success": (
+            "ox_connector_last_success_timestamp_seconds",
+            "End of the last run that emptied the queue",
+        ),
         "last_run": ("ox_connector_last_run_timestamp_seconds", "End of the last run"),
     }
     for key, (name, help_text) in gauges.items():
         Gauge(name, help_text, registry=registry).set(f.get(key) or 0)
-    Gauge("ox_connector_stuck", "1 if the queue waits on a failing file",
-          registry=registry).set(1 if f["waiting_on"] is not None and f["pending"] else 0)
+    Gauge("ox_connector_stuck", "1 if the queue waits on a failing file", registry=registry).set(
+        1 if f["waiting_on"] is not None and f["pending"] else 0
+    )
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), registry)

@@ -22,8 +22,14 @@ class Pending:
     error: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "udm_object_type": self.udm_object_type, "dn": self.dn,
-                "action": self.action, "age_s": round(self.age_s, 1), "error": self.error}
+        return {
+            "file": self.file,
+            "udm_object_type": self.udm_object_type,
+            "dn": self.dn,
+            "action": self.action,
+            "age_s": round(self.age_s, 1),
+            "error": self.error,
+        }
 
 
 def pending(queue_dir: Path, now: float | None = None) -> list[Pending]:
@@ -39,17 +45,26 @@ def pending(queue_dir: Path, now: float | None = None) -> list[Pending]:
         except BadQueueFile as exc:
             out.append(Pending(path.name, None, None, "unreadable", age, str(exc)))
             continue
-        out.append(Pending(path.name, change.udm_object_type, change.dn,
-                           "delete" if change.is_delete else "change", age))
+        out.append(
+            Pending(
+                path.name,
+                change.udm_object_type,
+                change.dn,
+                "delete" if change.is_delete else "change",
+                age,
+            )
+        )
     return out
 
 
 def stats(queue_dir: Path, now: float | None = None) -> dict[str, Any]:
     items = pending(queue_dir, now)
-    return {"pending": len(items),
-            "oldest_age_s": round(max((p.age_s for p in items), default=0.0), 1),
-            "by_type": dict(Counter(p.udm_object_type or "unreadable" for p in items)),
-            "unreadable": sum(p.action == "unreadable" for p in items)}
+    return {
+        "pending": len(items),
+        "oldest_age_s": round(max((p.age_s for p in items), default=0.0), 1),
+        "by_type": dict(Counter(p.udm_object_type or "unreadable" for p in items)),
+        "unreadable": sum(p.action == "unreadable" for p in items),
+    }
 
 
 def show(queue_dir: Path, name: str) -> dict[str, Any]:

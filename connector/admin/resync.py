@@ -25,13 +25,16 @@ class ResyncError(Exception):
 def queue_names(count: int, now: dt.datetime | None = None) -> list[str]:
     """Converter-style timestamp names, one microsecond apart, so they sort after the
     files already queued and keep their own order."""
-    start = now or dt.datetime.now(dt.timezone.utc)
-    return [(start + dt.timedelta(microseconds=i)).strftime("%Y-%m-%d-%H-%M-%S-%f") + ".json"
-            for i in range(count)]
+    start = now or dt.datetime.now(dt.UTC)
+    return [
+        (start + dt.timedelta(microseconds=i)).strftime("%Y-%m-%d-%H-%M-%S-%f") + ".json"
+        for i in range(count)
+    ]
 
 
-def select(store: StateStore, ids: Iterable[str] = (), dns: Iterable[str] = (),
-           everything: bool = False) -> list[ObjectState]:
+def select(
+    store: StateStore, ids: Iterable[str] = (), dns: Iterable[str] = (), everything: bool = False
+) -> list[ObjectState]:
     if everything:
         return list(store.all())
     found = []
@@ -48,15 +51,23 @@ def select(store: StateStore, ids: Iterable[str] = (), dns: Iterable[str] = (),
     return list({s.id: s for s in found}.values())
 
 
-def enqueue(queue_dir: Path, states: list[ObjectState],
-            fetch: Callable[[ObjectState], dict[str, Any] | None] | None = None) -> list[Path]:
+def enqueue(
+    queue_dir: Path,
+    states: list[ObjectState],
+    fetch: Callable[[ObjectState], dict[str, Any] | None] | None = None,
+) -> list[Path]:
     """Write one converter file per object; ``fetch`` gives the current UDM object
     (None: deleted in UDM, queued as a deletion)."""
     paths = []
     for state, name in zip(states, queue_names(len(states)), strict=True):
         obj = fetch(state) if fetch else state.object
-        doc = {"id": state.id, "udm_object_type": state.udm_object_type, "dn": state.dn,
-               "object": obj, "options": []}
+        doc = {
+            "id": state.id,
+            "udm_object_type": state.udm_object_type,
+            "dn": state.dn,
+            "object": obj,
+            "options": [],
+        }
         path = Path(queue_dir) / name
         write_atomically(path, json.dumps(doc, ensure_ascii=False), 0o600)
         paths.append(path)
@@ -76,9 +87,13 @@ class UDMRest:
     def fetch(self, state: ObjectState) -> dict[str, Any] | None:
         url = f"{self.base_url.rstrip('/')}/{state.udm_object_type}/{quote(state.dn, safe='')}"
         try:
-            response = requests.get(url, auth=(self.user, self.password),
-                                    headers={"Accept": "application/json"},
-                                    verify=self.ca_file or True, timeout=self.timeout)
+            response = requests.get(
+                url,
+                auth=(self.user, self.password),
+                headers={"Accept": "application/json"},
+                verify=self.ca_file or True,
+                timeout=self.timeout,
+            )
         except requests.RequestException as exc:
             raise ResyncError(f"UDM REST API {self.base_url}: {type(exc).__name__}") from None
         if response.status_code == 404:

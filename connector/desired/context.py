@@ -9,7 +9,6 @@ from typing import Any
 from . import values
 from .errors import InvalidAttribute
 
-
 _MAPPING_CHARS = re.compile(r"[$%.+a-zA-Z0-9_-]+")
 
 
@@ -37,8 +36,14 @@ def desired_context(obj: dict[str, Any], default_context: int) -> DesiredContext
     name = values.text(obj.get("name")) or f"context{cid}"
     if not _MAPPING_CHARS.fullmatch(name):
         # OX adds the name to the context's login mappings, which allow only these.
-        raise InvalidAttribute("name", name, "OX context names may hold only letters, "
-                               "digits and $ % . + _ -")
+        raise InvalidAttribute(
+            "name", name, "OX context names may hold only letters, digits and $ % . + _ -"
+        )
     quota = values.quota_mb("oxQuota", obj.get("oxQuota"))
-    return DesiredContext(cid, name, -1 if not quota else quota,
-                          admin_name_for(cid, default_context), (f"context{cid}", str(cid)))
+    return DesiredContext(
+        cid,
+        name,
+        -1 if not quota else quota,
+        admin_name_for(cid, default_context),
+        (f"context{cid}", str(cid)),
+    )

@@ -20,9 +20,14 @@ class DesiredFunctionalAccount:
 
     def account_data(self, login: str) -> dict[str, Any]:
         """AccountDataOnCreate; the mailbox and transport are the user's primary ones."""
-        return {"name": self.name, "primaryAddress": self.address, "personal": self.personal,
-                "login": login, "mailEndpointSource": "primary",
-                "transportEndpointSource": "primary"}
+        return {
+            "name": self.name,
+            "primaryAddress": self.address,
+            "personal": self.personal,
+            "login": login,
+            "mailEndpointSource": "primary",
+            "transportEndpointSource": "primary",
+        }
 
 
 def desired_functional_account(obj: dict[str, Any]) -> DesiredFunctionalAccount:
@@ -31,11 +36,16 @@ def desired_functional_account(obj: dict[str, Any]) -> DesiredFunctionalAccount:
         raise InvalidAttribute("name", obj.get("name"), "a functional account needs a name")
     address = values.text(obj.get("mailPrimaryAddress"))
     if not address or "@" not in address:
-        raise InvalidAttribute("mailPrimaryAddress", address,
-                               "a functional account needs a mail address")
+        raise InvalidAttribute(
+            "mailPrimaryAddress", address, "a functional account needs a mail address"
+        )
     return DesiredFunctionalAccount(
-        name.strip(), address.strip().lower(), values.text(obj.get("personal")) or "",
-        _dns("users", obj.get("users")), _dns("groups", obj.get("groups")))
+        name.strip(),
+        address.strip().lower(),
+        values.text(obj.get("personal")) or "",
+        _dns("users", obj.get("users")),
+        _dns("groups", obj.get("groups")),
+    )
 
 
 def _dns(prop: str, value: Any) -> tuple[str, ...]:

@@ -29,13 +29,14 @@ def desired_group(obj: dict[str, Any], identifier: str = "name") -> DesiredGroup
     members = obj.get("users") or []
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
         raise InvalidAttribute("users", members, "expected a list of user DNs")
-    return DesiredGroup(values.enabled_flag("isOxGroup", obj.get("isOxGroup")), name,
-                        tuple(dict.fromkeys(members)))
+    return DesiredGroup(
+        values.enabled_flag("isOxGroup", obj.get("isOxGroup")), name, tuple(dict.fromkeys(members))
+    )
 
 
-def members_by_context(member_dns: tuple[str, ...],
-                       placement_of: Callable[[str], tuple[int, int] | None]
-                       ) -> dict[int, list[int]]:
+def members_by_context(
+    member_dns: tuple[str, ...], placement_of: Callable[[str], tuple[int, int] | None]
+) -> dict[int, list[int]]:
     """OX member ids per context. ``placement_of(dn)`` gives (context id, OX user id) of a
     synced, enabled user, else None (unknown, disabled or not yet provisioned users are not
     members, as OX cannot hold them)."""

@@ -27,14 +27,35 @@ from .user import USER_FIELDS, FieldMap
 FILE_NAME = "AttributeMapping.json"
 # Set by the connector's own logic (mail, identity, servers, rights, dates, photo): a
 # mapping entry cannot take them over.
-RESERVED = frozenset({
-    "name", "password", "passwordMech", "primaryEmail", "email1", "aliases", "imapLogin",
-    "defaultSenderAddress", "language", "timezone", "imapServer", "imapSchema",
-    "imapServerString", "smtpServer", "smtpSchema", "smtpServerString", "image1ContentType",
-    "primaryAccountName", "filestore_name", "drive_user_folder_mode", "drive_folder_mode",
-})
-MAPPABLE = frozenset(f.name for f in TYPES["User"].fields
-                     if f.type == "string" and not f.repeated) - RESERVED
+RESERVED = frozenset(
+    {
+        "name",
+        "password",
+        "passwordMech",
+        "primaryEmail",
+        "email1",
+        "aliases",
+        "imapLogin",
+        "defaultSenderAddress",
+        "language",
+        "timezone",
+        "imapServer",
+        "imapSchema",
+        "imapServerString",
+        "smtpServer",
+        "smtpSchema",
+        "smtpServerString",
+        "image1ContentType",
+        "primaryAccountName",
+        "filestore_name",
+        "drive_user_folder_mode",
+        "drive_folder_mode",
+    }
+)
+MAPPABLE = (
+    frozenset(f.name for f in TYPES["User"].fields if f.type == "string" and not f.repeated)
+    - RESERVED
+)
 _PROPERTY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 Overrides = dict[str, FieldMap | None]
@@ -60,28 +81,34 @@ class MappingFile:
         except ValueError as exc:
             raise MappingError(f"mapping file {self.path}: not valid JSON ({exc})") from None
         if not isinstance(data, dict):
-            raise MappingError(f"mapping file {self.path}: expected a JSON object of OX "
-                               "field names")
-        return {ox: parse_entry(ox, value, where=f"mapping file {self.path}")
-                for ox, value in data.items()}
+            raise MappingError(
+                f"mapping file {self.path}: expected a JSON object of OX field names"
+            )
+        return {
+            ox: parse_entry(ox, value, where=f"mapping file {self.path}")
+            for ox, value in data.items()
+        }
 
     def save(self, overrides: Overrides) -> None:
         data = {ox: None if m is None else entry_json(m) for ox, m in sorted(overrides.items())}
-        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n",
-                         0o644)
+        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", 0o644)
 
 
 def parse_entry(ox: str, value: Any, where: str = "mapping") -> FieldMap | None:
     here = f'{where}, entry "{ox}"'
     if ox not in MAPPABLE:
-        why = ("is set by the connector itself" if ox in RESERVED
-               else "is not a text field of the OX user")
+        why = (
+            "is set by the connector itself"
+            if ox in RESERVED
+            else "is not a text field of the OX user"
+        )
         raise MappingError(f"{here}: {ox} {why}")
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) - {"udm", "index", "alternatives"}:
-        raise MappingError(f'{here}: expected null or {{"udm": ..., "index": ..., '
-                           '"alternatives": [...]}')
+        raise MappingError(
+            f'{here}: expected null or {{"udm": ..., "index": ..., "alternatives": [...]}}'
+        )
     udm = value.get("udm")
     index = value.get("index", 0)
     alternatives = value.get("alternatives", [])

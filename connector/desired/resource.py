@@ -24,9 +24,13 @@ def desired_resource(obj: dict[str, Any], default_context: int) -> DesiredResour
     if not mail:
         raise InvalidAttribute("resourceMailAddress", mail, "a resource needs a mail address")
     cid = values.context_id("oxContext", obj.get("oxContext"), default_context)
-    return DesiredResource(cid, name, {
-        "displayname": values.text(obj.get("displayname")) or name,
-        "description": values.text(obj.get("description")) or "",
-        "email": mail,
-        "available": True,
-    })
+    return DesiredResource(
+        cid,
+        name,
+        {
+            "displayname": values.text(obj.get("displayname")) or name,
+            "description": values.text(obj.get("description")) or "",
+            "email": mail,
+            "available": True,
+        },
+    )

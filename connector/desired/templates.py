@@ -19,26 +19,9 @@ DEFAULT_FA_LOGIN = "{{fa_entry_uuid}}{{username}}"
 PRIMARY_MAIL = "mailPrimaryAddress"
 
 # Properties of UDM's users/user module (UCS 5) and the OX app's extended attributes.
-UDM_USER_PROPERTIES = frozenset("""
-username uidNumber gidNumber firstname lastname gecos displayName title initials
-preferredDeliveryMethod sambaRID description organisation userexpiry passwordexpiry
-pwdChangeNextLogin preferredLanguage disabled accountActivationDate locked lockedTime
-unlockTime street e-mail postcode postOfficeBox city country phone employeeNumber
-roomNumber secretary departmentNumber employeeType homePostalAddress
-physicalDeliveryOfficeName homeTelephoneNumber mobileTelephoneNumber pagerTelephoneNumber
-birthday jpegPhoto unixhome shell sambahome scriptpath profilepath homedrive
-sambaUserWorkstations primaryGroup groups mailPrimaryAddress mailAlternativeAddress
-mailHomeServer mailForwardAddress mailForwardCopyToSelf homeShare homeSharePath
-univentionObjectIdentifier univentionSourceIAM serviceprovider objectFlag
-isOxUser oxAccess oxContext oxDisplayName oxLanguage oxTimeZone oxUserQuota oxAnniversary
-oxEmail2 oxEmail3 oxBranches oxMobileBusiness oxStateBusiness oxCountryBusiness oxCityHome
-oxPostalCodeHome oxStreetHome oxStateHome oxCountryHome oxCityOther oxPostalCodeOther
-oxStreetOther oxStateOther oxCountryOther oxCommercialRegister oxDepartment oxFaxBusiness
-oxFaxHome oxFaxOther oxInstantMessenger1 oxInstantMessenger2 oxManagerName oxMarialStatus
-oxMiddleName oxNickName oxSuffix oxNote oxNumOfChildren oxPosition oxProfession
-oxSalesVolume oxSpouseName oxTaxId oxTelephoneAssistant oxTelephoneCar oxTelephoneCompany
-oxTelephoneIp oxTelephoneOther oxTelephoneTelex oxTelephoneTtydd oxUrl
-""".split()) | frozenset(f"oxUserfield{i:02d}" for i in range(1, 21))
+UDM_USER_PROPERTIES = frozenset(
+    ["username", "uidNumber", "gidNumber", "firstname", "lastname", "gecos", "displayName", "title", "initials", "preferredDeliveryMethod", "sambaRID", "description", "organisation", "userexpiry", "passwordexpiry", "pwdChangeNextLogin", "preferredLanguage", "disabled", "accountActivationDate", "locked", "lockedTime", "unlockTime", "street", "e-mail", "postcode", "postOfficeBox", "city", "country", "phone", "employeeNumber", "roomNumber", "secretary", "departmentNumber", "employeeType", "homePostalAddress", "physicalDeliveryOfficeName", "homeTelephoneNumber", "mobileTelephoneNumber", "pagerTelephoneNumber", "birthday", "jpegPhoto", "unixhome", "shell", "sambahome", "scriptpath", "profilepath", "homedrive", "sambaUserWorkstations", "primaryGroup", "groups", "mailPrimaryAddress", "mailAlternativeAddress", "mailHomeServer", "mailForwardAddress", "mailForwardCopyToSelf", "homeShare", "homeSharePath", "univentionObjectIdentifier", "univentionSourceIAM", "serviceprovider", "objectFlag", "isOxUser", "oxAccess", "oxContext", "oxDisplayName", "oxLanguage", "oxTimeZone", "oxUserQuota", "oxAnniversary", "oxEmail2", "oxEmail3", "oxBranches", "oxMobileBusiness", "oxStateBusiness", "oxCountryBusiness", "oxCityHome", "oxPostalCodeHome", "oxStreetHome", "oxStateHome", "oxCountryHome", "oxCityOther", "oxPostalCodeOther", "oxStreetOther", "oxStateOther", "oxCountryOther", "oxCommercialRegister", "oxDepartment", "oxFaxBusiness", "oxFaxHome", "oxFaxOther", "oxInstantMessenger1", "oxInstantMessenger2", "oxManagerName", "oxMarialStatus", "oxMiddleName", "oxNickName", "oxSuffix", "oxNote", "oxNumOfChildren", "oxPosition", "oxProfession", "oxSalesVolume", "oxSpouseName", "oxTaxId", "oxTelephoneAssistant", "oxTelephoneCar", "oxTelephoneCompany", "oxTelephoneIp", "oxTelephoneOther", "oxTelephoneTelex", "oxTelephoneTtydd", "oxUrl"]
+) | frozenset(f"oxUserfield{i:02d}" for i in range(1, 21))
 
 _DOUBLE = re.compile(r"\{\{(.*?)\}\}")
 _SINGLE = re.compile(r"\{([^{}]*)\}")
@@ -69,8 +52,11 @@ class Template:
             if placeholder is not None:
                 value = values.text(lookup.get(placeholder))
                 if not value or not value.strip():
-                    raise InvalidAttribute(placeholder, lookup.get(placeholder),
-                                           f"{self.setting} needs it, but it is empty")
+                    raise InvalidAttribute(
+                        placeholder,
+                        lookup.get(placeholder),
+                        f"{self.setting} needs it, but it is empty",
+                    )
                 out.append(value)
         return "".join(out)
 
@@ -84,7 +70,7 @@ def fa_login_template(text: str | None) -> Template:
     for match in _DOUBLE.finditer(text):
         name = match.group(1).strip()
         _check_name(setting, name, FA_PLACEHOLDERS | USER_EXTRA | UDM_USER_PROPERTIES)
-        parts.append((text[pos:match.start()], name))
+        parts.append((text[pos : match.start()], name))
         pos = match.end()
     parts.append((text[pos:], None))
     _check_literals(setting, text, parts, ("{{", "}}"))
@@ -102,15 +88,16 @@ def imap_login_template(text: str | None) -> Template | None:
     for match in _SINGLE.finditer(text):
         name = match.group(1).strip() or PRIMARY_MAIL
         _check_name(setting, name, USER_EXTRA | UDM_USER_PROPERTIES)
-        parts.append((text[pos:match.start()], name))
+        parts.append((text[pos : match.start()], name))
         pos = match.end()
     parts.append((text[pos:], None))
     _check_literals(setting, text, parts, ("{", "}"))
     return Template(setting, text, tuple(parts))
 
 
-def _check_literals(setting: str, text: str, parts: list[tuple[str, str | None]],
-                    braces: tuple[str, str]) -> None:
+def _check_literals(
+    setting: str, text: str, parts: list[tuple[str, str | None]], braces: tuple[str, str]
+) -> None:
     """A brace in the free text is a typo'd placeholder, wherever it stands."""
     if any(b in literal for literal, _ in parts for b in braces):
         raise TemplateError(f'{setting}: unbalanced "{braces[0]}" or "{braces[1]}" in "{text}"')
@@ -120,8 +107,10 @@ def _check_name(setting: str, name: str, known: frozenset[str]) -> None:
     if not _NAME.fullmatch(name):
         raise TemplateError(f'{setting}: "{name}" is not a placeholder name')
     if name not in known:
-        raise TemplateError(f'{setting}: unknown placeholder "{name}" (not a users/user '
-                            "property the connector knows)")
+        raise TemplateError(
+            f'{setting}: unknown placeholder "{name}" (not a users/user '
+            "property the connector knows)"
+        )
 
 
 def user_lookup(object_id: str, dn: str, obj: Mapping[str, Any]) -> dict[str, Any]:

@@ -126,10 +126,15 @@ class DesiredUser:
     access_profile: str | None = None  # oxAccess; None or "none": no rights, no mail
 
 
-def desired_user(obj: dict[str, Any], defaults: MailDefaults,
-                 identifier: str = "username", mapping: tuple[FieldMap, ...] = USER_FIELDS,
-                 imap_login: Template | None = DEFAULT_IMAP_LOGIN,
-                 object_id: str = "", dn: str = "") -> DesiredUser:
+def desired_user(
+    obj: dict[str, Any],
+    defaults: MailDefaults,
+    identifier: str = "username",
+    mapping: tuple[FieldMap, ...] = USER_FIELDS,
+    imap_login: Template | None = DEFAULT_IMAP_LOGIN,
+    object_id: str = "",
+    dn: str = "",
+) -> DesiredUser:
     """What OX should hold for this UDM user. Raises InvalidAttribute naming the field.
 
     ``identifier``: the UDM property that is the OX user name (OX_USER_IDENTIFIER);
@@ -152,8 +157,9 @@ def desired_user(obj: dict[str, Any], defaults: MailDefaults,
     if enabled and not primary:
         raise InvalidAttribute("mailPrimaryAddress", primary, "an OX user needs a primary mail")
     alternatives = [a for a in obj.get("mailAlternativeAddress") or [] if a]
-    fields.update(primaryEmail=primary, email1=primary,
-                  aliases=list(dict.fromkeys([primary, *alternatives])))
+    fields.update(
+        primaryEmail=primary, email1=primary, aliases=list(dict.fromkeys([primary, *alternatives]))
+    )
     if imap_login is not None and enabled:
         fields["imapLogin"] = imap_login.render(user_lookup(object_id, dn, obj))
 
@@ -169,8 +175,7 @@ def desired_user(obj: dict[str, Any], defaults: MailDefaults,
     home = values.text(obj.get("mailHomeServer"))
     for kind, url in (("imap", defaults.imap_server), ("smtp", defaults.smtp_server)):
         schema, host, port = values.mail_server(url)
-        fields.update({f"{kind}Server": home or host, f"{kind}Port": port,
-                       f"{kind}Schema": schema})
+        fields.update({f"{kind}Server": home or host, f"{kind}Port": port, f"{kind}Schema": schema})
 
     # language, time zone and default sender are the user's to change in OX afterwards
     create_only = {

@@ -36,8 +36,9 @@ def single_text(prop: str, value: Any, what: str) -> str:
     """Exactly one non-empty value (identifier properties: OX_USER/GROUP_IDENTIFIER)."""
     if isinstance(value, (list, tuple)):
         if len(value) != 1:
-            raise InvalidAttribute(prop, value, f"{what} must come from exactly one value, "
-                                   f"this has {len(value)}")
+            raise InvalidAttribute(
+                prop, value, f"{what} must come from exactly one value, this has {len(value)}"
+            )
         value = value[0]
     if value is None or isinstance(value, (dict, bool)) or not str(value).strip():
         raise InvalidAttribute(prop, value, f"{what} is empty")

@@ -28,8 +28,14 @@ from .store import Store
 
 log = logging.getLogger("ox_emulator")
 
-HANDLERS: tuple[type[Handler], ...] = (ContextHandler, UserHandler, GroupHandler,
-                                       ResourceHandler, SecondaryAccountHandler, UserCopyHandler)
+HANDLERS: tuple[type[Handler], ...] = (
+    ContextHandler,
+    UserHandler,
+    GroupHandler,
+    ResourceHandler,
+    SecondaryAccountHandler,
+    UserCopyHandler,
+)
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,8 @@ class Emulator:
             if op is None or req.namespace != service.namespace:
                 raise OXFault.generic(
                     f"Unexpected wrapper element {{{req.namespace}}}{req.operation} found. "
-                    f"Expected one of the operations of {service_name}.")
+                    f"Expected one of the operations of {service_name}."
+                )
             name = f"{service_name}.{op.name}"
             self.controls.count(name)
             self.controls.injected_fault(name)
@@ -76,12 +83,10 @@ class Emulator:
         except OXFault as fault:
             return self.fault(service_name, fault, name)
         except InjectedHTTPError as exc:
-            return Reply(exc.status, f"Injected HTTP error {exc.status}\n".encode(),
-                         "text/plain")
-        except Exception as exc:  # noqa: BLE001 - a client must get a SOAP fault, not a trace
+            return Reply(exc.status, f"Injected HTTP error {exc.status}\n".encode(), "text/plain")
+        except Exception as exc:
             log.exception("internal error in %s", name)
-            return self.fault(service_name, OXFault.remote(f"{type(exc).__name__}: {exc}"),
-                              name)
+            return self.fault(service_name, OXFault.remote(f"{type(exc).__name__}: {exc}"), name)
 
     def fault(self, service_name: str, fault: OXFault, name: str) -> Reply:
         exception_id = self.controls.exception_id()

@@ -31,46 +31,100 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
-              help="0 picks a free port (the log line 'listening' names it).")
-@click.option("--db", "db_path", default=":memory:", show_default=True,
-              help="SQLite file holding the OX state (:memory: keeps nothing).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port (the log line 'listening' names it).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    default=":memory:",
+    show_default=True,
+    help="SQLite file holding the OX state (:memory: keeps nothing).",
+)
 @click.option("--master-login", default="oxadminmaster", show_default=True)
-@click.option("--master-password", envvar="OX_EMULATOR_MASTER_PASSWORD", required=True,
-              help="Password of the master admin (or env OX_EMULATOR_MASTER_PASSWORD).")
-@click.option("--latency-ms", default=0.0, type=click.FloatRange(0, 60_000),
-              help="Delay added to every SOAP call.")
-@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1),
-              help="Share of calls answered with OX's transient 'database is being updated'.")
+@click.option(
+    "--master-password",
+    envvar="OX_EMULATOR_MASTER_PASSWORD",
+    required=True,
+    help="Password of the master admin (or env OX_EMULATOR_MASTER_PASSWORD).",
+)
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    type=click.FloatRange(0, 60_000),
+    help="Delay added to every SOAP call.",
+)
+@click.option(
+    "--fault-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    help="Share of calls answered with OX's transient 'database is being updated'.",
+)
 @click.option("--username-changeable", is_flag=True, help="OX USERNAME_CHANGEABLE=true.")
-@click.option("--no-unique-display-names", is_flag=True,
-              help="com.openexchange.user.enforceUniqueDisplayName=false.")
-@click.option("--master-account-override", is_flag=True,
-              help="MASTER_ACCOUNT_OVERRIDE=true: the master admin may act in any context.")
-@click.option("--primary-mail-unchangeable", is_flag=True,
-              help="PRIMARY_MAIL_UNCHANGEABLE=true.")
-@click.option("--user-name-chars", default=USER_NAME_CHARS, show_default=True,
-              help="Characters allowed in user names (CHECK_USER_UID_REGEXP class).")
-@click.option("--group-name-chars", default=GROUP_NAME_CHARS, show_default=True,
-              help="Characters allowed in group and resource names.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]))
-def serve(host, port, db_path, master_login, master_password, latency_ms, fault_rate,
-          username_changeable, no_unique_display_names, master_account_override,
-          primary_mail_unchangeable, user_name_chars, group_name_chars, log_level) -> None:
+@click.option(
+    "--no-unique-display-names",
+    is_flag=True,
+    help="com.openexchange.user.enforceUniqueDisplayName=false.",
+)
+@click.option(
+    "--master-account-override",
+    is_flag=True,
+    help="MASTER_ACCOUNT_OVERRIDE=true: the master admin may act in any context.",
+)
+@click.option("--primary-mail-unchangeable", is_flag=True, help="PRIMARY_MAIL_UNCHANGEABLE=true.")
+@click.option(
+    "--user-name-chars",
+    default=USER_NAME_CHARS,
+    show_default=True,
+    help="Characters allowed in user names (CHECK_USER_UID_REGEXP class).",
+)
+@click.option(
+    "--group-name-chars",
+    default=GROUP_NAME_CHARS,
+    show_default=True,
+    help="Characters allowed in group and resource names.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+)
+def serve(
+    host,
+    port,
+    db_path,
+    master_login,
+    master_password,
+    latency_ms,
+    fault_rate,
+    username_changeable,
+    no_unique_display_names,
+    master_account_override,
+    primary_mail_unchangeable,
+    user_name_chars,
+    group_name_chars,
+    log_level,
+) -> None:
     """Serve the OX admin SOAP services at http://HOST:PORT/webservices/<Service>."""
     logs.setup(log_level)
     settings = OXSettings(
-        master_login=master_login, master_password=master_password,
+        master_login=master_login,
+        master_password=master_password,
         username_changeable=username_changeable,
         unique_display_names=not no_unique_display_names,
         master_account_override=master_account_override,
         primary_mail_unchangeable=primary_mail_unchangeable,
-        user_name_chars=user_name_chars, group_name_chars=group_name_chars,
+        user_name_chars=user_name_chars,
+        group_name_chars=group_name_chars,
     )
     try:
         store = Store(db_path)
-    except Exception as exc:  # noqa: BLE001 - say which file and why, then stop
+    except Exception as exc:
         raise click.ClickException(f"cannot open emulator database {db_path}: {exc}") from exc
     emulator = Emulator(store, settings, Controls(latency_ms=latency_ms, fault_rate=fault_rate))
     # Bind and listen before saying "listening", so that --port 0 can name the port and a
@@ -79,11 +133,24 @@ def serve(host, port, db_path, master_login, master_password, latency_ms, fault_
     bound_port = sock.getsockname()[1]
     # uvicorn (httptools, uvloop): measured 0.19 ms server CPU per request here, against
     # 0.49 for waitress and 0.93 for Werkzeug's development server.
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(emulator), log_config=None, access_log=False, lifespan="off",
-        timeout_graceful_shutdown=5, server_header=False))
-    log.info("listening", extra={"url": f"http://{host}:{bound_port}/webservices/",
-                                 "db": db_path, "port": bound_port})
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(emulator),
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+            server_header=False,
+        )
+    )
+    log.info(
+        "listening",
+        extra={
+            "url": f"http://{host}:{bound_port}/webservices/",
+            "db": db_path,
+            "port": bound_port,
+        },
+    )
     # uvicorn catches SIGTERM/SIGINT, finishes open requests, then re-raises the signal to
     # the handler that was there before: make that one a no-op so the process exits 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -98,12 +165,14 @@ def serve(host, port, db_path, master_login, master_password, latency_ms, fault_
 
 @main.command()
 @click.argument("service", type=click.Choice(sorted(SERVICES)))
-@click.option("--address", help="soap:address location (default http://localhost/webservices/"
-                                "SERVICE).")
+@click.option(
+    "--address", help="soap:address location (default http://localhost/webservices/SERVICE)."
+)
 def wsdl(service: str, address: str | None) -> None:
     """Print the WSDL of SERVICE."""
-    sys.stdout.buffer.write(render_wsdl(service, address or
-                                        f"http://localhost/webservices/{service}"))
+    sys.stdout.buffer.write(
+        render_wsdl(service, address or f"http://localhost/webservices/{service}")
+    )
 
 
 if __name__ == "__main__":

@@ -16,9 +16,17 @@ from typing import Any
 
 from lxml import etree
 
-
 from ..soap_contract.spec import (
-    NS_COPY, NS_DATA, NS_EXC, NS_IO, NS_RMI, NS_RMI_DATA, NS_SOAP, TYPES, Field, Service,
+    NS_COPY,
+    NS_DATA,
+    NS_EXC,
+    NS_IO,
+    NS_RMI,
+    NS_RMI_DATA,
+    NS_SOAP,
+    TYPES,
+    Field,
+    Service,
 )
 from .faults import OXFault
 
@@ -31,8 +39,12 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 # No DTDs, no entities, no network: the request body is untrusted input.
 _PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-    remove_comments=True, remove_pis=True,
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
 )
 _DATE = re.compile(r"^\s*(-?\d{4,})-(\d{2})-(\d{2})")
 
@@ -104,8 +116,9 @@ def _scalar(f: Field, text: str) -> Any:
     return None  # anyType: accepted, ignored
 
 
-def decode_fields(parent: etree._Element, fields: tuple[Field, ...], namespace: str,
-                  service: Service) -> dict[str, Any]:
+def decode_fields(
+    parent: etree._Element, fields: tuple[Field, ...], namespace: str, service: Service
+) -> dict[str, Any]:
     """Children of ``parent`` as a dict; nil/absent elements are left out."""
     by_name = {f.name: f for f in fields}
     out: dict[str, Any] = {}
@@ -160,8 +173,15 @@ def _text(type_name: str, value: Any) -> str:
 
 # Responses are written as text from a per-type plan: building ~140 lxml elements per user
 # cost more than the whole rest of a getData call.
-_PREFIXES = {NS_SOAP: "ns0", NS_COPY: "ns0", NS_RMI: "ns1", NS_IO: "ns2", NS_EXC: "ns3",
-             NS_DATA: "ns4", NS_RMI_DATA: "ns5"}
+_PREFIXES = {
+    NS_SOAP: "ns0",
+    NS_COPY: "ns0",
+    NS_RMI: "ns1",
+    NS_IO: "ns2",
+    NS_EXC: "ns3",
+    NS_DATA: "ns4",
+    NS_RMI_DATA: "ns5",
+}
 
 
 @dataclass(frozen=True)
@@ -178,8 +198,15 @@ class _Slot:
 
 
 def _slot(tag: str, f: Field) -> _Slot:
-    return _Slot(f.name, f.type, f.builtin, f.repeated, f"<{tag}>", f"</{tag}>",
-                 f'<{tag} xsi:nil="true"/>' if f.nillable else "")
+    return _Slot(
+        f.name,
+        f.type,
+        f.builtin,
+        f.repeated,
+        f"<{tag}>",
+        f"</{tag}>",
+        f'<{tag} xsi:nil="true"/>' if f.nillable else "",
+    )
 
 
 class Encoder:
@@ -189,11 +216,15 @@ class Encoder:
     def __init__(self, service: Service):
         self.service = service
         self._plans: dict[str, tuple[_Slot, ...]] = {}
-        ns_decls = " ".join(f'xmlns:{p}="{ns}"' for ns, p in _PREFIXES.items()
-                            if ns != (NS_COPY if service.namespace == NS_SOAP else NS_SOAP))
+        ns_decls = " ".join(
+            f'xmlns:{p}="{ns}"'
+            for ns, p in _PREFIXES.items()
+            if ns != (NS_COPY if service.namespace == NS_SOAP else NS_SOAP)
+        )
         self.envelope_open = (
             f'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{SOAP_ENV}" '
-            f'xmlns:xsi="{XSI}" {ns_decls}><soap:Body>')
+            f'xmlns:xsi="{XSI}" {ns_decls}><soap:Body>'
+        )
         self.envelope_close = "</soap:Body></soap:Envelope>"
 
     def _plan(self, type_name: str) -> tuple[_Slot, ...]:
@@ -244,8 +275,11 @@ class Encoder:
 
     def fault(self, fault: OXFault, exception_id: str) -> bytes:
         """OX's fault: soap:Server, message + exceptionId, detail typed by the fault name."""
-        out = [self.envelope_open, "<soap:Fault><faultcode>soap:Server</faultcode>",
-               f"<faultstring>{_escape(fault.message)}; exceptionId {exception_id}</faultstring>"]
+        out = [
+            self.envelope_open,
+            "<soap:Fault><faultcode>soap:Server</faultcode>",
+            f"<faultstring>{_escape(fault.message)}; exceptionId {exception_id}</faultstring>",
+        ]
         if fault.kind and fault.kind in self.service.types:
             out.append(f"<detail><ns0:{fault.kind}><ns0:{fault.kind}>")
             out.append('<ns0:Exception xsi:nil="true"/>')
@@ -254,4 +288,3 @@ class Encoder:
         out.append("</soap:Fault>")
         out.append(self.envelope_close)
         return "".join(out).encode("utf-8")
-

@@ -41,7 +41,7 @@ class Controls:
         self.rules: list[FailRule] = []
         self._random = random.Random(seed)
         self._fault_serial = 0
-        self._fault_prefix = random.Random(seed).randint(-2**31, 2**31 - 1)
+        self._fault_prefix = random.Random(seed).randint(-(2**31), 2**31 - 1)
 
     def exception_id(self) -> str:
         """OX's ``<per-JVM random>-<counter>`` suffix of every fault message."""
@@ -78,13 +78,15 @@ class Controls:
             for rule in settings.get("fail_next", []):
                 if not isinstance(rule, dict) or "operation" not in rule:
                     raise ValueError("each fail_next entry needs an operation")
-                self.rules.append(FailRule(
-                    operation=str(rule["operation"]),
-                    count=int(rule.get("count", 1)),
-                    kind=str(rule.get("kind", TRANSIENT_KIND)),
-                    message=rule.get("message"),
-                    http_status=int(rule["http_status"]) if rule.get("http_status") else None,
-                ))
+                self.rules.append(
+                    FailRule(
+                        operation=str(rule["operation"]),
+                        count=int(rule.get("count", 1)),
+                        kind=str(rule.get("kind", TRANSIENT_KIND)),
+                        message=rule.get("message"),
+                        http_status=int(rule["http_status"]) if rule.get("http_status") else None,
+                    )
+                )
             return self._describe()
 
     def describe(self) -> dict[str, Any]:
@@ -92,8 +94,11 @@ class Controls:
             return self._describe()
 
     def _describe(self) -> dict[str, Any]:
-        return {"latency_ms": self.latency_ms, "fault_rate": self.fault_rate,
-                "fail_next": [vars(r) for r in self.rules if r.count > 0]}
+        return {
+            "latency_ms": self.latency_ms,
+            "fault_rate": self.fault_rate,
+            "fail_next": [vars(r) for r in self.rules if r.count > 0],
+        }
 
     def injected_fault(self, operation: str) -> None:
         """Raise the fault a rule or the random rate asks for on this call, if any."""

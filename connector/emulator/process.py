@@ -26,8 +26,17 @@ class EmulatorProcess:
     url: str = ""
 
     def start(self, timeout: float = 20.0) -> EmulatorProcess:
-        cmd = [sys.executable, "-m", "connector.emulator.cli", "serve", "--port", "0",
-               "--db", self.db, *self.extra_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "connector.emulator.cli",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            self.db,
+            *self.extra_args,
+        ]
         env = {**os.environ, "OX_EMULATOR_MASTER_PASSWORD": self.master_password}
         log = open(self.log_path, "w+b") if self.log_path else None  # noqa: SIM115
         self.process = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=log, env=env)

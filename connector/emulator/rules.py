@@ -17,22 +17,45 @@ _EMAIL = re.compile(rf"^{_LOCAL}@(?:{_LABEL}\.)*{_LABEL}$")
 
 # UserModuleAccess fields, and the value a fresh object has for each (absent = default).
 MODULE_ACCESS_DEFAULTS: dict[str, bool] = {
-    "OLOX20": True, "USM": True, "activeSync": True, "calendar": True,
-    "collectEmailAddresses": True, "contacts": True, "delegateTask": True,
-    "deniedPortal": False, "editGroup": True, "editPassword": True, "editPublicFolders": True,
-    "editResource": True, "globalAddressBookDisabled": False, "ical": True, "infostore": True,
-    "multipleMailAccounts": True, "publicFolderEditable": False, "publication": True,
-    "readCreateSharedFolders": True, "subscription": True, "syncml": True, "tasks": True,
-    "vcard": True, "webdav": True, "webdavXml": True, "webmail": True,
+    "OLOX20": True,
+    "USM": True,
+    "activeSync": True,
+    "calendar": True,
+    "collectEmailAddresses": True,
+    "contacts": True,
+    "delegateTask": True,
+    "deniedPortal": False,
+    "editGroup": True,
+    "editPassword": True,
+    "editPublicFolders": True,
+    "editResource": True,
+    "globalAddressBookDisabled": False,
+    "ical": True,
+    "infostore": True,
+    "multipleMailAccounts": True,
+    "publicFolderEditable": False,
+    "publication": True,
+    "readCreateSharedFolders": True,
+    "subscription": True,
+    "syncml": True,
+    "tasks": True,
+    "vcard": True,
+    "webdav": True,
+    "webdavXml": True,
+    "webmail": True,
 }
 _RIGHT_BY_LOWER = {k.lower(): k for k in MODULE_ACCESS_DEFAULTS}
 
 _WEBMAIL = "webmail contacts globaladdressbookdisabled collectemailaddresses editpassword"
-_PIM = "webmail calendar contacts tasks globaladdressbookdisabled collectemailaddresses " \
-       "multiplemailaccounts editpassword"
-_GROUPWARE = "webmail calendar contacts infostore tasks delegatetask editpublicfolders " \
-             "readcreatesharedfolders ical vcard webdav webdavxml collectemailaddresses " \
-             "multiplemailaccounts subscription publication editpassword"
+_PIM = (
+    "webmail calendar contacts tasks globaladdressbookdisabled collectemailaddresses "
+    "multiplemailaccounts editpassword"
+)
+_GROUPWARE = (
+    "webmail calendar contacts infostore tasks delegatetask editpublicfolders "
+    "readcreatesharedfolders ical vcard webdav webdavxml collectemailaddresses "
+    "multiplemailaccounts subscription publication editpassword"
+)
 # The named combinations OX ships in ModuleAccessDefinitions.properties. The names are OX's;
 # "webmail" and "all" have OX's right sets, the others plausible ones (not checked against a
 # real OX).
@@ -51,8 +74,9 @@ ACCESS_COMBINATIONS: dict[str, frozenset[str]] = {
         "groupware_premium": _GROUPWARE + " editgroup editresource syncml usm activesync olox20",
         "premium": _GROUPWARE + " editgroup editresource syncml usm activesync olox20",
         "drive": "infostore contacts collectemailaddresses editpassword",
-        "all": " ".join(r for r in _RIGHT_BY_LOWER
-                        if r not in ("globaladdressbookdisabled", "deniedportal")),
+        "all": " ".join(
+            r for r in _RIGHT_BY_LOWER if r not in ("globaladdressbookdisabled", "deniedportal")
+        ),
     }.items()
 }
 
@@ -76,8 +100,10 @@ def valid_email(address: str) -> bool:
 
 def _unicode_local_ok(local: str, domain: str) -> bool:
     # SMTPUTF8 local parts: OX accepts non-ASCII letters before the @.
-    return bool(local) and not re.search(r"[\s@<>()\[\],;:\\\"]", local) and bool(
-        re.match(rf"^(?:{_LABEL}\.)*{_LABEL}$", domain)
+    return (
+        bool(local)
+        and not re.search(r"[\s@<>()\[\],;:\\\"]", local)
+        and bool(re.match(rf"^(?:{_LABEL}\.)*{_LABEL}$", domain))
     )
 
 
@@ -129,8 +155,9 @@ MAIL_SCHEMES = {
 }
 
 
-def mail_server_url(kind: str, server: str | None, port: int | None, schema: str | None,
-                    current: str | None) -> str:
+def mail_server_url(
+    kind: str, server: str | None, port: int | None, schema: str | None, current: str | None
+) -> str:
     """OX's stored ``imapServerString``/``smtpServerString`` after a create or change.
 
     The server may be ``host``, ``host:port`` or a URL; a sent port rewrites the URL's port

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
@@ -100,7 +101,9 @@ class Store:
         return self._context_row(row)
 
     def context_exists(self, cid: int) -> bool:
-        return self._db.execute("SELECT 1 FROM contexts WHERE id = ?", (cid,)).fetchone() is not None
+        return (
+            self._db.execute("SELECT 1 FROM contexts WHERE id = ?", (cid,)).fetchone() is not None
+        )
 
     def context_by_name(self, name: str) -> dict[str, Any] | None:
         row = self._db.execute("SELECT * FROM contexts WHERE name = ?", (name,)).fetchone()
@@ -133,18 +136,21 @@ class Store:
 
     def login_mappings(self, cid: int) -> list[str]:
         rows = self._db.execute(
-            "SELECT mapping FROM login_mappings WHERE cid = ? ORDER BY rowid", (cid,))
+            "SELECT mapping FROM login_mappings WHERE cid = ? ORDER BY rowid", (cid,)
+        )
         return [r[0] for r in rows]
 
     def mapping_owner(self, mapping: str) -> int | None:
         row = self._db.execute(
-            "SELECT cid FROM login_mappings WHERE mapping = ?", (mapping,)).fetchone()
+            "SELECT cid FROM login_mappings WHERE mapping = ?", (mapping,)
+        ).fetchone()
         return None if row is None else row[0]
 
     def set_login_mappings(self, cid: int, mappings: list[str]) -> None:
         self._db.execute("DELETE FROM login_mappings WHERE cid = ?", (cid,))
-        self._db.executemany("INSERT INTO login_mappings VALUES (?, ?)",
-                             [(m, cid) for m in dict.fromkeys(mappings)])
+        self._db.executemany(
+            "INSERT INTO login_mappings VALUES (?, ?)", [(m, cid) for m in dict.fromkeys(mappings)]
+        )
 
     def next_principal_id(self, cid: int) -> int:
         """OX's per-context principal sequence, shared by users, groups and resources."""
@@ -154,28 +160,33 @@ class Store:
         return ctx["next_id"] - 1
 
     # principals -------------------------------------------------------------------------
-    def principal(self, cid: int, kind: str, pid: int | None = None,
-                  name: str | None = None) -> dict[str, Any] | None:
+    def principal(
+        self, cid: int, kind: str, pid: int | None = None, name: str | None = None
+    ) -> dict[str, Any] | None:
         if pid:
             row = self._db.execute(
-                "SELECT * FROM principals WHERE cid = ? AND kind = ? AND id = ?",
-                (cid, kind, pid)).fetchone()
+                "SELECT * FROM principals WHERE cid = ? AND kind = ? AND id = ?", (cid, kind, pid)
+            ).fetchone()
         else:
             row = self._db.execute(
                 "SELECT * FROM principals WHERE cid = ? AND kind = ? AND name = ?",
-                (cid, kind, name)).fetchone()
+                (cid, kind, name),
+            ).fetchone()
         return None if row is None else self._principal_row(row)
 
     def principal_names(self, cid: int, pid: int) -> tuple[str, str | None] | None:
         """(name, display name) of a principal without loading its data."""
         row = self._db.execute(
             "SELECT name, json_extract(data, '$.displayname') FROM principals "
-            "WHERE cid = ? AND id = ?", (cid, pid)).fetchone()
+            "WHERE cid = ? AND id = ?",
+            (cid, pid),
+        ).fetchone()
         return None if row is None else (row[0], row[1])
 
     def principals(self, cid: int, kind: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT * FROM principals WHERE cid = ? AND kind = ? ORDER BY id", (cid, kind))
+            "SELECT * FROM principals WHERE cid = ? AND kind = ? ORDER BY id", (cid, kind)
+        )
         return [self._principal_row(r) for r in rows]
 
     @staticmethod
@@ -184,41 +195,54 @@ class Store:
         obj.update(id=row["id"], name=row["name"])
         return obj
 
-    def put_principal(self, cid: int, kind: str, obj: dict[str, Any], display_name: str | None,
-                      mail: str | None) -> None:
+    def put_principal(
+        self, cid: int, kind: str, obj: dict[str, Any], display_name: str | None, mail: str | None
+    ) -> None:
         data = {k: v for k, v in obj.items() if k not in ("id", "name")}
         self._db.execute(
             "INSERT INTO principals (cid, id, kind, name, display_name, mail, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (cid, id) DO UPDATE SET "
             "name = excluded.name, display_name = excluded.display_name, "
             "mail = excluded.mail, data = excluded.data",
-            (cid, obj["id"], kind, obj["name"], display_name,
-             mail.lower() if mail else None, _dump(data)),
+            (
+                cid,
+                obj["id"],
+                kind,
+                obj["name"],
+                display_name,
+                mail.lower() if mail else None,
+                _dump(data),
+            ),
         )
 
     def delete_principal(self, cid: int, pid: int) -> None:
         self._db.execute("DELETE FROM accounts WHERE cid = ? AND user_id = ?", (cid, pid))
-        self._db.execute("DELETE FROM memberships WHERE cid = ? AND (group_id = ? OR user_id = ?)",
-                         (cid, pid, pid))
+        self._db.execute(
+            "DELETE FROM memberships WHERE cid = ? AND (group_id = ? OR user_id = ?)",
+            (cid, pid, pid),
+        )
         self._db.execute("DELETE FROM principals WHERE cid = ? AND id = ?", (cid, pid))
 
     def display_name_owner(self, cid: int, display_name: str) -> int | None:
         row = self._db.execute(
             "SELECT id FROM principals WHERE cid = ? AND kind = 'user' AND display_name = ?",
-            (cid, display_name)).fetchone()
+            (cid, display_name),
+        ).fetchone()
         return None if row is None else row[0]
 
     def mail_owners(self, cid: int, mail: str) -> list[tuple[str, int]]:
         rows = self._db.execute(
             "SELECT kind, id FROM principals WHERE cid = ? AND mail = ? ORDER BY id",
-            (cid, mail.lower()))
+            (cid, mail.lower()),
+        )
         return [(r[0], r[1]) for r in rows]
 
     # memberships ------------------------------------------------------------------------
     def members(self, cid: int, group_id: int) -> list[int]:
         rows = self._db.execute(
             "SELECT user_id FROM memberships WHERE cid = ? AND group_id = ? ORDER BY user_id",
-            (cid, group_id))
+            (cid, group_id),
+        )
         return [r[0] for r in rows]
 
     def set_members(self, cid: int, group_id: int, user_ids) -> None:
@@ -226,31 +250,45 @@ class Store:
         self.add_members(cid, group_id, user_ids)
 
     def add_members(self, cid: int, group_id: int, user_ids) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
-                             [(cid, group_id, uid) for uid in user_ids])
+        self._db.executemany(
+            "INSERT OR IGNORE INTO memberships VALUES (?, ?, ?)",
+            [(cid, group_id, uid) for uid in user_ids],
+        )
 
     def remove_members(self, cid: int, group_id: int, user_ids) -> None:
         self._db.executemany(
             "DELETE FROM memberships WHERE cid = ? AND group_id = ? AND user_id = ?",
-            [(cid, group_id, uid) for uid in user_ids])
+            [(cid, group_id, uid) for uid in user_ids],
+        )
 
     def groups_of(self, cid: int, user_id: int) -> list[int]:
         rows = self._db.execute(
             "SELECT group_id FROM memberships WHERE cid = ? AND user_id = ? ORDER BY group_id",
-            (cid, user_id))
+            (cid, user_id),
+        )
         return [r[0] for r in rows]
 
     # secondary accounts -----------------------------------------------------------------
     def accounts(self, cid: int, user_id: int) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT * FROM accounts WHERE cid = ? AND user_id = ? ORDER BY id", (cid, user_id))
-        return [{**_load(r["data"]), "contextId": cid, "userId": user_id, "id": r["id"],
-                 "primaryAddress": r["primary_address"]} for r in rows]
+            "SELECT * FROM accounts WHERE cid = ? AND user_id = ? ORDER BY id", (cid, user_id)
+        )
+        return [
+            {
+                **_load(r["data"]),
+                "contextId": cid,
+                "userId": user_id,
+                "id": r["id"],
+                "primaryAddress": r["primary_address"],
+            }
+            for r in rows
+        ]
 
     def account_id_for(self, cid: int, user_id: int, primary_address: str) -> int | None:
         row = self._db.execute(
             "SELECT id FROM accounts WHERE cid = ? AND user_id = ? AND primary_address = ?",
-            (cid, user_id, primary_address)).fetchone()
+            (cid, user_id, primary_address),
+        ).fetchone()
         return None if row is None else row[0]
 
     def put_account(self, cid: int, user_id: int, account: dict[str, Any]) -> int:
@@ -258,15 +296,21 @@ class Store:
         if aid is None:
             row = self._db.execute(
                 "SELECT COALESCE(MAX(id), 0) + 1 FROM accounts WHERE cid = ? AND user_id = ?",
-                (cid, user_id)).fetchone()
+                (cid, user_id),
+            ).fetchone()
             aid = row[0]  # the primary account is 0, secondaries start at 1
-        data = {k: v for k, v in account.items()
-                if k not in ("id", "contextId", "userId", "primaryAddress")}
+        data = {
+            k: v
+            for k, v in account.items()
+            if k not in ("id", "contextId", "userId", "primaryAddress")
+        }
         self._db.execute(
             "INSERT OR REPLACE INTO accounts VALUES (?, ?, ?, ?, ?)",
-            (cid, user_id, aid, account["primaryAddress"], _dump(data)))
+            (cid, user_id, aid, account["primaryAddress"], _dump(data)),
+        )
         return aid
 
     def delete_account(self, cid: int, user_id: int, aid: int) -> None:
-        self._db.execute("DELETE FROM accounts WHERE cid = ? AND user_id = ? AND id = ?",
-                         (cid, user_id, aid))
+        self._db.execute(
+            "DELETE FROM accounts WHERE cid = ? AND user_id = ? AND id = ?", (cid, user_id, aid)
+        )

@@ -83,13 +83,15 @@ def create_app(emulator: Emulator) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "services": sorted(emulator.handlers)})
 
-    return Starlette(routes=[
-        Route("/webservices/", index, methods=["GET"]),
-        Route("/webservices/{service}", soap, methods=["GET", "POST"]),
-        # OX 6 (Axis2) path, still used by some scripts
-        Route("/servlet/axis2/services/{service}", soap, methods=["GET", "POST"]),
-        Route("/emulator/stats", stats, methods=["GET"]),
-        Route("/emulator/stats/reset", stats_reset, methods=["POST"]),
-        Route("/emulator/faults", faults, methods=["GET", "POST"]),
-        Route("/emulator/health", health, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/webservices/", index, methods=["GET"]),
+            Route("/webservices/{service}", soap, methods=["GET", "POST"]),
+            # OX 6 (Axis2) path, still used by some scripts
+            Route("/servlet/axis2/services/{service}", soap, methods=["GET", "POST"]),
+            Route("/emulator/stats", stats, methods=["GET"]),
+            Route("/emulator/stats/reset", stats_reset, methods=["POST"]),
+            Route("/emulator/faults", faults, methods=["GET", "POST"]),
+            Route("/emulator/health", health, methods=["GET"]),
+        ]
+    )

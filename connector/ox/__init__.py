@@ -19,7 +19,17 @@ from .errors import (
 )
 
 __all__ = [
-    "CONTEXT_SCOPED", "SERVICES", "AlreadyExists", "AuthenticationFailed", "Credentials",
-    "InvalidData", "MissingCredentials", "NotFound", "OXConnection", "OXError", "Transient",
-    "WSDLCache", "strip_exception_id",
+    "CONTEXT_SCOPED",
+    "SERVICES",
+    "AlreadyExists",
+    "AuthenticationFailed",
+    "Credentials",
+    "InvalidData",
+    "MissingCredentials",
+    "NotFound",
+    "OXConnection",
+    "OXError",
+    "Transient",
+    "WSDLCache",
+    "strip_exception_id",
 ]

@@ -34,6 +34,7 @@ from .errors import OXError, from_exception
 
 log = logging.getLogger("ox_connector.ox")
 
+
 def _silent_logger() -> logging.Logger:
     """zeep's Transport logs every request body at DEBUG ("HTTP Post to ...") and with it
     the ``auth`` password. Our transports get this logger instead: a private one, outside
@@ -45,8 +46,9 @@ def _silent_logger() -> logging.Logger:
 
 SERVICES = tuple(CONTRACT_SERVICES)  # the six admin services of the OX contract
 # Services whose every operation needs the admin of the context in ``ctx``.
-CONTEXT_SCOPED = frozenset({"OXUserService", "OXGroupService", "OXResourceService",
-                            "OXSecondaryAccountService"})
+CONTEXT_SCOPED = frozenset(
+    {"OXUserService", "OXGroupService", "OXResourceService", "OXSecondaryAccountService"}
+)
 DATA_NS = "http://dataobjects.soap.admin.openexchange.com/xsd"
 WSDL_CACHE_FILE = "ox-wsdl-cache.sqlite"
 DEFAULT_WSDL_CACHE_TTL = 24 * 3600
@@ -126,13 +128,21 @@ class OXConnection:
                      when a call passes ``ctx`` (``context``) but no ``auth``
     """
 
-    def __init__(self, base_url: str, master: CredentialsLike | None = None, *,
-                 wsdl_cache_dir: str | Path | None = None,
-                 wsdl_cache_ttl: int | None = DEFAULT_WSDL_CACHE_TTL,
-                 connect_timeout: float = 5.0, read_timeout: float = 60.0,
-                 verify: bool = True, ca_bundle: str | Path | None = None,
-                 trust_env: bool = False, proxies: Mapping[str, str] | None = None,
-                 context_credentials: Callable[[int], CredentialsLike | None] | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        master: CredentialsLike | None = None,
+        *,
+        wsdl_cache_dir: str | Path | None = None,
+        wsdl_cache_ttl: int | None = DEFAULT_WSDL_CACHE_TTL,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        verify: bool = True,
+        ca_bundle: str | Path | None = None,
+        trust_env: bool = False,
+        proxies: Mapping[str, str] | None = None,
+        context_credentials: Callable[[int], CredentialsLike | None] | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.master = Credentials.of(master) if master is not None else None
         self.context_credentials = context_credentials
@@ -153,8 +163,9 @@ class OXConnection:
             directory.mkdir(parents=True, exist_ok=True)
             self.wsdl_cache = WSDLCache(directory / WSDL_CACHE_FILE, timeout=wsdl_cache_ttl)
         timeout = (connect_timeout, read_timeout)
-        self.transport = Transport(session=session, cache=self.wsdl_cache, timeout=timeout,
-                                   operation_timeout=timeout)
+        self.transport = Transport(
+            session=session, cache=self.wsdl_cache, timeout=timeout, operation_timeout=timeout
+        )
         self.transport.logger = _silent_logger()
         self._clients: dict[str, zeep.Client] = {}
         self._proxies: dict[str, Any] = {}
@@ -216,15 +227,21 @@ class OXConnection:
             self._clients[service] = client
             self._proxies[service] = proxy
             from_cache = bool(self.wsdl_cache) and self.wsdl_cache.hits > hits
-            log.debug("wsdl loaded", extra={
-                "service": service, "source": "cache" if from_cache else "server",
-                "duration_ms": round((time.perf_counter() - start) * 1000, 1)})
+            log.debug(
+                "wsdl loaded",
+                extra={
+                    "service": service,
+                    "source": "cache" if from_cache else "server",
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 1),
+                },
+            )
             return proxy
 
     # -- calls ------------------------------------------------------------------------------
 
-    def call(self, service: str, operation: str, /, *, auth: CredentialsLike | None = None,
-             **params) -> Any:
+    def call(
+        self, service: str, operation: str, /, *, auth: CredentialsLike | None = None, **params
+    ) -> Any:
         """Run ``service.operation(**params, auth=...)`` and return zeep's result.
 
         ``auth``: explicit credentials; otherwise, for context-scoped services with a
@@ -247,8 +264,9 @@ class OXConnection:
         except (zeep.exceptions.Error, requests.RequestException) as exc:
             error = from_exception(exc, name)
             self._log_call(name, start, type(error).__name__)
-            if isinstance(exc, (zeep.exceptions.XMLParseError,
-                                zeep.exceptions.UnexpectedElementError)):
+            if isinstance(
+                exc, (zeep.exceptions.XMLParseError, zeep.exceptions.UnexpectedElementError)
+            ):
                 # The reply does not fit the WSDL we have: perhaps OX was upgraded and the
                 # cached WSDL is stale. Load it afresh next time.
                 self.forget(service)
@@ -268,16 +286,22 @@ class OXConnection:
                 if self.master is None:
                     raise MissingCredentials(f"no credentials for context {cid}", operation=name)
         if self.master is None:
-            raise MissingCredentials("no credentials given and no master admin configured",
-                                     operation=name)
+            raise MissingCredentials(
+                "no credentials given and no master admin configured", operation=name
+            )
         return self.master
 
     @staticmethod
     def _log_call(name: str, start: float, outcome: str) -> None:
         if log.isEnabledFor(logging.DEBUG):
             ms = round((time.perf_counter() - start) * 1000, 2)
-            log.debug("soap call %s %s %.1f ms", name, outcome, ms,
-                      extra={"operation": name, "outcome": outcome, "duration_ms": ms})
+            log.debug(
+                "soap call %s %s %.1f ms",
+                name,
+                outcome,
+                ms,
+                extra={"operation": name, "outcome": outcome, "duration_ms": ms},
+            )
 
     # -- lifetime ---------------------------------------------------------------------------
 

@@ -31,12 +31,17 @@ DATABASE_UPDATE = "Database is locked or is now being updated"
 _NOT_FOUND = re.compile(
     r"^(No such |" + re.escape(NO_SUCH_OBJECT) + r"|Context \S+ does not exist"
     r"|The context \S+ does not exist)"
-    r"|^Resource with this id does not exist"      # resource change: "... does not exists"
+    r"|^Resource with this id does not exist"  # resource change: "... does not exists"
     r"|^resource with with this id does not exist",  # resource delete (sic)
 )
 _ALREADY_EXISTS = re.compile(r"already exists", re.IGNORECASE)
-_NOT_FOUND_TYPES = {"NoSuchContextException", "NoSuchUserException", "NoSuchGroupException",
-                    "NoSuchResourceException", "NoSuchObjectException"}
+_NOT_FOUND_TYPES = {
+    "NoSuchContextException",
+    "NoSuchUserException",
+    "NoSuchGroupException",
+    "NoSuchResourceException",
+    "NoSuchObjectException",
+}
 _EXISTS_TYPES = {"ContextExistsException", "UserExistsException"}
 
 
@@ -45,8 +50,14 @@ class OXError(Exception):
     ``operation`` e.g. ``"OXUserService.getData"``, ``fault_type`` the detail element's
     name (e.g. ``"NoSuchUserException"``) when OX sent one, ``http_status`` when known."""
 
-    def __init__(self, message: str, *, operation: str | None = None,
-                 fault_type: str | None = None, http_status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        fault_type: str | None = None,
+        http_status: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.operation = operation
@@ -59,8 +70,10 @@ class OXError(Exception):
         return f"{where}{self.message}{kind}"
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}({self.message!r}, operation={self.operation!r}, "
-                f"fault_type={self.fault_type!r})")
+        return (
+            f"{type(self).__name__}({self.message!r}, operation={self.operation!r}, "
+            f"fault_type={self.fault_type!r})"
+        )
 
 
 class NotFound(OXError):
@@ -127,17 +140,22 @@ def from_exception(exc: BaseException, operation: str | None) -> OXError:
     if isinstance(exc, zeep.exceptions.Fault):
         message = strip_exception_id(exc.message or "")
         kind = fault_type(exc.detail)
-        return classify_fault(message, kind)(message, operation=operation, fault_type=kind,
-                                             http_status=500)
+        return classify_fault(message, kind)(
+            message, operation=operation, fault_type=kind, http_status=500
+        )
     if isinstance(exc, zeep.exceptions.TransportError):
         # HTTP error (or garbage) without a SOAP fault: a proxy, a restarting server ...
         # zeep's own message includes the whole response body; keep it short.
-        return Transient(f"HTTP {exc.status_code} without a SOAP fault", operation=operation,
-                         http_status=exc.status_code)
+        return Transient(
+            f"HTTP {exc.status_code} without a SOAP fault",
+            operation=operation,
+            http_status=exc.status_code,
+        )
     if isinstance(exc, requests.HTTPError):  # WSDL download (raise_for_status)
         status = exc.response.status_code if exc.response is not None else None
-        return Transient(f"HTTP {status} loading {_url_of(exc)}", operation=operation,
-                         http_status=status)
+        return Transient(
+            f"HTTP {status} loading {_url_of(exc)}", operation=operation, http_status=status
+        )
     if isinstance(exc, requests.Timeout):
         return Transient(f"timeout talking to OX: {_describe(exc)}", operation=operation)
     if isinstance(exc, requests.ConnectionError):

@@ -47,4 +47,6 @@ class AlreadyRunning(QueueError):
         self.path = Path(path)
         self.pid = pid
         holder = f" (pid {pid})" if pid is not None else ""
-        super().__init__(f"another run holds the lock {self.path}{holder}; not starting a second one")
+        super().__init__(
+            f"another run holds the lock {self.path}{holder}; not starting a second one"
+        )

@@ -96,7 +96,7 @@ def parse_change(data: bytes, path: Path) -> Change:
 
 def _load_json(data: bytes, path: Path) -> Any:
     if data.startswith(_BOM):  # harmless if a hand-made file carries one
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
     if not data.strip():
         raise BadQueueFile(path, None, "empty file")
     try:
@@ -165,7 +165,9 @@ def _options(value: Any, is_delete: bool, path: Path) -> tuple[str, ...]:
         raise BadQueueFile(path, "options", f"expected a list of strings, got {_describe(value)}")
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise BadQueueFile(path, f"options[{index}]", f"expected a string, got {_describe(item)}")
+            raise BadQueueFile(
+                path, f"options[{index}]", f"expected a string, got {_describe(item)}"
+            )
     return tuple(value)
 
 

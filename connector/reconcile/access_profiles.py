@@ -19,8 +19,9 @@ log = logging.getLogger("ox_connector.reconcile")
 PROGRESS_EVERY = 10.0  # seconds between progress lines while updating users
 
 
-def apply_access_profile(deps: Deps, change: Change,
-                         prior: ObjectState | None) -> ObjectState | None:
+def apply_access_profile(
+    deps: Deps, change: Change, prior: ObjectState | None
+) -> ObjectState | None:
     old_name = _name(prior.object) if prior else None
     if change.is_delete:
         # UDM refuses to remove a profile that users still have.
@@ -37,8 +38,10 @@ def apply_access_profile(deps: Deps, change: Change,
     # but before every user was updated, the stored rights still differ and we go on.
     stored = _rights(prior.object) if prior else None
     if file_changed or (stored is not None and stored != profile.rights):
-        log.info("access profile written", extra={"profile": profile.name,
-                                                  "rights": sorted(profile.rights)})
+        log.info(
+            "access profile written",
+            extra={"profile": profile.name, "rights": sorted(profile.rights)},
+        )
         _update_users(deps, profile.name, profile.rights)
     return ObjectState(change.id, change.udm_object_type, change.dn, change.object)
 
@@ -54,10 +57,14 @@ def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
         changed += update_access(deps, state.placements[0], access)
         if time.monotonic() - last >= PROGRESS_EVERY:
             last = time.monotonic()
-            log.info("updating users of access profile",
-                     extra={"profile": name, "checked": checked, "changed": changed})
-    log.info("users of access profile updated",
-             extra={"profile": name, "checked": checked, "changed": changed})
+            log.info(
+                "updating users of access profile",
+                extra={"profile": name, "checked": checked, "changed": changed},
+            )
+    log.info(
+        "users of access profile updated",
+        extra={"profile": name, "checked": checked, "changed": changed},
+    )
 
 
 def _name(obj: dict) -> str | None:

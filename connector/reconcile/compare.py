@@ -9,8 +9,9 @@ from typing import Any
 MAIL_FIELDS = ("primaryEmail", "email1", "aliases", "defaultSenderAddress")
 # OX rebuilds a server URL from what a change sends (a host alone gets the scheme's default
 # port), so host, port and scheme always travel together.
-SERVER_FIELDS = tuple((f"{kind}Server", f"{kind}Port", f"{kind}Schema")
-                      for kind in ("imap", "smtp"))
+SERVER_FIELDS = tuple(
+    (f"{kind}Server", f"{kind}Port", f"{kind}Schema") for kind in ("imap", "smtp")
+)
 
 
 def normalise(value: Any) -> Any:
@@ -47,8 +48,11 @@ def user_changes(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[
     aliases = list(desired["aliases"])
     sender = actual.get("defaultSenderAddress")
     lowered = {a.lower() for a in aliases}
-    if not sender or sender.lower() == (actual.get("primaryEmail") or "").lower() \
-            or sender.lower() not in lowered:
+    if (
+        not sender
+        or sender.lower() == (actual.get("primaryEmail") or "").lower()
+        or sender.lower() not in lowered
+    ):
         sender = primary
     changes.update(primaryEmail=primary, email1=desired["email1"], aliases=aliases)
     if sender != actual.get("defaultSenderAddress"):

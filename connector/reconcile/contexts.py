@@ -31,8 +31,13 @@ def apply_context(deps: Deps, change: Change, prior: ObjectState | None) -> Obje
         _create(deps, wanted)
     else:
         _update(deps, wanted, actual)
-    return ObjectState(change.id, change.udm_object_type, change.dn, change.object,
-                       (Placement(wanted.id, None, wanted.name),))
+    return ObjectState(
+        change.id,
+        change.udm_object_type,
+        change.dn,
+        change.object,
+        (Placement(wanted.id, None, wanted.name),),
+    )
 
 
 def _create(deps: Deps, wanted: DesiredContext) -> None:
@@ -41,13 +46,26 @@ def _create(deps: Deps, wanted: DesiredContext) -> None:
         admin = Credentials(wanted.admin_name, generate_password())
         deps.credentials.set(wanted.id, admin)
     mail = f"{admin.login}@{deps.options.domain_name}"
-    deps.ox.call(SERVICE, "create",
-                 ctx={"id": wanted.id, "name": wanted.name, "maxQuota": wanted.max_quota,
-                      "loginMappings": list(wanted.login_mappings)},
-                 admin_user={"name": admin.login, "password": admin.password,
-                             "display_name": "OX Admin", "given_name": "OX",
-                             "sur_name": "Admin", "primaryEmail": mail, "email1": mail,
-                             "timezone": deps.options.defaults.timezone})
+    deps.ox.call(
+        SERVICE,
+        "create",
+        ctx={
+            "id": wanted.id,
+            "name": wanted.name,
+            "maxQuota": wanted.max_quota,
+            "loginMappings": list(wanted.login_mappings),
+        },
+        admin_user={
+            "name": admin.login,
+            "password": admin.password,
+            "display_name": "OX Admin",
+            "given_name": "OX",
+            "sur_name": "Admin",
+            "primaryEmail": mail,
+            "email1": mail,
+            "timezone": deps.options.defaults.timezone,
+        },
+    )
     log.info("context created", extra={"context_id": wanted.id, "admin": admin.login})
 
 
@@ -61,25 +79,33 @@ def _update(deps: Deps, wanted: DesiredContext, actual: dict) -> None:
         deps.ox.call(SERVICE, "change", ctx={"id": wanted.id, **changes})
         log.info("context changed", extra={"context_id": wanted.id, "fields": sorted(changes)})
     if deps.credentials.context(wanted.id) is None:
-        log.warning("context exists in OX but the credentials file has no admin for it: "
-                    "its users, groups and resources cannot be provisioned until it does",
-                    extra={"context_id": wanted.id, "file": str(deps.credentials.path)})
+        log.warning(
+            "context exists in OX but the credentials file has no admin for it: "
+            "its users, groups and resources cannot be provisioned until it does",
+            extra={"context_id": wanted.id, "file": str(deps.credentials.path)},
+        )
 
 
 def _delete(deps: Deps, change: Change, prior: ObjectState | None) -> None:
     if prior is None or not prior.placements:
-        log.warning("deleted context was never provisioned: nothing to do",
-                    extra={"dn": change.dn})
+        log.warning("deleted context was never provisioned: nothing to do", extra={"dn": change.dn})
         return
     cid = prior.placements[0].context_id
-    successor = next((s for s in deps.store.in_context(cid)
-                      if s.udm_object_type == change.udm_object_type and s.id != change.id),
-                     None)
+    successor = next(
+        (
+            s
+            for s in deps.store.in_context(cid)
+            if s.udm_object_type == change.udm_object_type and s.id != change.id
+        ),
+        None,
+    )
     if successor is not None:
         # Deleted and created again in UDM with the same id: the delete is planned last,
         # after the new object adopted the context, and must not remove it.
-        log.info("context id taken over by another directory object: not deleted",
-                 extra={"context_id": cid, "dn": successor.dn})
+        log.info(
+            "context id taken over by another directory object: not deleted",
+            extra={"context_id": cid, "dn": successor.dn},
+        )
         return
     try:
         deps.ox.call(SERVICE, "delete", ctx={"id": cid})

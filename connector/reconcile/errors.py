@@ -13,8 +13,15 @@ class NameHeldByOther(ReconcileError):
     (``owner_id``) owns it: it must not be adopted. Usually the owner's own pending change
     (a rename) frees the name, so the runner retries after the owner's step."""
 
-    def __init__(self, message: str, owner_id: str, udm_object_type: str, context_id: int,
-                 ox_id: int, value: str):
+    def __init__(
+        self,
+        message: str,
+        owner_id: str,
+        udm_object_type: str,
+        context_id: int,
+        ox_id: int,
+        value: str,
+    ):
         super().__init__(message)
         self.owner_id = owner_id
         # the OX object holding the name: ``Reconciler.park`` can move it out of the way

@@ -21,8 +21,9 @@ TYPE = "groups/group"
 USER_TYPE = "users/user"
 
 
-def apply_group(deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None,
-                prior: ObjectState | None) -> ObjectState | None:
+def apply_group(
+    deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None, prior: ObjectState | None
+) -> ObjectState | None:
     old = {p.context_id: p for p in prior.placements} if prior else {}
     wanted: dict[int, list[int]] = {}
     name = None
@@ -37,8 +38,9 @@ def apply_group(deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None,
         placements.append(Placement(cid, ox_id, name))
     for cid, placement in sorted(old.items()):
         if cid not in wanted:
-            if delete_quietly(deps.ox, SERVICE, cid, f"group {placement.ox_name}",
-                              grp={"id": placement.ox_id}):
+            if delete_quietly(
+                deps.ox, SERVICE, cid, f"group {placement.ox_name}", grp={"id": placement.ox_id}
+            ):
                 log.info("group deleted", extra={"group": placement.ox_name, "context_id": cid})
     if obj is None:
         return None
@@ -54,29 +56,38 @@ def member_placement(deps: Deps, member_dn: str) -> tuple[int, int] | None:
     return placement.context_id, placement.ox_id
 
 
-def _ensure(deps: Deps, object_id: str, cid: int, name: str, members: list[int],
-            old: Placement | None) -> int:
+def _ensure(
+    deps: Deps, object_id: str, cid: int, name: str, members: list[int], old: Placement | None
+) -> int:
     group = get_or_none(deps.ox, SERVICE, cid, grp={"id": old.ox_id}) if old else None
     if group is None:
         group = get_or_none(deps.ox, SERVICE, cid, grp={"name": name})
         if group is not None:
-            check_owner(deps.store, TYPE, cid, group["id"], object_id, f'group "{name}"',
-                        name)
+            check_owner(deps.store, TYPE, cid, group["id"], object_id, f'group "{name}"', name)
     if group is None:
-        created = deps.ox.call(SERVICE, "create", ctx={"id": cid},
-                               grp={"name": name, "displayname": name, "members": members})
-        log.info("group created", extra={"group": name, "context_id": cid,
-                                         "members": len(members)})
+        created = deps.ox.call(
+            SERVICE,
+            "create",
+            ctx={"id": cid},
+            grp={"name": name, "displayname": name, "members": members},
+        )
+        log.info("group created", extra={"group": name, "context_id": cid, "members": len(members)})
         return created.id
     if group.get("name") != name:
-        check_name_free(deps.ox, deps.store, SERVICE, TYPE, cid, name, group["id"], object_id,
-                        f'group "{name}"')
-    if (group.get("name"), group.get("displayname"), sorted(group.get("members") or [])) \
-            != (name, name, members):
+        check_name_free(
+            deps.ox, deps.store, SERVICE, TYPE, cid, name, group["id"], object_id, f'group "{name}"'
+        )
+    if (group.get("name"), group.get("displayname"), sorted(group.get("members") or [])) != (
+        name,
+        name,
+        members,
+    ):
         # OX replaces the member list on every change: always send all of them.
-        deps.ox.call(SERVICE, "change", ctx={"id": cid},
-                     grp={"id": group["id"], "name": name, "displayname": name,
-                          "members": members})
-        log.info("group changed", extra={"group": name, "context_id": cid,
-                                         "members": len(members)})
+        deps.ox.call(
+            SERVICE,
+            "change",
+            ctx={"id": cid},
+            grp={"id": group["id"], "name": name, "displayname": name, "members": members},
+        )
+        log.info("group changed", extra={"group": name, "context_id": cid, "members": len(members)})
     return group["id"]

@@ -14,8 +14,10 @@ from .errors import MailHeldByOther, NameHeldByOther
 log = logging.getLogger("ox_connector.reconcile")
 
 # OX's refusals of an address another principal of the context has (contract: exact texts)
-_PRIMARY_MAIL_HELD = re.compile(r'^Primary mail address "[^"]*" already exists in context '
-                                r"\d+ \(Already assigned to (user|resource) (\d+)\)")
+_PRIMARY_MAIL_HELD = re.compile(
+    r'^Primary mail address "[^"]*" already exists in context '
+    r"\d+ \(Already assigned to (user|resource) (\d+)\)"
+)
 _RESOURCE_MAIL_HELD = "Resource with this email address already exists"
 _HOLDER_TYPES = {"user": "users/user", "resource": "oxresources/oxresources"}
 
@@ -58,8 +60,16 @@ def delete_quietly(ox: OXConnection, service: str, cid: int, what: str, **ref) -
     return True
 
 
-def check_owner(store, udm_object_type: str, cid: int, ox_id: int, object_id: str,
-                what: str, name: str, outcome: str = "not adopting it") -> None:
+def check_owner(
+    store,
+    udm_object_type: str,
+    cid: int,
+    ox_id: int,
+    object_id: str,
+    what: str,
+    name: str,
+    outcome: str = "not adopting it",
+) -> None:
     """Refuse to adopt (or rename onto) an OX object that the state store assigns to
     another directory object: raise ``NameHeldByOther`` naming that object."""
     owner = store.placed_at(udm_object_type, cid, ox_id)
@@ -67,24 +77,54 @@ def check_owner(store, udm_object_type: str, cid: int, ox_id: int, object_id: st
         other = store.get(owner)
         raise NameHeldByOther(
             f"OX {what} in context {cid} (id {ox_id}) belongs to "
-            f"{other.dn if other else owner}; {outcome}", owner, udm_object_type, cid,
-            ox_id, name)
+            f"{other.dn if other else owner}; {outcome}",
+            owner,
+            udm_object_type,
+            cid,
+            ox_id,
+            name,
+        )
 
 
-def check_name_free(ox: OXConnection, store, service: str, udm_object_type: str, cid: int,
-                    name: str, own_ox_id: int, object_id: str, what: str) -> None:
+def check_name_free(
+    ox: OXConnection,
+    store,
+    service: str,
+    udm_object_type: str,
+    cid: int,
+    name: str,
+    own_ox_id: int,
+    object_id: str,
+    what: str,
+) -> None:
     """Before a rename: if another OX object of the context still has the name and the
     state store gives it to another directory object, raise ``NameHeldByOther`` (that
     object's own pending change, a rename, must go first)."""
     ref = {"OXUserService": "user", "OXGroupService": "grp"}  # (UDM cannot rename resources)
     holder = get_or_none(ox, service, cid, **{ref[service]: {"name": name}})
     if holder is not None and holder["id"] != own_ox_id:
-        check_owner(store, udm_object_type, cid, holder["id"], object_id, what, name,
-                    "it keeps the name until that object changes")
+        check_owner(
+            store,
+            udm_object_type,
+            cid,
+            holder["id"],
+            object_id,
+            what,
+            name,
+            "it keeps the name until that object changes",
+        )
 
 
-def call_claiming_mail(ox: OXConnection, store, object_id: str, mail: str, service: str,
-                       operation: str, cid: int, **params) -> Any:
+def call_claiming_mail(
+    ox: OXConnection,
+    store,
+    object_id: str,
+    mail: str,
+    service: str,
+    operation: str,
+    cid: int,
+    **params,
+) -> Any:
     """A create or change that sets ``mail``. If OX refuses it because another directory
     object's user or resource still has the address, raise ``MailHeldByOther`` naming that
     object, so the runner can order (or park) instead of failing on every run."""
@@ -98,12 +138,16 @@ def call_claiming_mail(ox: OXConnection, store, object_id: str, mail: str, servi
         other = store.get(owner)
         raise MailHeldByOther(
             f'mail address "{mail}" in context {cid} still belongs to '
-            f"{other.dn if other else owner}", owner, holder[0], cid, holder[1],
-            mail) from exc
+            f"{other.dn if other else owner}",
+            owner,
+            holder[0],
+            cid,
+            holder[1],
+            mail,
+        ) from exc
 
 
-def _mail_holder(ox: OXConnection, cid: int, message: str,
-                 mail: str) -> tuple[str, int] | None:
+def _mail_holder(ox: OXConnection, cid: int, message: str, mail: str) -> tuple[str, int] | None:
     """(udm_object_type, OX id) of the principal holding ``mail``, from OX's refusal."""
     found = _PRIMARY_MAIL_HELD.match(message)
     if found:

@@ -61,8 +61,15 @@ class Reconciler:
         mail = isinstance(held, MailHeldByOther)
         try:
             if change.kind is Kind.USER:
-                user = desired_user(change.object, opts.defaults, opts.user_identifier,
-                                    opts.user_fields, opts.imap_login, change.id, change.dn)
+                user = desired_user(
+                    change.object,
+                    opts.defaults,
+                    opts.user_identifier,
+                    opts.user_fields,
+                    opts.imap_login,
+                    change.id,
+                    change.dn,
+                )
                 if not user.enabled or user.context_id != held.context_id:
                     return True
                 kept = user.fields.get("primaryEmail", "") if mail else user.name
@@ -93,24 +100,43 @@ class Reconciler:
         ctx = {"id": held.context_id}
         with store.transaction():
             if held.udm_object_type == USER_TYPE:
-                ox.call("OXUserService", "change", ctx=ctx,
-                        usrdata={"id": held.ox_id, "name": temporary})
+                ox.call(
+                    "OXUserService",
+                    "change",
+                    ctx=ctx,
+                    usrdata={"id": held.ox_id, "name": temporary},
+                )
             elif held.udm_object_type == GROUP_TYPE:
-                group = as_dict(ox.call("OXGroupService", "getData", ctx=ctx,
-                                        grp={"id": held.ox_id}))
+                group = as_dict(
+                    ox.call("OXGroupService", "getData", ctx=ctx, grp={"id": held.ox_id})
+                )
                 # OX replaces the members on every group change: send them back unchanged
-                ox.call("OXGroupService", "change", ctx=ctx,
-                        grp={"id": held.ox_id, "name": temporary,
-                             "displayname": group.get("displayname") or temporary,
-                             "members": group.get("members") or []})
+                ox.call(
+                    "OXGroupService",
+                    "change",
+                    ctx=ctx,
+                    grp={
+                        "id": held.ox_id,
+                        "name": temporary,
+                        "displayname": group.get("displayname") or temporary,
+                        "members": group.get("members") or [],
+                    },
+                )
             else:
                 raise held
             owner = store.get(held.owner_id)
             if owner is not None:
-                store.put(dataclasses.replace(owner, placements=tuple(
-                    dataclasses.replace(p, ox_name=temporary)
-                    if (p.context_id, p.ox_id) == (held.context_id, held.ox_id) else p
-                    for p in owner.placements)))
+                store.put(
+                    dataclasses.replace(
+                        owner,
+                        placements=tuple(
+                            dataclasses.replace(p, ox_name=temporary)
+                            if (p.context_id, p.ox_id) == (held.context_id, held.ox_id)
+                            else p
+                            for p in owner.placements
+                        ),
+                    )
+                )
         return temporary
 
     def _park_mail(self, held: MailHeldByOther) -> str:
@@ -121,8 +147,9 @@ class Reconciler:
         domain = held.value.rpartition("@")[2]
         temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}@{domain}"
         if held.udm_object_type == RESOURCE_TYPE:
-            ox.call("OXResourceService", "change", ctx=ctx,
-                    res={"id": held.ox_id, "email": temporary})
+            ox.call(
+                "OXResourceService", "change", ctx=ctx, res={"id": held.ox_id, "email": temporary}
+            )
             return temporary
         if held.udm_object_type != USER_TYPE:
             raise held
@@ -130,16 +157,25 @@ class Reconciler:
         released = held.value.lower()
         # primary, email1 and sender must stay among the aliases: swap the address out there
         aliases = [a for a in user.get("aliases") or [] if a.lower() != released]
-        usrdata = {"id": held.ox_id, "primaryEmail": temporary, "email1": temporary,
-                   "aliases": [*aliases, temporary]}
+        usrdata = {
+            "id": held.ox_id,
+            "primaryEmail": temporary,
+            "email1": temporary,
+            "aliases": [*aliases, temporary],
+        }
         sender = user.get("defaultSenderAddress") or ""
         if not sender or sender.lower() == released:
             usrdata["defaultSenderAddress"] = temporary
         ox.call("OXUserService", "change", ctx=ctx, usrdata=usrdata)
         return temporary
 
-    def _refresh_dependents(self, change: Change, prior: ObjectState | None,
-                            new: ObjectState | None, pending: Collection[str]) -> None:
+    def _refresh_dependents(
+        self,
+        change: Change,
+        prior: ObjectState | None,
+        new: ObjectState | None,
+        pending: Collection[str],
+    ) -> None:
         """Groups and functional accounts derive from their members' state, and no file of
         theirs is queued when a member is enabled, moved or (for accounts) changes a
         property their login is built from: bring them up to date here."""
@@ -149,15 +185,21 @@ class Reconciler:
             if placement_changed:
                 self._reapply_referring(GROUP_TYPE, apply_group, dns, pending)
             if placement_changed or _login_inputs_changed(self.deps, prior, new):
-                groups = [g.dn for dn in dns for g in self.deps.store.referencing(dn)
-                          if g.udm_object_type == GROUP_TYPE]
-                self._reapply_referring(ACCOUNT_TYPE, apply_functional_account,
-                                        dns + groups, pending)
+                groups = [
+                    g.dn
+                    for dn in dns
+                    for g in self.deps.store.referencing(dn)
+                    if g.udm_object_type == GROUP_TYPE
+                ]
+                self._reapply_referring(
+                    ACCOUNT_TYPE, apply_functional_account, dns + groups, pending
+                )
         elif change.kind is Kind.GROUP and _members(prior) != _members(new):
             self._reapply_referring(ACCOUNT_TYPE, apply_functional_account, dns, pending)
 
-    def _reapply_referring(self, udm_object_type: str, apply, member_dns: list[str],
-                           pending: Collection[str]) -> None:
+    def _reapply_referring(
+        self, udm_object_type: str, apply, member_dns: list[str], pending: Collection[str]
+    ) -> None:
         """Re-apply the stored objects of this type (groups, functional accounts) that list
         any of these DNs. Those with a change of their own still ``pending`` in this run are
         left to it: their stored member list may be stale (a DN renamed away and taken by a
@@ -186,8 +228,7 @@ class Reconciler:
         if kind is Kind.RESOURCE:
             return apply_resource(self.deps, change, prior)
         if kind is Kind.FUNCTIONAL_ACCOUNT:
-            return apply_functional_account(self.deps, change.id, change.dn, change.object,
-                                            prior)
+            return apply_functional_account(self.deps, change.id, change.dn, change.object, prior)
         raise ValueError(f"{kind.value} objects are not handled")
 
 
@@ -195,15 +236,13 @@ def _members(state: ObjectState | None) -> list | None:
     return None if state is None else state.object.get("users")
 
 
-def _login_inputs_changed(deps: Deps, prior: ObjectState | None,
-                          new: ObjectState | None) -> bool:
+def _login_inputs_changed(deps: Deps, prior: ObjectState | None, new: ObjectState | None) -> bool:
     """Did a user property that functional-account logins are built from change?"""
     if prior is None or new is None:
         return prior is not new
     if prior.dn != new.dn:
         return True
-    return any(prior.object.get(p) != new.object.get(p)
-               for p in deps.options.fa_login.placeholders)
+    return any(prior.object.get(p) != new.object.get(p) for p in deps.options.fa_login.placeholders)
 
 
 def _placements(state: ObjectState | None) -> tuple:

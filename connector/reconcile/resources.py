@@ -31,31 +31,67 @@ def apply_resource(deps: Deps, change: Change, prior: ObjectState | None) -> Obj
     if res is None:
         res = get_or_none(deps.ox, SERVICE, cid, res={"name": wanted.name})
         if res is not None:
-            check_owner(deps.store, TYPE, cid, res["id"], change.id,
-                        f'resource "{wanted.name}"', wanted.name)
+            check_owner(
+                deps.store,
+                TYPE,
+                cid,
+                res["id"],
+                change.id,
+                f'resource "{wanted.name}"',
+                wanted.name,
+            )
     fields = {"name": wanted.name, **wanted.fields}
     if res is None:
-        created = call_claiming_mail(deps.ox, deps.store, change.id, wanted.fields["email"],
-                                     SERVICE, "create", cid,
-                                     res={k: v for k, v in fields.items() if v != ""})
+        created = call_claiming_mail(
+            deps.ox,
+            deps.store,
+            change.id,
+            wanted.fields["email"],
+            SERVICE,
+            "create",
+            cid,
+            res={k: v for k, v in fields.items() if v != ""},
+        )
         ox_id = created.id
         log.info("resource created", extra={"resource": wanted.name, "context_id": cid})
     else:
         ox_id = res["id"]
         changes = differing(fields, res)
         if changes:
-            call_claiming_mail(deps.ox, deps.store, change.id, wanted.fields["email"], SERVICE,
-                               "change", cid, res={"id": ox_id, **changes})
-            log.info("resource changed", extra={"resource": wanted.name, "context_id": cid,
-                                                "fields": sorted(changes)})
+            call_claiming_mail(
+                deps.ox,
+                deps.store,
+                change.id,
+                wanted.fields["email"],
+                SERVICE,
+                "change",
+                cid,
+                res={"id": ox_id, **changes},
+            )
+            log.info(
+                "resource changed",
+                extra={"resource": wanted.name, "context_id": cid, "fields": sorted(changes)},
+            )
     if old and old.context_id != cid:
         _delete(deps, old)
-    return ObjectState(change.id, change.udm_object_type, change.dn, change.object,
-                       (Placement(cid, ox_id, wanted.name),))
+    return ObjectState(
+        change.id,
+        change.udm_object_type,
+        change.dn,
+        change.object,
+        (Placement(cid, ox_id, wanted.name),),
+    )
 
 
 def _delete(deps: Deps, placement: Placement) -> None:
-    if delete_quietly(deps.ox, SERVICE, placement.context_id,
-                      f"resource {placement.ox_name}", res={"id": placement.ox_id}):
-        log.info("resource deleted", extra={"resource": placement.ox_name,
-                                            "context_id": placement.context_id})
+    if delete_quietly(
+        deps.ox,
+        SERVICE,
+        placement.context_id,
+        f"resource {placement.ox_name}",
+        res={"id": placement.ox_id},
+    ):
+        log.info(
+            "resource deleted",
+            extra={"resource": placement.ox_name, "context_id": placement.context_id},
+        )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterator
 
 from ..config import ConfigError, Settings
 from ..desired import mapping
@@ -40,13 +40,20 @@ def options_from(settings: Settings) -> Options:
     except mapping.MappingError as exc:
         raise ConfigError([str(exc)]) from None
     return Options(
-        defaults=MailDefaults(imap_server=settings.imap_server, smtp_server=settings.smtp_server,
-                              language=settings.language, timezone=settings.timezone,
-                              default_context=settings.default_context),
+        defaults=MailDefaults(
+            imap_server=settings.imap_server,
+            smtp_server=settings.smtp_server,
+            language=settings.language,
+            timezone=settings.timezone,
+            default_context=settings.default_context,
+        ),
         domain_name=settings.domain_name,
-        user_identifier=settings.user_identifier, group_identifier=settings.group_identifier,
-        user_fields=fields, imap_login=imap_login_template(settings.imap_login),
-        fa_login=fa_login_template(settings.fa_login))
+        user_identifier=settings.user_identifier,
+        group_identifier=settings.group_identifier,
+        user_fields=fields,
+        imap_login=imap_login_template(settings.imap_login),
+        fa_login=fa_login_template(settings.fa_login),
+    )
 
 
 @contextmanager
@@ -59,14 +66,21 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
         master = Credentials(settings.master_admin, settings.master_password)
     else:
         master = credentials.master()
-    ox = OXConnection(settings.soap_server, master, wsdl_cache_dir=settings.state_dir,
-                      read_timeout=settings.soap_timeout, verify=settings.tls_verify,
-                      ca_bundle=settings.ca_bundle, trust_env=settings.trust_env_proxies,
-                      context_credentials=credentials.context)
+    ox = OXConnection(
+        settings.soap_server,
+        master,
+        wsdl_cache_dir=settings.state_dir,
+        read_timeout=settings.soap_timeout,
+        verify=settings.tls_verify,
+        ca_bundle=settings.ca_bundle,
+        trust_env=settings.trust_env_proxies,
+        context_credentials=credentials.context,
+    )
     store = StateStore(settings.state_dir / STATE_DB)
     try:
-        deps = Deps(ox, store, credentials, AccessProfilesFile(settings.state_dir / PROFILES_FILE),
-                    options)
+        deps = Deps(
+            ox, store, credentials, AccessProfilesFile(settings.state_dir / PROFILES_FILE), options
+        )
         yield Connector(settings, deps, Reconciler(deps))
     finally:
         store.close()

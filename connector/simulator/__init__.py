@@ -12,22 +12,63 @@ Center converter's queue files, and the converter's way of running the connector
     directory.sync(in_process_trigger(settings))        # run the connector until empty
 """
 
-from .converter import (SyncError, TriggerFailed, command_trigger, in_process_trigger,
-                        run_like_converter)
+from .converter import (
+    SyncError,
+    TriggerFailed,
+    command_trigger,
+    in_process_trigger,
+    run_like_converter,
+)
 from .directory import Directory, UDMObject
-from .errors import (InvalidValue, NoSuchObject, ObjectExists, ObjectInUse, UDMError,
-                     ValueMayNotChange, ValueRequired)
-from .modules import (ACCESS_PROFILES, CONTEXTS, DEFAULT_ACCESS_PROFILES, FUNCTIONAL_ACCOUNTS,
-                      GROUPS, MODULES, RESOURCES, RIGHTS, USERS)
+from .errors import (
+    InvalidValue,
+    NoSuchObject,
+    ObjectExists,
+    ObjectInUse,
+    UDMError,
+    ValueMayNotChange,
+    ValueRequired,
+)
+from .modules import (
+    ACCESS_PROFILES,
+    CONTEXTS,
+    DEFAULT_ACCESS_PROFILES,
+    FUNCTIONAL_ACCOUNTS,
+    GROUPS,
+    MODULES,
+    RESOURCES,
+    RIGHTS,
+    USERS,
+)
 from .queuefiles import file_name, name_time, queued
 from .values import normalise
 
 __all__ = [
-    "ACCESS_PROFILES", "CONTEXTS", "DEFAULT_ACCESS_PROFILES", "FUNCTIONAL_ACCOUNTS", "GROUPS",
-    "MODULES", "RESOURCES", "RIGHTS", "USERS",
-    "Directory", "UDMObject",
-    "InvalidValue", "NoSuchObject", "ObjectExists", "ObjectInUse", "UDMError",
-    "ValueMayNotChange", "ValueRequired",
-    "SyncError", "TriggerFailed", "command_trigger", "in_process_trigger", "run_like_converter",
-    "file_name", "name_time", "normalise", "queued",
+    "ACCESS_PROFILES",
+    "CONTEXTS",
+    "DEFAULT_ACCESS_PROFILES",
+    "FUNCTIONAL_ACCOUNTS",
+    "GROUPS",
+    "MODULES",
+    "RESOURCES",
+    "RIGHTS",
+    "USERS",
+    "Directory",
+    "InvalidValue",
+    "NoSuchObject",
+    "ObjectExists",
+    "ObjectInUse",
+    "SyncError",
+    "TriggerFailed",
+    "UDMError",
+    "UDMObject",
+    "ValueMayNotChange",
+    "ValueRequired",
+    "command_trigger",
+    "file_name",
+    "in_process_trigger",
+    "name_time",
+    "normalise",
+    "queued",
+    "run_like_converter",
 ]

@@ -52,19 +52,26 @@ def run_like_converter(queue_dir: Path, trigger: Trigger, max_runs: int = MAX_RU
     runs = 0
     while pending := queued(queue_dir):
         if runs >= max_runs:
-            raise SyncError(f"{len(pending)} file(s) still queued after {runs} runs: "
-                            f"{_describe(pending)}", None, pending)
+            raise SyncError(
+                f"{len(pending)} file(s) still queued after {runs} runs: {_describe(pending)}",
+                None,
+                pending,
+            )
         try:
             trigger()
-        except Exception as exc:  # noqa: BLE001 - any failure of the run is reported as such
+        except Exception as exc:
             left = queued(queue_dir)
-            raise SyncError(f"the connector failed: {exc} ({len(left)} file(s) left in the "
-                            "queue)", exc, left) from exc
+            raise SyncError(
+                f"the connector failed: {exc} ({len(left)} file(s) left in the queue)", exc, left
+            ) from exc
         runs += 1
         left = queued(queue_dir)
         if left and set(pending) <= set(left):
-            raise SyncError(f"the connector applied nothing and left {len(left)} file(s): "
-                            f"{_describe(left)}", None, left)
+            raise SyncError(
+                f"the connector applied nothing and left {len(left)} file(s): {_describe(left)}",
+                None,
+                left,
+            )
     return runs
 
 
@@ -90,9 +97,12 @@ def in_process_trigger(settings: Settings) -> Trigger:
     def trigger() -> None:
         try:
             with open_connector(settings) as connector, run_lock(connector.lock_path):
-                run_queue(connector.reconciler, settings.queue_dir,
-                          stop_on_error=settings.stop_on_error,
-                          backoff=(settings.retry_first, settings.retry_max))
+                run_queue(
+                    connector.reconciler,
+                    settings.queue_dir,
+                    stop_on_error=settings.stop_on_error,
+                    backoff=(settings.retry_first, settings.retry_max),
+                )
         except AlreadyRunning:
             return
 
@@ -103,9 +113,14 @@ def command_trigger(env: Mapping[str, str], timeout: float = 300) -> Trigger:
     """The real ``ox-connector run`` in a child process with ``env`` added to ours."""
 
     def trigger() -> None:
-        result = subprocess.run([sys.executable, "-m", "connector.cli", "run"],
-                                env={**os.environ, **env}, capture_output=True, text=True,
-                                timeout=timeout, check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "connector.cli", "run"],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if result.returncode != 0:
             raise TriggerFailed(result.returncode, _error_line(result.stderr), result.stderr)
 
@@ -120,7 +135,10 @@ def _error_line(stderr: str) -> str:
         except ValueError:
             continue
         if isinstance(record, dict) and str(record.get("level")).lower() in ("error", "critical"):
-            details = {k: v for k, v in record.items()
-                       if k in ("file", "dn", "udm_object_type", "error", "problems", "reason")}
+            details = {
+                k: v
+                for k, v in record.items()
+                if k in ("file", "dn", "udm_object_type", "error", "problems", "reason")
+            }
             return f"{record.get('msg')}: {details}" if details else str(record.get("msg"))
     return stderr.strip().splitlines()[-1] if stderr.strip() else "(no output)"

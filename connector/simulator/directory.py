@@ -33,11 +33,27 @@ from pathlib import Path
 from typing import Any
 
 from . import dn as dnlib
-from .errors import (InvalidValue, NoSuchObject, ObjectExists, ObjectInUse, ValueMayNotChange,
-                     ValueRequired)
-from .modules import (ACCESS_PROFILES, CONTEXTS, DEFAULT_ACCESS_PROFILES, FUNCTIONAL_ACCOUNTS,
-                      GROUPS, RESOURCES, RIGHTS, USERS, Module, module)
 from .converter import MAX_RUNS, run_like_converter
+from .errors import (
+    InvalidValue,
+    NoSuchObject,
+    ObjectExists,
+    ObjectInUse,
+    ValueMayNotChange,
+    ValueRequired,
+)
+from .modules import (
+    ACCESS_PROFILES,
+    CONTEXTS,
+    DEFAULT_ACCESS_PROFILES,
+    FUNCTIONAL_ACCOUNTS,
+    GROUPS,
+    RESOURCES,
+    RIGHTS,
+    USERS,
+    Module,
+    module,
+)
 from .queuefiles import QueueWriter, document, queued
 from .values import MAIL_MULTI, enabled, normalise, syntax_errors
 
@@ -82,9 +98,16 @@ class Directory:
     ``oxLanguage``/``oxTimeZone`` defaults the join script derives from the host.
     """
 
-    def __init__(self, queue_dir: Path | str, base: str = "dc=example,dc=org",
-                 default_context: int = 10, *, language: str = "de_DE",
-                 timezone: str = "Europe/Berlin", clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        queue_dir: Path | str,
+        base: str = "dc=example,dc=org",
+        default_context: int = 10,
+        *,
+        language: str = "de_DE",
+        timezone: str = "Europe/Berlin",
+        clock: Callable[[], float] = time.time,
+    ):
         self.queue_dir = Path(queue_dir)
         self.base = base
         self.default_context = int(default_context)
@@ -124,8 +147,9 @@ class Directory:
         return queued(self.queue_dir)
 
     # -- changing ------------------------------------------------------------------------
-    def create(self, module_name: str, properties: dict[str, Any],
-               position: str | None = None) -> UDMObject:
+    def create(
+        self, module_name: str, properties: dict[str, Any], position: str | None = None
+    ) -> UDMObject:
         """Create an object (``udm <module> create``); returns it with UDM's defaults."""
         mod = module(module_name)
         given = self._normalised(mod, properties)
@@ -136,9 +160,13 @@ class Directory:
         self._check(mod, props, new_dn, own=None)
         self._check_dn_free(mod, new_dn, own=None)
         wanted_groups = self._group_targets(mod, given)
-        entry = _Entry(str(uuid.uuid4()), mod, new_dn,
-                       {k: v for k, v in props.items() if not self._derived(mod, k)},
-                       mod.options)
+        entry = _Entry(
+            str(uuid.uuid4()),
+            mod,
+            new_dn,
+            {k: v for k, v in props.items() if not self._derived(mod, k)},
+            mod.options,
+        )
         self._add(entry)
         self._queue(entry)
         if wanted_groups is not None:
@@ -155,12 +183,15 @@ class Directory:
         old = self._props(entry)
         for prop in mod.unchangeable:
             if prop in given and given[prop] != old[prop]:
-                raise ValueMayNotChange(f'{mod.name} {entry.dn}: "{prop}" cannot be changed',
-                                        module=mod.name, dn=entry.dn, prop=prop)
+                raise ValueMayNotChange(
+                    f'{mod.name} {entry.dn}: "{prop}" cannot be changed',
+                    module=mod.name,
+                    dn=entry.dn,
+                    prop=prop,
+                )
         props = {**old, **given}
         self._follow_display_name(mod, old, props, given)
-        new_dn = dnlib.build(mod.rdn_attr, self._naming_value(mod, props),
-                             dnlib.parent(entry.dn))
+        new_dn = dnlib.build(mod.rdn_attr, self._naming_value(mod, props), dnlib.parent(entry.dn))
         self._check(mod, props, new_dn, own=entry)
         self._check_dn_free(mod, new_dn, own=entry)
         wanted_groups = self._group_targets(mod, given)
@@ -179,8 +210,11 @@ class Directory:
     def move(self, dn: str, position: str) -> UDMObject:
         """Move the object to another container (``udm <module> move --position``)."""
         entry = self._entry(dn)
-        new_dn = dnlib.build(entry.module.rdn_attr, self._naming_value(entry.module, entry.props),
-                             self._position(entry.module, position))
+        new_dn = dnlib.build(
+            entry.module.rdn_attr,
+            self._naming_value(entry.module, entry.props),
+            self._position(entry.module, position),
+        )
         self._check_dn_free(entry.module, new_dn, own=entry)
         if new_dn != entry.dn:
             old_dn = entry.dn
@@ -195,8 +229,9 @@ class Directory:
         self._check_removable(entry)
         del self._entries[entry.id]
         del self._by_dn[dnlib.key(entry.dn)]
-        self._writer.write(document(entry.id, entry.module.name, entry.dn, None,
-                                    list(entry.options)))
+        self._writer.write(
+            document(entry.id, entry.module.name, entry.dn, None, list(entry.options))
+        )
         self._refint(entry.dn, None)
 
     def resync(self, dn: str) -> Path:
@@ -211,9 +246,13 @@ class Directory:
     def create_default_access_profiles(self) -> list[UDMObject]:
         """The seven access profiles the app's join script creates (none, webmail, ...,
         premium), each queued."""
-        return [self.create(ACCESS_PROFILES, {"name": name, "displayName": display,
-                                              **{r: r in granted for r in RIGHTS}})
-                for name, display, granted in DEFAULT_ACCESS_PROFILES]
+        return [
+            self.create(
+                ACCESS_PROFILES,
+                {"name": name, "displayName": display, **{r: r in granted for r in RIGHTS}},
+            )
+            for name, display, granted in DEFAULT_ACCESS_PROFILES
+        ]
 
     # -- internals: lookup and views -----------------------------------------------------
     def _find(self, dn: str) -> _Entry | None:
@@ -236,16 +275,16 @@ class Directory:
         return props
 
     def _view(self, entry: _Entry) -> UDMObject:
-        return UDMObject(entry.id, entry.module.name, entry.dn, self._props(entry),
-                         entry.options)
+        return UDMObject(entry.id, entry.module.name, entry.dn, self._props(entry), entry.options)
 
     def _of(self, module_name: str) -> Iterable[_Entry]:
         return (e for e in self._entries.values() if e.module.name == module_name)
 
     def _groups_of(self, user_dn: str) -> list[str]:
         user = dnlib.key(user_dn)
-        return [g.dn for g in self._of(GROUPS)
-                if any(dnlib.key(m) == user for m in g.props["users"])]
+        return [
+            g.dn for g in self._of(GROUPS) if any(dnlib.key(m) == user for m in g.props["users"])
+        ]
 
     @staticmethod
     def _derived(mod: Module, prop: str) -> bool:
@@ -265,35 +304,48 @@ class Directory:
         except ValueError:
             below = False
         if not below:
-            raise InvalidValue(f'{mod.name}: position "{position}" is not a container below '
-                               f"{self.base}", module=mod.name)
+            raise InvalidValue(
+                f'{mod.name}: position "{position}" is not a container below {self.base}',
+                module=mod.name,
+            )
         return position
 
     @staticmethod
     def _naming_value(mod: Module, props: dict[str, Any]) -> str:
         value = props.get(mod.naming)
         if value is None or not str(value).strip():
-            raise ValueRequired(f'{mod.name}: "{mod.naming}" is required', module=mod.name,
-                                prop=mod.naming)
+            raise ValueRequired(
+                f'{mod.name}: "{mod.naming}" is required', module=mod.name, prop=mod.naming
+            )
         return str(value)
 
     def _apply_defaults(self, mod: Module, props: dict[str, Any], given: dict[str, Any]) -> None:
         """What UDM, the app's extended attributes and its hooks fill in at creation."""
+
         def default(prop: str, value: Any) -> None:
             if prop not in given:
                 props[prop] = value
 
         if mod.name == USERS:
             name = " ".join(p for p in (props["firstname"], props["lastname"]) if p)
-            for prop, value in (("isOxUser", "Not"), ("oxAccess", "premium"),
-                                ("oxContext", self.default_context),
-                                ("oxLanguage", self.language), ("oxTimeZone", self.timezone),
-                                ("oxUserQuota", "-1"), ("oxDisplayName", name or None),
-                                ("displayName", name or None), ("gecos", name or None),
-                                ("uidNumber", None), ("gidNumber", DOMAIN_USERS_GID),
-                                ("primaryGroup", f"cn=Domain Users,cn=groups,{self.base}"),
-                                ("unixhome", f"/home/{props['username']}"),
-                                ("shell", "/bin/bash"), ("disabled", "0"), ("locked", "0")):
+            for prop, value in (
+                ("isOxUser", "Not"),
+                ("oxAccess", "premium"),
+                ("oxContext", self.default_context),
+                ("oxLanguage", self.language),
+                ("oxTimeZone", self.timezone),
+                ("oxUserQuota", "-1"),
+                ("oxDisplayName", name or None),
+                ("displayName", name or None),
+                ("gecos", name or None),
+                ("uidNumber", None),
+                ("gidNumber", DOMAIN_USERS_GID),
+                ("primaryGroup", f"cn=Domain Users,cn=groups,{self.base}"),
+                ("unixhome", f"/home/{props['username']}"),
+                ("shell", "/bin/bash"),
+                ("disabled", "0"),
+                ("locked", "0"),
+            ):
                 default(prop, value)
             if props["uidNumber"] is None:
                 props["uidNumber"] = self._free_number(USERS, "uidNumber", self._uids)
@@ -313,8 +365,9 @@ class Directory:
         return next(n for n in numbers if n not in used)
 
     @staticmethod
-    def _follow_display_name(mod: Module, old: dict[str, Any], props: dict[str, Any],
-                             given: dict[str, Any]) -> None:
+    def _follow_display_name(
+        mod: Module, old: dict[str, Any], props: dict[str, Any], given: dict[str, Any]
+    ) -> None:
         """The app's hook (Bug 34302): a display name that still is "<first> <last>"
         follows a change of first or last name."""
         if mod.name != USERS:
@@ -329,8 +382,7 @@ class Directory:
     def _check(self, mod: Module, props: dict[str, Any], new_dn: str, own: _Entry | None) -> None:
         where = f"{mod.name} {new_dn}"
         for prop, reason in syntax_errors(mod, props):
-            raise InvalidValue(f'{where}: "{prop}" {reason}', module=mod.name, dn=new_dn,
-                               prop=prop)
+            raise InvalidValue(f'{where}: "{prop}" {reason}', module=mod.name, dn=new_dn, prop=prop)
         required = list(mod.required)
         if mod.name == USERS and enabled(props["isOxUser"]):
             # the app's oxAccess hook: an OX user needs these
@@ -338,13 +390,15 @@ class Directory:
         for prop in required:
             if props.get(prop) in (None, "", []):
                 extra = " for an OX user (isOxUser OK)" if prop not in mod.required else ""
-                raise ValueRequired(f'{where}: "{prop}" is required{extra}', module=mod.name,
-                                    dn=new_dn, prop=prop)
+                raise ValueRequired(
+                    f'{where}: "{prop}" is required{extra}', module=mod.name, dn=new_dn, prop=prop
+                )
         self._check_unique(mod, props, new_dn, own)
         self._check_references(mod, props, new_dn)
 
-    def _check_unique(self, mod: Module, props: dict[str, Any], new_dn: str,
-                      own: _Entry | None) -> None:
+    def _check_unique(
+        self, mod: Module, props: dict[str, Any], new_dn: str, own: _Entry | None
+    ) -> None:
         others = [e for e in self._entries.values() if e is not own]
         where = f"{mod.name} {new_dn}"
         if mod.name in (USERS, GROUPS):
@@ -353,33 +407,51 @@ class Directory:
             for e in others:
                 if e.module.name in (USERS, GROUPS) and e.props[e.module.naming].lower() == name:
                     what = "username" if e.module.name == USERS else "group name"
-                    raise ObjectExists(f'{where}: "{props[mod.naming]}" is already in use as '
-                                       f"{what} ({e.dn})", module=mod.name, dn=new_dn,
-                                       prop=mod.naming)
+                    raise ObjectExists(
+                        f'{where}: "{props[mod.naming]}" is already in use as {what} ({e.dn})',
+                        module=mod.name,
+                        dn=new_dn,
+                        prop=mod.naming,
+                    )
         if mod.name == CONTEXTS:
             for e in others:
                 if e.module.name == CONTEXTS and e.props["contextid"] == props["contextid"]:
-                    raise ObjectExists(f"{where}: context id {props['contextid']} is already "
-                                       f"used by {e.dn}", module=mod.name, dn=new_dn,
-                                       prop="contextid")
+                    raise ObjectExists(
+                        f"{where}: context id {props['contextid']} is already used by {e.dn}",
+                        module=mod.name,
+                        dn=new_dn,
+                        prop="contextid",
+                    )
         number = {USERS: "uidNumber", GROUPS: "gidNumber"}.get(mod.name)
         if number is not None and props.get(number) is not None:
             for e in others:
                 if e.module is mod and e.props.get(number) == props[number]:
-                    raise ObjectExists(f"{where}: {number} {props[number]} is already used by "
-                                       f"{e.dn}", module=mod.name, dn=new_dn, prop=number)
+                    raise ObjectExists(
+                        f"{where}: {number} {props[number]} is already used by {e.dn}",
+                        module=mod.name,
+                        dn=new_dn,
+                        prop=number,
+                    )
         taken = {address: (e, prop) for e in others for prop, address in _addresses(e)}
         for prop, address in _addresses_of(mod, props):
             if address in taken:
                 holder, held_as = taken[address]
-                raise ObjectExists(f'{where}: mail address "{address}" ({prop}) is already '
-                                   f"used by {holder.dn} ({held_as})", module=mod.name,
-                                   dn=new_dn, prop=prop)
+                raise ObjectExists(
+                    f'{where}: mail address "{address}" ({prop}) is already '
+                    f"used by {holder.dn} ({held_as})",
+                    module=mod.name,
+                    dn=new_dn,
+                    prop=prop,
+                )
 
     def _check_references(self, mod: Module, props: dict[str, Any], new_dn: str) -> None:
         """DN-valued properties must name existing objects of the right module."""
-        targets = {(GROUPS, "users"): USERS, (FUNCTIONAL_ACCOUNTS, "users"): USERS,
-                   (FUNCTIONAL_ACCOUNTS, "groups"): GROUPS, (USERS, "groups"): GROUPS}
+        targets = {
+            (GROUPS, "users"): USERS,
+            (FUNCTIONAL_ACCOUNTS, "users"): USERS,
+            (FUNCTIONAL_ACCOUNTS, "groups"): GROUPS,
+            (USERS, "groups"): GROUPS,
+        }
         for (module_name, prop), target in targets.items():
             if mod.name != module_name:
                 continue
@@ -387,24 +459,34 @@ class Directory:
             for value in props.get(prop) or []:
                 entry = self._find(value)
                 if entry is None or entry.module.name != target:
-                    raise InvalidValue(f'{mod.name} {new_dn}: "{prop}": {value} is not a '
-                                       f"{target} object", module=mod.name, dn=new_dn,
-                                       prop=prop)
+                    raise InvalidValue(
+                        f'{mod.name} {new_dn}: "{prop}": {value} is not a {target} object',
+                        module=mod.name,
+                        dn=new_dn,
+                        prop=prop,
+                    )
                 canonical.append(entry.dn)
             props[prop] = list(dict.fromkeys(canonical))  # UDM stores each member once
         if mod.name == RESOURCES:
             admin = str(props["resourceadmin"])
-            if not any(str(u.props["uidNumber"]) == admin and enabled(u.props["isOxUser"])
-                       for u in self._of(USERS)):
-                raise InvalidValue(f'{mod.name} {new_dn}: "resourceadmin" {admin} is not the '
-                                   "uidNumber of an OX user", module=mod.name, dn=new_dn,
-                                   prop="resourceadmin")
+            if not any(
+                str(u.props["uidNumber"]) == admin and enabled(u.props["isOxUser"])
+                for u in self._of(USERS)
+            ):
+                raise InvalidValue(
+                    f'{mod.name} {new_dn}: "resourceadmin" {admin} is not the '
+                    "uidNumber of an OX user",
+                    module=mod.name,
+                    dn=new_dn,
+                    prop="resourceadmin",
+                )
 
     def _check_dn_free(self, mod: Module, new_dn: str, own: _Entry | None) -> None:
         holder = self._find(new_dn)
         if holder is not None and holder is not own:
-            raise ObjectExists(f"{mod.name}: an object {new_dn} already exists",
-                               module=mod.name, dn=new_dn)
+            raise ObjectExists(
+                f"{mod.name}: an object {new_dn} already exists", module=mod.name, dn=new_dn
+            )
 
     def _check_removable(self, entry: _Entry) -> None:
         mod, where = entry.module.name, f"{entry.module.name} {entry.dn}"
@@ -413,24 +495,35 @@ class Directory:
             cid = entry.props["contextid"]
             using = [e.dn for e in users_and_resources if e.props.get("oxContext") == cid]
             if using:
-                raise ObjectInUse(f"{where}: context {cid} is still used by {len(using)} "
-                                  f"object(s), e.g. {using[0]}", module=mod, dn=entry.dn)
+                raise ObjectInUse(
+                    f"{where}: context {cid} is still used by {len(using)} "
+                    f"object(s), e.g. {using[0]}",
+                    module=mod,
+                    dn=entry.dn,
+                )
             if sum(1 for _ in self._of(CONTEXTS)) == 1:
-                raise ObjectInUse(f"{where}: the last OX context cannot be removed",
-                                  module=mod, dn=entry.dn)
+                raise ObjectInUse(
+                    f"{where}: the last OX context cannot be removed", module=mod, dn=entry.dn
+                )
         elif mod == ACCESS_PROFILES:
             name = entry.props["name"]
             using = [u.dn for u in self._of(USERS) if u.props.get("oxAccess") == name]
             if using:
-                raise ObjectInUse(f'{where}: access profile "{name}" is still used by '
-                                  f"{len(using)} user(s), e.g. {using[0]}", module=mod,
-                                  dn=entry.dn)
+                raise ObjectInUse(
+                    f'{where}: access profile "{name}" is still used by '
+                    f"{len(using)} user(s), e.g. {using[0]}",
+                    module=mod,
+                    dn=entry.dn,
+                )
         elif mod == USERS:
             uid = str(entry.props["uidNumber"])
             managed = [r.dn for r in self._of(RESOURCES) if str(r.props["resourceadmin"]) == uid]
             if managed:
-                raise ObjectInUse(f"{where}: the user administers the OX resource "
-                                  f"{managed[0]}", module=mod, dn=entry.dn)
+                raise ObjectInUse(
+                    f"{where}: the user administers the OX resource {managed[0]}",
+                    module=mod,
+                    dn=entry.dn,
+                )
 
     # -- internals: writing --------------------------------------------------------------
     def _add(self, entry: _Entry) -> None:
@@ -443,8 +536,9 @@ class Directory:
         self._by_dn[dnlib.key(new_dn)] = entry.id
 
     def _queue(self, entry: _Entry) -> Path:
-        return self._writer.write(document(entry.id, entry.module.name, entry.dn,
-                                           self._props(entry), list(entry.options)))
+        return self._writer.write(
+            document(entry.id, entry.module.name, entry.dn, self._props(entry), list(entry.options))
+        )
 
     def _refint(self, old_dn: str, new_dn: str | None) -> None:
         """OpenLDAP's refint overlay: replace (or drop) the DN in every member list that
@@ -487,8 +581,11 @@ class Directory:
 
 def _addresses_of(mod: Module, props: dict[str, Any]) -> list[tuple[str, str]]:
     """(property, lower-cased address) of the addresses UDM keeps unique across objects."""
-    single = {USERS: ("mailPrimaryAddress",), RESOURCES: ("resourceMailAddress",),
-              FUNCTIONAL_ACCOUNTS: ("mailPrimaryAddress",)}.get(mod.name, ())
+    single = {
+        USERS: ("mailPrimaryAddress",),
+        RESOURCES: ("resourceMailAddress",),
+        FUNCTIONAL_ACCOUNTS: ("mailPrimaryAddress",),
+    }.get(mod.name, ())
     found = [(p, props[p].lower()) for p in single if props.get(p)]
     if mod.name == USERS:
         found += [(p, a.lower()) for p in MAIL_MULTI[:1] for a in props.get(p) or []]

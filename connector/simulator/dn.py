@@ -37,7 +37,7 @@ def split(dn: str) -> list[tuple[str, str]]:
     while index < len(dn):
         char = dn[index]
         if char == "\\" and in_value:
-            pair = dn[index + 1:index + 3]
+            pair = dn[index + 1 : index + 3]
             if len(pair) == 2 and all(c in "0123456789abcdefABCDEF" for c in pair):
                 value.append((chr(int(pair, 16)), True))
                 index += 3
@@ -94,4 +94,4 @@ def parent(dn: str) -> str:
 def is_below(dn: str, base: str) -> bool:
     """``dn`` equals ``base`` or lies below it."""
     inner, outer = key(dn), key(base)
-    return len(inner) >= len(outer) and inner[len(inner) - len(outer):] == outer
+    return len(inner) >= len(outer) and inner[len(inner) - len(outer) :] == outer

@@ -10,8 +10,14 @@ class UDMError(Exception):
     ``module`` and ``dn`` name the object (when known), ``prop`` the property at fault.
     """
 
-    def __init__(self, message: str, *, module: str | None = None, dn: str | None = None,
-                 prop: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        module: str | None = None,
+        dn: str | None = None,
+        prop: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.module = module

@@ -39,17 +39,29 @@ def name_time(name: str) -> int | None:
     return (stamp.days * 86_400 + stamp.seconds) * 1_000_000 + stamp.microseconds
 
 
-def document(object_id: str, udm_object_type: str, dn: str, obj: dict[str, Any] | None,
-             options: list[str]) -> dict[str, Any]:
+def document(
+    object_id: str, udm_object_type: str, dn: str, obj: dict[str, Any] | None, options: list[str]
+) -> dict[str, Any]:
     """What the converter writes: the whole UDM object, or null for a removal."""
-    return {"id": object_id, "udm_object_type": udm_object_type, "dn": dn, "object": obj,
-            "options": options}
+    return {
+        "id": object_id,
+        "udm_object_type": udm_object_type,
+        "dn": dn,
+        "object": obj,
+        "options": options,
+    }
 
 
 def queued(queue_dir: Path) -> list[Path]:
     """The queue files waiting in ``queue_dir``, oldest first (hidden names excluded)."""
-    return sorted((p for p in Path(queue_dir).glob("*" + SUFFIX)
-                   if not p.name.startswith(".") and p.is_file()), key=lambda p: p.name)
+    return sorted(
+        (
+            p
+            for p in Path(queue_dir).glob("*" + SUFFIX)
+            if not p.name.startswith(".") and p.is_file()
+        ),
+        key=lambda p: p.name,
+    )
 
 
 class QueueWriter:

@@ -15,10 +15,12 @@ from .modules import INTEGER_PROPERTIES, RIGHTS, Module
 
 OK, NOT = "OK", "Not"
 FLAGS = ("isOxUser", "isOxGroup")
-MAIL_SINGLE = {"users/user": ("mailPrimaryAddress", "oxEmail2", "oxEmail3"),
-               "oxresources/oxresources": ("resourceMailAddress",),
-               "oxmail/functional_account": ("mailPrimaryAddress",),
-               "groups/group": ("mailAddress",)}
+MAIL_SINGLE = {
+    "users/user": ("mailPrimaryAddress", "oxEmail2", "oxEmail3"),
+    "oxresources/oxresources": ("resourceMailAddress",),
+    "oxmail/functional_account": ("mailPrimaryAddress",),
+    "groups/group": ("mailAddress",),
+}
 MAIL_MULTI = ("mailAlternativeAddress", "e-mail", "mailForwardAddress")
 _MAIL = re.compile(r"^[^\s@<>()\[\],;:\\\"]+@(?:[\w](?:[\w-]*[\w])?\.)*[\w](?:[\w-]*[\w])?$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -40,8 +42,11 @@ def normalise(mod: Module, prop: str, value: Any) -> Any:
         return [_scalar(mod, prop, v) for v in items if v not in (None, "")]
     if isinstance(value, (list, tuple)):
         if len(value) > 1:
-            raise InvalidValue(f'{mod.name}: "{prop}" takes one value, got {len(value)}',
-                               module=mod.name, prop=prop)
+            raise InvalidValue(
+                f'{mod.name}: "{prop}" takes one value, got {len(value)}',
+                module=mod.name,
+                prop=prop,
+            )
         value = value[0] if value else None
     value = None if value in (None, "") else _scalar(mod, prop, value)
     if mod.name == "oxmail/functional_account" and prop == "mailPrimaryAddress" and value:
@@ -51,8 +56,11 @@ def normalise(mod: Module, prop: str, value: Any) -> Any:
 
 def _scalar(mod: Module, prop: str, value: Any) -> Any:
     if isinstance(value, (dict, list, tuple, set)):
-        raise InvalidValue(f'{mod.name}: "{prop}" takes text, not {type(value).__name__}',
-                           module=mod.name, prop=prop)
+        raise InvalidValue(
+            f'{mod.name}: "{prop}" takes text, not {type(value).__name__}',
+            module=mod.name,
+            prop=prop,
+        )
     if prop in FLAGS:
         return (OK if value else NOT) if isinstance(value, bool) else str(value)
     if prop in RIGHTS and mod.name == "oxmail/accessprofile":
@@ -60,14 +68,20 @@ def _scalar(mod: Module, prop: str, value: Any) -> Any:
     if prop in INTEGER_PROPERTIES[mod.name]:
         text = str(value).strip()
         if isinstance(value, bool) or not re.fullmatch(r"-?[0-9]+", text):
-            raise InvalidValue(f'{mod.name}: "{prop}" must be a whole number, got {value!r}',
-                               module=mod.name, prop=prop)
+            raise InvalidValue(
+                f'{mod.name}: "{prop}" must be a whole number, got {value!r}',
+                module=mod.name,
+                prop=prop,
+            )
         return int(text)
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, bytes):
-        raise InvalidValue(f'{mod.name}: "{prop}" takes text; base64-encode binary values',
-                           module=mod.name, prop=prop)
+        raise InvalidValue(
+            f'{mod.name}: "{prop}" takes text; base64-encode binary values',
+            module=mod.name,
+            prop=prop,
+        )
     return str(value)
 
 
@@ -78,21 +92,30 @@ def syntax_errors(mod: Module, props: dict[str, Any]) -> list[tuple[str, str]]:
         if prop in mod.properties and props.get(prop) not in (None, OK, NOT):
             errors.append((prop, f'must be "{OK}" or "{NOT}"'))
     if mod.name == "oxmail/accessprofile":
-        errors += [(r, 'must be "TRUE" or "FALSE"') for r in RIGHTS
-                   if props.get(r) not in (None, "TRUE", "FALSE")]
+        errors += [
+            (r, 'must be "TRUE" or "FALSE"')
+            for r in RIGHTS
+            if props.get(r) not in (None, "TRUE", "FALSE")
+        ]
     for prop in MAIL_SINGLE.get(mod.name, ()):
         if props.get(prop) is not None and not valid_mail(props[prop]):
             errors.append((prop, f'"{props[prop]}" is not a mail address'))
     for prop in MAIL_MULTI:
-        errors += [(prop, f'"{v}" is not a mail address') for v in props.get(prop) or []
-                   if prop in mod.multi and not valid_mail(v)]
+        errors += [
+            (prop, f'"{v}" is not a mail address')
+            for v in props.get(prop) or []
+            if prop in mod.multi and not valid_mail(v)
+        ]
     for prop in ("contextid", "oxContext"):
         if prop in mod.properties and props.get(prop) is not None and props[prop] < 1:
             errors.append((prop, "must be a positive context id"))
     if mod.name == "users/user":
         errors += _user_syntax_errors(props)
-    if mod.name == "oxresources/oxresources" and props.get("name") is not None \
-            and not _RESOURCE_NAME.match(props["name"]):
+    if (
+        mod.name == "oxresources/oxresources"
+        and props.get("name") is not None
+        and not _RESOURCE_NAME.match(props["name"])
+    ):
         errors.append(("name", "may contain only letters, digits, dots and spaces"))
     return errors
 
@@ -101,8 +124,13 @@ def _user_syntax_errors(props: dict[str, Any]) -> list[tuple[str, str]]:
     errors = []
     name = props.get("username")
     if name is not None and not _USERNAME.match(name):
-        errors.append(("username", f'"{name}" is not a valid user name (letters, digits, '
-                                   '".", "-", "_"; not starting or ending with "." or "-")'))
+        errors.append(
+            (
+                "username",
+                f'"{name}" is not a valid user name (letters, digits, '
+                '".", "-", "_"; not starting or ending with "." or "-")',
+            )
+        )
     if props.get("birthday") is not None and parse_date(props["birthday"], iso_only=True) is None:
         errors.append(("birthday", f'"{props["birthday"]}" is not a date (YYYY-MM-DD)'))
     for prop in ("oxAnniversary", "oxBirthday"):
@@ -144,7 +172,6 @@ def _is_base64(value: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return True
-
 
 
 def enabled(value: Any) -> bool:

@@ -44,10 +44,15 @@ def parse_fields(notation: str) -> tuple[Field, ...]:
     for token in notation.split():
         name, _, spec = token.partition(":")
         type_name = spec.rstrip("[]!+")
-        flags = spec[len(type_name):]
+        flags = spec[len(type_name) :]
         fields.append(
-            Field(name, type_name, repeated="[]" in flags, nillable="!" not in flags,
-                  required="+" in flags)
+            Field(
+                name,
+                type_name,
+                repeated="[]" in flags,
+                nillable="!" not in flags,
+                required="+" in flags,
+            )
         )
     return tuple(fields)
 
@@ -126,138 +131,174 @@ class Service:
 
 # Fields that OX 8 has in OXUserService's User but not in the User copy of other services.
 USER_SERVICE_ONLY_FIELDS = (
-    "drive_user_folder_mode", "drive_folder_mode", "filestoreId", "filestore_name", "maxQuota",
-    "usedQuota", "primaryAccountName", "convert_drive_user_folders",
+    "drive_user_folder_mode",
+    "drive_folder_mode",
+    "filestoreId",
+    "filestore_name",
+    "maxQuota",
+    "usedQuota",
+    "primaryAccountName",
+    "convert_drive_user_folders",
     "load_remote_mail_content_by_default",
 )
 
 TYPES: dict[str, TypeDef] = {
-    "RemoteException": TypeDef(NS_RMI, "message:string", base='IOException'),
-    "IOException": TypeDef(NS_IO, "", base='Exception'),
-    "InvalidDataException": TypeDef(NS_EXC, "objectname:string", base='Exception'),
-    "NoSuchContextException": TypeDef(NS_EXC, "", base='Exception'),
-    "NoSuchFilestoreException": TypeDef(NS_EXC, "", base='Exception'),
-    "StorageException": TypeDef(NS_EXC, "", base='Exception'),
-    "NoSuchUserException": TypeDef(NS_EXC, "", base='Exception'),
-    "DuplicateExtensionException": TypeDef(NS_EXC, "", base='Exception'),
-    "InvalidCredentialsException": TypeDef(NS_EXC, "", base='Exception'),
-    "DatabaseUpdateException": TypeDef(NS_EXC, "", base='Exception'),
-    "UserModuleAccess": TypeDef(NS_DATA, (
-        "OLOX20:boolean USM:boolean activeSync:boolean calendar:boolean "
-        "collectEmailAddresses:boolean contacts:boolean delegateTask:boolean deniedPortal:boolean "
-        "editGroup:boolean editPassword:boolean editPublicFolders:boolean editResource:boolean "
-        "globalAddressBookDisabled:boolean ical:boolean infostore:boolean "
-        "multipleMailAccounts:boolean publicFolderEditable:boolean publication:boolean "
-        "readCreateSharedFolders:boolean subscription:boolean syncml:boolean tasks:boolean "
-        "vcard:boolean webdav:boolean webdavXml:boolean webmail:boolean"
-    )),
-    "Context": TypeDef(NS_DATA, (
-        "average_size:long enabled:boolean filestoreId:int filestore_name:string id:int "
-        "loginMappings:string[] maxQuota:long name:string readDatabase:Database usedQuota:long "
-        "userAttributes:SOAPStringMapMap writeDatabase:Database gabMode:string"
-    )),
-    "Database": TypeDef(NS_DATA, (
-        "currentUnits:int driver:string id:int login:string master:boolean masterId:int "
-        "maxUnits:int name:string password:string poolHardLimit:int poolInitial:int poolMax:int "
-        "read_id:int scheme:string url:string"
-    )),
+    "RemoteException": TypeDef(NS_RMI, "message:string", base="IOException"),
+    "IOException": TypeDef(NS_IO, "", base="Exception"),
+    "InvalidDataException": TypeDef(NS_EXC, "objectname:string", base="Exception"),
+    "NoSuchContextException": TypeDef(NS_EXC, "", base="Exception"),
+    "NoSuchFilestoreException": TypeDef(NS_EXC, "", base="Exception"),
+    "StorageException": TypeDef(NS_EXC, "", base="Exception"),
+    "NoSuchUserException": TypeDef(NS_EXC, "", base="Exception"),
+    "DuplicateExtensionException": TypeDef(NS_EXC, "", base="Exception"),
+    "InvalidCredentialsException": TypeDef(NS_EXC, "", base="Exception"),
+    "DatabaseUpdateException": TypeDef(NS_EXC, "", base="Exception"),
+    "UserModuleAccess": TypeDef(
+        NS_DATA,
+        (
+            "OLOX20:boolean USM:boolean activeSync:boolean calendar:boolean "
+            "collectEmailAddresses:boolean contacts:boolean delegateTask:boolean deniedPortal:boolean "
+            "editGroup:boolean editPassword:boolean editPublicFolders:boolean editResource:boolean "
+            "globalAddressBookDisabled:boolean ical:boolean infostore:boolean "
+            "multipleMailAccounts:boolean publicFolderEditable:boolean publication:boolean "
+            "readCreateSharedFolders:boolean subscription:boolean syncml:boolean tasks:boolean "
+            "vcard:boolean webdav:boolean webdavXml:boolean webmail:boolean"
+        ),
+    ),
+    "Context": TypeDef(
+        NS_DATA,
+        (
+            "average_size:long enabled:boolean filestoreId:int filestore_name:string id:int "
+            "loginMappings:string[] maxQuota:long name:string readDatabase:Database usedQuota:long "
+            "userAttributes:SOAPStringMapMap writeDatabase:Database gabMode:string"
+        ),
+    ),
+    "Database": TypeDef(
+        NS_DATA,
+        (
+            "currentUnits:int driver:string id:int login:string master:boolean masterId:int "
+            "maxUnits:int name:string password:string poolHardLimit:int poolInitial:int poolMax:int "
+            "read_id:int scheme:string url:string"
+        ),
+    ),
     "SOAPStringMapMap": TypeDef(NS_DATA, "entries:SOAPMapEntry[]"),
     "SOAPMapEntry": TypeDef(NS_DATA, "key:string value:SOAPStringMap"),
     "SOAPStringMap": TypeDef(NS_DATA, "entries:Entry[]"),
     "Entry": TypeDef(NS_DATA, "key:string value:string"),
-    "User": TypeDef(NS_DATA, (
-        "aliases:string[] anniversary:date assistant_name:string birthday:date branches:string "
-        "business_category:string categories:string cellular_telephone1:string "
-        "cellular_telephone2:string city_business:string city_home:string city_other:string "
-        "commercial_register:string company:string contextadmin:boolean! country_business:string "
-        "country_home:string country_other:string drive_user_folder_mode:string "
-        "drive_folder_mode:string defaultSenderAddress:string default_group:Group "
-        "department:string display_name:string email1:string email2:string email3:string "
-        "employeeType:string fax_business:string fax_home:string fax_other:string filestoreId:int "
-        "filestore_name:string folderTree:int given_name:string "
-        "guiPreferencesForSoap:SOAPStringMap gui_spam_filter_enabled:boolean id:int "
-        "imapLogin:string imapPort:int! imapSchema:string imapServer:string "
-        "imapServerString:string info:string instant_messenger1:string instant_messenger2:string "
-        "language:string mail_folder_confirmed_ham_name:string "
-        "mail_folder_confirmed_spam_name:string mail_folder_drafts_name:string "
-        "mail_folder_sent_name:string mail_folder_spam_name:string mail_folder_trash_name:string "
-        "mail_folder_archive_full_name:string mailenabled:boolean manager_name:string "
-        "marital_status:string maxQuota:long middle_name:string name:string nickname:string "
-        "note:string number_of_children:string number_of_employee:string password:string "
-        "passwordMech:string password_expired:boolean position:string postal_code_business:string "
-        "postal_code_home:string postal_code_other:string primaryEmail:string profession:string "
-        "room_number:string sales_volume:string smtpPort:int! smtpSchema:string smtpServer:string "
-        "smtpServerString:string spouse_name:string state_business:string state_home:string "
-        "state_other:string street_business:string street_home:string street_other:string "
-        "suffix:string sur_name:string tax_id:string telephone_assistant:string "
-        "telephone_business1:string telephone_business2:string telephone_callback:string "
-        "telephone_car:string telephone_company:string telephone_home1:string "
-        "telephone_home2:string telephone_ip:string telephone_isdn:string telephone_other:string "
-        "telephone_pager:string telephone_primary:string telephone_radio:string "
-        "telephone_telex:string telephone_ttytdd:string timezone:string title:string "
-        "uploadFileSizeLimit:int uploadFileSizeLimitPerFile:int url:string usedQuota:long "
-        "userAttributes:SOAPStringMapMap userfield01:string userfield02:string userfield03:string "
-        "userfield04:string userfield05:string userfield06:string userfield07:string "
-        "userfield08:string userfield09:string userfield10:string userfield11:string "
-        "userfield12:string userfield13:string userfield14:string userfield15:string "
-        "userfield16:string userfield17:string userfield18:string userfield19:string "
-        "userfield20:string primaryAccountName:string convert_drive_user_folders:boolean "
-        "load_remote_mail_content_by_default:boolean image1:base64Binary image1ContentType:string"
-    )),
+    "User": TypeDef(
+        NS_DATA,
+        (
+            "aliases:string[] anniversary:date assistant_name:string birthday:date branches:string "
+            "business_category:string categories:string cellular_telephone1:string "
+            "cellular_telephone2:string city_business:string city_home:string city_other:string "
+            "commercial_register:string company:string contextadmin:boolean! country_business:string "
+            "country_home:string country_other:string drive_user_folder_mode:string "
+            "drive_folder_mode:string defaultSenderAddress:string default_group:Group "
+            "department:string display_name:string email1:string email2:string email3:string "
+            "employeeType:string fax_business:string fax_home:string fax_other:string filestoreId:int "
+            "filestore_name:string folderTree:int given_name:string "
+            "guiPreferencesForSoap:SOAPStringMap gui_spam_filter_enabled:boolean id:int "
+            "imapLogin:string imapPort:int! imapSchema:string imapServer:string "
+            "imapServerString:string info:string instant_messenger1:string instant_messenger2:string "
+            "language:string mail_folder_confirmed_ham_name:string "
+            "mail_folder_confirmed_spam_name:string mail_folder_drafts_name:string "
+            "mail_folder_sent_name:string mail_folder_spam_name:string mail_folder_trash_name:string "
+            "mail_folder_archive_full_name:string mailenabled:boolean manager_name:string "
+            "marital_status:string maxQuota:long middle_name:string name:string nickname:string "
+            "note:string number_of_children:string number_of_employee:string password:string "
+            "passwordMech:string password_expired:boolean position:string postal_code_business:string "
+            "postal_code_home:string postal_code_other:string primaryEmail:string profession:string "
+            "room_number:string sales_volume:string smtpPort:int! smtpSchema:string smtpServer:string "
+            "smtpServerString:string spouse_name:string state_business:string state_home:string "
+            "state_other:string street_business:string street_home:string street_other:string "
+            "suffix:string sur_name:string tax_id:string telephone_assistant:string "
+            "telephone_business1:string telephone_business2:string telephone_callback:string "
+            "telephone_car:string telephone_company:string telephone_home1:string "
+            "telephone_home2:string telephone_ip:string telephone_isdn:string telephone_other:string "
+            "telephone_pager:string telephone_primary:string telephone_radio:string "
+            "telephone_telex:string telephone_ttytdd:string timezone:string title:string "
+            "uploadFileSizeLimit:int uploadFileSizeLimitPerFile:int url:string usedQuota:long "
+            "userAttributes:SOAPStringMapMap userfield01:string userfield02:string userfield03:string "
+            "userfield04:string userfield05:string userfield06:string userfield07:string "
+            "userfield08:string userfield09:string userfield10:string userfield11:string "
+            "userfield12:string userfield13:string userfield14:string userfield15:string "
+            "userfield16:string userfield17:string userfield18:string userfield19:string "
+            "userfield20:string primaryAccountName:string convert_drive_user_folders:boolean "
+            "load_remote_mail_content_by_default:boolean image1:base64Binary image1ContentType:string"
+        ),
+    ),
     "Group": TypeDef(NS_DATA, "displayname:string id:int members:int[] name:string"),
-    "Filestore": TypeDef(NS_DATA, "currentContexts:int id:int maxContexts:int reserved:long size:long url:string used:long"),
+    "Filestore": TypeDef(
+        NS_DATA,
+        "currentContexts:int id:int maxContexts:int reserved:long size:long url:string used:long",
+    ),
     "Credentials": TypeDef(NS_RMI_DATA, "login:string password:string"),
-    "ContextExistsException": TypeDef(NS_EXC, "", base='Exception'),
-    "NoSuchDatabaseException": TypeDef(NS_EXC, "", base='Exception'),
-    "NoSuchReasonException": TypeDef(NS_EXC, "", base='Exception'),
-    "OXContextException": TypeDef(NS_EXC, "", base='Exception'),
+    "ContextExistsException": TypeDef(NS_EXC, "", base="Exception"),
+    "NoSuchDatabaseException": TypeDef(NS_EXC, "", base="Exception"),
+    "NoSuchReasonException": TypeDef(NS_EXC, "", base="Exception"),
+    "OXContextException": TypeDef(NS_EXC, "", base="Exception"),
     "SchemaSelectStrategy": TypeDef(NS_DATA, "schema_name:string strategy:string"),
     "Quota": TypeDef(NS_RMI_DATA, "module:string limit:long+"),
-    "NoSuchGroupException": TypeDef(NS_EXC, "", base='Exception'),
-    "NoSuchResourceException": TypeDef(NS_EXC, "", base='Exception'),
-    "Resource": TypeDef(NS_DATA, (
-        "available:boolean description:string displayname:string email:string id:int name:string "
-        "permissions:ResourcePermission[]"
-    )),
+    "NoSuchGroupException": TypeDef(NS_EXC, "", base="Exception"),
+    "NoSuchResourceException": TypeDef(NS_EXC, "", base="Exception"),
+    "Resource": TypeDef(
+        NS_DATA,
+        (
+            "available:boolean description:string displayname:string email:string id:int name:string "
+            "permissions:ResourcePermission[]"
+        ),
+    ),
     "ResourcePermission": TypeDef(NS_DATA, "entity:int! group:boolean! privilege:string!"),
-    "UserExistsException": TypeDef(NS_EXC, "", base='Exception'),
-    "Account": TypeDef(NS_DATA, (
-        "contextId:int userId:int id:int login:string password:string name:string "
-        "primaryAddress:string personal:string replyTo:string mailServer:string mailPort:int "
-        "mailProtocol:string mailSecure:boolean mailStartTls:boolean transportLogin:string "
-        "transportPassword:string transportServer:string transportPort:int "
-        "transportProtocol:string transportSecure:boolean transportStartTls:boolean "
-        "archiveFullname:string draftsFullname:string sentFullname:string spamFullname:string "
-        "trashFullname:string confirmedSpamFullname:string confirmedHamFullname:string"
-    )),
-    "AccountDataOnCreate": TypeDef(NS_DATA, (
-        "login:string password:string name:string primaryAddress:string personal:string "
-        "replyTo:string mailEndpointSource:string mailServer:string mailPort:int "
-        "mailProtocol:string mailSecure:boolean mailStartTls:boolean transportLogin:string "
-        "transportPassword:string transportEndpointSource:string transportServer:string "
-        "transportPort:int transportProtocol:string transportSecure:boolean "
-        "transportStartTls:boolean archiveFullname:string draftsFullname:string "
-        "sentFullname:string spamFullname:string trashFullname:string "
-        "confirmedSpamFullname:string confirmedHamFullname:string"
-    )),
-    "AccountDataUpdate": TypeDef(NS_DATA, (
-        "login:string password:string name:string personal:string replyTo:string "
-        "mailServer:string mailPort:int mailProtocol:string mailSecure:boolean "
-        "mailStartTls:boolean transportLogin:string transportPassword:string "
-        "transportServer:string transportPort:int transportProtocol:string "
-        "transportSecure:boolean transportStartTls:boolean archiveFullname:string "
-        "draftsFullname:string sentFullname:string spamFullname:string trashFullname:string "
-        "confirmedSpamFullname:string confirmedHamFullname:string"
-    )),
-    "AccountData": TypeDef(NS_DATA, (
-        "login:string password:string name:string primaryAddress:string personal:string "
-        "replyTo:string mailServer:string mailPort:int mailProtocol:string mailSecure:boolean "
-        "mailStartTls:boolean transportLogin:string transportPassword:string "
-        "transportServer:string transportPort:int transportProtocol:string "
-        "transportSecure:boolean transportStartTls:boolean archiveFullname:string "
-        "draftsFullname:string sentFullname:string spamFullname:string trashFullname:string "
-        "confirmedSpamFullname:string confirmedHamFullname:string"
-    )),
+    "UserExistsException": TypeDef(NS_EXC, "", base="Exception"),
+    "Account": TypeDef(
+        NS_DATA,
+        (
+            "contextId:int userId:int id:int login:string password:string name:string "
+            "primaryAddress:string personal:string replyTo:string mailServer:string mailPort:int "
+            "mailProtocol:string mailSecure:boolean mailStartTls:boolean transportLogin:string "
+            "transportPassword:string transportServer:string transportPort:int "
+            "transportProtocol:string transportSecure:boolean transportStartTls:boolean "
+            "archiveFullname:string draftsFullname:string sentFullname:string spamFullname:string "
+            "trashFullname:string confirmedSpamFullname:string confirmedHamFullname:string"
+        ),
+    ),
+    "AccountDataOnCreate": TypeDef(
+        NS_DATA,
+        (
+            "login:string password:string name:string primaryAddress:string personal:string "
+            "replyTo:string mailEndpointSource:string mailServer:string mailPort:int "
+            "mailProtocol:string mailSecure:boolean mailStartTls:boolean transportLogin:string "
+            "transportPassword:string transportEndpointSource:string transportServer:string "
+            "transportPort:int transportProtocol:string transportSecure:boolean "
+            "transportStartTls:boolean archiveFullname:string draftsFullname:string "
+            "sentFullname:string spamFullname:string trashFullname:string "
+            "confirmedSpamFullname:string confirmedHamFullname:string"
+        ),
+    ),
+    "AccountDataUpdate": TypeDef(
+        NS_DATA,
+        (
+            "login:string password:string name:string personal:string replyTo:string "
+            "mailServer:string mailPort:int mailProtocol:string mailSecure:boolean "
+            "mailStartTls:boolean transportLogin:string transportPassword:string "
+            "transportServer:string transportPort:int transportProtocol:string "
+            "transportSecure:boolean transportStartTls:boolean archiveFullname:string "
+            "draftsFullname:string sentFullname:string spamFullname:string trashFullname:string "
+            "confirmedSpamFullname:string confirmedHamFullname:string"
+        ),
+    ),
+    "AccountData": TypeDef(
+        NS_DATA,
+        (
+            "login:string password:string name:string primaryAddress:string personal:string "
+            "replyTo:string mailServer:string mailPort:int mailProtocol:string mailSecure:boolean "
+            "mailStartTls:boolean transportLogin:string transportPassword:string "
+            "transportServer:string transportPort:int transportProtocol:string "
+            "transportSecure:boolean transportStartTls:boolean archiveFullname:string "
+            "draftsFullname:string sentFullname:string spamFullname:string trashFullname:string "
+            "confirmedSpamFullname:string confirmedHamFullname:string"
+        ),
+    ),
 }
 
 USER_OUTSIDE_USER_SERVICE = TYPES["User"].without(*USER_SERVICE_ONLY_FIELDS)
@@ -957,8 +998,10 @@ SERVICES: dict[str, Service] = {
         namespace=NS_COPY,
         port="OXUserCopyServiceHttpSoap11Endpoint",
         type_overrides={
-            "RemoteException": TypeDef(NS_RMI, "cause:anyType message:string", base='IOException'),
-            "InvalidDataException": TypeDef(NS_EXC, "fieldnames:anyType objectname:string", base='Exception'),
+            "RemoteException": TypeDef(NS_RMI, "cause:anyType message:string", base="IOException"),
+            "InvalidDataException": TypeDef(
+                NS_EXC, "fieldnames:anyType objectname:string", base="Exception"
+            ),
             "User": USER_OUTSIDE_USER_SERVICE,
         },
         operations=(

@@ -10,7 +10,15 @@ from __future__ import annotations
 from lxml import etree
 
 from .spec import (
-    BUILTIN_TYPES, NS_DATA, NS_EXC, NS_IO, NS_RMI, NS_RMI_DATA, SERVICES, Field, Service,
+    BUILTIN_TYPES,
+    NS_DATA,
+    NS_EXC,
+    NS_IO,
+    NS_RMI,
+    NS_RMI_DATA,
+    SERVICES,
+    Field,
+    Service,
 )
 
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
@@ -72,7 +80,9 @@ def _schemas(types_el, service: Service, prefixes: _Prefixes) -> None:
     namespaces = list(prefixes.map)
     for ns in namespaces:
         schema = etree.SubElement(
-            types_el, _x("schema"), nsmap=nsmap,
+            types_el,
+            _x("schema"),
+            nsmap=nsmap,
             attrib={"elementFormDefault": "qualified", "targetNamespace": ns, "version": "1.0"},
         )
         for other in namespaces:
@@ -86,7 +96,8 @@ def _schemas(types_el, service: Service, prefixes: _Prefixes) -> None:
             ct = etree.SubElement(schema, _x("complexType"), name=name)
             if tdef.base:
                 ext = etree.SubElement(
-                    etree.SubElement(ct, _x("complexContent")), _x("extension"),
+                    etree.SubElement(ct, _x("complexContent")),
+                    _x("extension"),
                     base=prefixes.qname(service, tdef.base),
                 )
                 _sequence_of(ext, service, prefixes, tdef.fields)
@@ -98,15 +109,15 @@ def _service_elements(schema, service: Service, prefixes: _Prefixes) -> None:
     faults = sorted({f for op in service.operations for f in op.faults})
     for fault in faults:
         el = etree.SubElement(schema, _x("element"), name=fault)
-        _sequence_of(etree.SubElement(el, _x("complexType")), service, prefixes,
-                      (Field(fault, fault),))
+        _sequence_of(
+            etree.SubElement(el, _x("complexType")), service, prefixes, (Field(fault, fault),)
+        )
     for op in service.operations:
         el = etree.SubElement(schema, _x("element"), name=op.name)
         _sequence_of(etree.SubElement(el, _x("complexType")), service, prefixes, op.params)
         if op.result:
             el = etree.SubElement(schema, _x("element"), name=op.name + "Response")
-            _sequence_of(etree.SubElement(el, _x("complexType")), service, prefixes,
-                         (op.result,))
+            _sequence_of(etree.SubElement(el, _x("complexType")), service, prefixes, (op.result,))
     ct = etree.SubElement(schema, _x("complexType"), name="Exception")
     _sequence_of(ct, service, prefixes, (Field("Exception", "anyType"),))
 
@@ -117,8 +128,14 @@ def render_wsdl(service_name: str, address: str) -> bytes:
     prefixes = _Prefixes(service)
     root = etree.Element(
         _w("definitions"),
-        nsmap={"wsdl": WSDL, "soap": SOAP_BINDING, "tns": service.namespace, "wsam": WSAM,
-               "wsaw": WSAW, "xsd": XSD},
+        nsmap={
+            "wsdl": WSDL,
+            "soap": SOAP_BINDING,
+            "tns": service.namespace,
+            "wsam": WSAM,
+            "wsaw": WSAW,
+            "xsd": XSD,
+        },
         attrib={"name": service_name, "targetNamespace": service.namespace},
     )
     _schemas(etree.SubElement(root, _w("types")), service, prefixes)
@@ -139,33 +156,49 @@ def render_wsdl(service_name: str, address: str) -> bytes:
         el = etree.SubElement(port_type, _w("operation"), name=op.name)
         for kind, suffix in (("input", ""), ("output", "Response")):
             action = f"urn:{op.name}{suffix}"
-            etree.SubElement(el, _w(kind), {
-                "message": f"tns:{op.name}{suffix}", "name": op.name + suffix,
-                f"{{{WSAM}}}Action": action, f"{{{WSAW}}}Action": action,
-            })
+            etree.SubElement(
+                el,
+                _w(kind),
+                {
+                    "message": f"tns:{op.name}{suffix}",
+                    "name": op.name + suffix,
+                    f"{{{WSAM}}}Action": action,
+                    f"{{{WSAW}}}Action": action,
+                },
+            )
         for fault in op.faults:
             action = f"urn:{op.name}{fault}"
-            etree.SubElement(el, _w("fault"), {
-                "message": f"tns:{fault}_Exception", "name": fault + "_Exception",
-                f"{{{WSAM}}}Action": action, f"{{{WSAW}}}Action": action,
-            })
+            etree.SubElement(
+                el,
+                _w("fault"),
+                {
+                    "message": f"tns:{fault}_Exception",
+                    "name": fault + "_Exception",
+                    f"{{{WSAM}}}Action": action,
+                    f"{{{WSAW}}}Action": action,
+                },
+            )
 
     binding_name = service_name + "SoapBinding"
-    binding = etree.SubElement(root, _w("binding"), name=binding_name,
-                               type=f"tns:{service_name}PortType")
-    etree.SubElement(binding, f"{{{SOAP_BINDING}}}binding", style="document",
-                     transport=HTTP_TRANSPORT)
+    binding = etree.SubElement(
+        root, _w("binding"), name=binding_name, type=f"tns:{service_name}PortType"
+    )
+    etree.SubElement(
+        binding, f"{{{SOAP_BINDING}}}binding", style="document", transport=HTTP_TRANSPORT
+    )
     for op in service.operations:
         el = etree.SubElement(binding, _w("operation"), name=op.name)
-        etree.SubElement(el, f"{{{SOAP_BINDING}}}operation", soapAction=f"urn:{op.name}",
-                         style="document")
+        etree.SubElement(
+            el, f"{{{SOAP_BINDING}}}operation", soapAction=f"urn:{op.name}", style="document"
+        )
         for kind, suffix in (("input", ""), ("output", "Response")):
             io = etree.SubElement(el, _w(kind), name=op.name + suffix)
             etree.SubElement(io, f"{{{SOAP_BINDING}}}body", use="literal")
         for fault in op.faults:
             f_el = etree.SubElement(el, _w("fault"), name=fault + "_Exception")
-            etree.SubElement(f_el, f"{{{SOAP_BINDING}}}fault", name=fault + "_Exception",
-                             use="literal")
+            etree.SubElement(
+                f_el, f"{{{SOAP_BINDING}}}fault", name=fault + "_Exception", use="literal"
+            )
 
     svc = etree.SubElement(root, _w("service"), name=service_name)
     port = etree.SubElement(svc, _w("port"), binding=f"tns:{binding_name}", name=service.port)

@@ -14,8 +14,10 @@ from pathlib import Path
 from ..desired.access import RIGHTS
 from .atomic import write_atomically
 
-HEADER = ("# Access profiles of the OX Connector (UDM oxmail/accessprofile).\n"
-          "# Written by the connector: changes made here are overwritten.\n")
+HEADER = (
+    "# Access profiles of the OX Connector (UDM oxmail/accessprofile).\n"
+    "# Written by the connector: changes made here are overwritten.\n"
+)
 
 
 class AccessProfilesError(Exception):
@@ -66,6 +68,7 @@ class AccessProfilesFile:
         return True
 
     def _write(self, profiles: dict[str, frozenset[str]]) -> None:
-        body = "".join(f"{name}={','.join(sorted(rights))}\n"
-                       for name, rights in sorted(profiles.items()))
+        body = "".join(
+            f"{name}={','.join(sorted(rights))}\n" for name, rights in sorted(profiles.items())
+        )
         write_atomically(self.path, HEADER + body, 0o644)

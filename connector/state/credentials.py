@@ -28,8 +28,11 @@ def generate_password(length: int = 64) -> str:
     installations may enforce a password policy on context admins)."""
     while True:
         password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(length))
-        if (any(c.islower() for c in password) and any(c.isupper() for c in password)
-                and any(c.isdigit() for c in password)):
+        if (
+            any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.isdigit() for c in password)
+        ):
             return password
 
 
@@ -65,19 +68,29 @@ class CredentialsFile:
         try:
             data = json.loads(raw)
         except ValueError as exc:
-            raise CredentialsError(f"credentials file {self.path}: not valid JSON "
-                                   f"(line {exc.lineno}, column {exc.colno})") from None
+            raise CredentialsError(
+                f"credentials file {self.path}: not valid JSON "
+                f"(line {exc.lineno}, column {exc.colno})"
+            ) from None
         if not isinstance(data, dict):
             raise CredentialsError(f"credentials file {self.path}: expected a JSON object")
         out = {}
         for key, entry in data.items():
             if key != MASTER_KEY and not key.isdigit():
-                raise CredentialsError(f'credentials file {self.path}: entry "{key}" is '
-                                       "neither a context id nor \"master\"")
-            if not (isinstance(entry, dict) and isinstance(entry.get("adminuser"), str)
-                    and entry["adminuser"] and isinstance(entry.get("adminpass"), str)):
-                raise CredentialsError(f'credentials file {self.path}: entry "{key}" needs '
-                                       'string "adminuser" and "adminpass"')
+                raise CredentialsError(
+                    f'credentials file {self.path}: entry "{key}" is '
+                    'neither a context id nor "master"'
+                )
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("adminuser"), str)
+                and entry["adminuser"]
+                and isinstance(entry.get("adminpass"), str)
+            ):
+                raise CredentialsError(
+                    f'credentials file {self.path}: entry "{key}" needs '
+                    'string "adminuser" and "adminpass"'
+                )
             out[key] = Credentials(entry["adminuser"], entry["adminpass"])
         return out
 

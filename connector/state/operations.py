@@ -44,9 +44,16 @@ class DeadLetter:
     attempts: int
 
     def summary(self) -> dict[str, Any]:
-        return {"id": self.seq, "file": self.file, "object_id": self.object_id,
-                "udm_object_type": self.udm_object_type, "dn": self.dn, "error": self.error,
-                "failed_at": self.failed_at, "attempts": self.attempts}
+        return {
+            "id": self.seq,
+            "file": self.file,
+            "object_id": self.object_id,
+            "udm_object_type": self.udm_object_type,
+            "dn": self.dn,
+            "error": self.error,
+            "failed_at": self.failed_at,
+            "attempts": self.attempts,
+        }
 
 
 class Operations:
@@ -58,18 +65,40 @@ class Operations:
         row = self.db.execute("SELECT * FROM failures WHERE file = ?", (file,)).fetchone()
         return None if row is None else Failure(**dict(row))
 
-    def record_failure(self, file: str, object_id: str | None, error: str,
-                       now: float | None = None, first: float = BACKOFF_FIRST,
-                       bound: float = BACKOFF_MAX) -> Failure:
+    def record_failure(
+        self,
+        file: str,
+        object_id: str | None,
+        error: str,
+        now: float | None = None,
+        first: float = BACKOFF_FIRST,
+        bound: float = BACKOFF_MAX,
+    ) -> Failure:
         now = time.time() if now is None else now
         old = self.failure(file)
         attempts = old.attempts + 1 if old else 1
-        failure = Failure(file, object_id, error, attempts, old.first_failed if old else now,
-                          now, now + backoff(attempts, first, bound))
+        failure = Failure(
+            file,
+            object_id,
+            error,
+            attempts,
+            old.first_failed if old else now,
+            now,
+            now + backoff(attempts, first, bound),
+        )
         self.db.execute("DELETE FROM failures")  # the queue waits on one file at a time
-        self.db.execute("INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (failure.file, failure.object_id, failure.error, failure.attempts,
-                         failure.first_failed, failure.last_attempt, failure.next_attempt))
+        self.db.execute(
+            "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                failure.file,
+                failure.object_id,
+                failure.error,
+                failure.attempts,
+                failure.first_failed,
+                failure.last_attempt,
+                failure.next_attempt,
+            ),
+        )
         return failure
 
     def clear_failure(self) -> None:
@@ -80,12 +109,18 @@ class Operations:
         return None if row is None else Failure(**dict(row))
 
     # -- continue mode: dead letters -----------------------------------------------------------
-    def add_dead_letter(self, file: str, content: bytes, error: str, object_id: str | None,
-                        udm_object_type: str | None, dn: str | None,
-                        now: float | None = None) -> int:
+    def add_dead_letter(
+        self,
+        file: str,
+        content: bytes,
+        error: str,
+        object_id: str | None,
+        udm_object_type: str | None,
+        dn: str | None,
+        now: float | None = None,
+    ) -> int:
         """Set a change aside; a file that was put back by ``retry`` keeps counting."""
-        known = self.db.execute("SELECT seq FROM dead_letters WHERE file = ?",
-                                (file,)).fetchone()
+        known = self.db.execute("SELECT seq FROM dead_letters WHERE file = ?", (file,)).fetchone()
         if known is not None:  # already set aside (a crash before its file was removed)
             return known[0]
         row = self.db.execute("SELECT attempts FROM requeued WHERE file = ?", (file,)).fetchone()
@@ -94,16 +129,26 @@ class Operations:
         cursor = self.db.execute(
             "INSERT INTO dead_letters (file, object_id, udm_object_type, dn, content, error, "
             "failed_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (file, object_id, udm_object_type, dn, content, error,
-             time.time() if now is None else now, attempts))
+            (
+                file,
+                object_id,
+                udm_object_type,
+                dn,
+                content,
+                error,
+                time.time() if now is None else now,
+                attempts,
+            ),
+        )
         return cursor.lastrowid
 
     def dead_letters(self, object_id: str | None = None) -> list[DeadLetter]:
         if object_id is None:
             rows = self.db.execute("SELECT * FROM dead_letters ORDER BY seq")
         else:
-            rows = self.db.execute("SELECT * FROM dead_letters WHERE object_id = ? ORDER BY seq",
-                                   (object_id,))
+            rows = self.db.execute(
+                "SELECT * FROM dead_letters WHERE object_id = ? ORDER BY seq", (object_id,)
+            )
         return [DeadLetter(**dict(row)) for row in rows.fetchall()]
 
     def dead_letter(self, seq: int) -> DeadLetter | None:
@@ -111,16 +156,23 @@ class Operations:
         return None if row is None else DeadLetter(**dict(row))
 
     def has_dead_letters(self, object_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM dead_letters WHERE object_id = ? LIMIT 1",
-                               (object_id,)).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM dead_letters WHERE object_id = ? LIMIT 1", (object_id,)
+            ).fetchone()
+            is not None
+        )
 
     def remove_dead_letter(self, seq: int) -> None:
         self.db.execute("DELETE FROM dead_letters WHERE seq = ?", (seq,))
 
     def requeued(self, letter: DeadLetter) -> None:
         """The dead letter went back into the queue: forget it, keep its attempt count."""
-        self.db.execute("INSERT INTO requeued VALUES (?, ?) ON CONFLICT (file) DO UPDATE SET "
-                        "attempts = excluded.attempts", (letter.file, letter.attempts))
+        self.db.execute(
+            "INSERT INTO requeued VALUES (?, ?) ON CONFLICT (file) DO UPDATE SET "
+            "attempts = excluded.attempts",
+            (letter.file, letter.attempts),
+        )
         self.remove_dead_letter(letter.seq)
 
     def applied(self, file: str) -> None:
@@ -131,10 +183,14 @@ class Operations:
 
     # -- run status (health) ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        return {row[0]: json.loads(row[1])
-                for row in self.db.execute("SELECT key, value FROM status").fetchall()}
+        return {
+            row[0]: json.loads(row[1])
+            for row in self.db.execute("SELECT key, value FROM status").fetchall()
+        }
 
     def set_status(self, **values: Any) -> None:
-        self.db.executemany("INSERT INTO status VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-                            "value = excluded.value",
-                            [(k, json.dumps(v)) for k, v in values.items()])
+        self.db.executemany(
+            "INSERT INTO status VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value",
+            [(k, json.dumps(v)) for k, v in values.items()],
+        )

@@ -128,16 +128,18 @@ class StateStore:
         return None if row is None else self._state(row)
 
     def find_by_dn(self, dn: str) -> ObjectState | None:
-        row = self._db.execute("SELECT * FROM objects WHERE dn = ? COLLATE NOCASE",
-                               (dn,)).fetchone()
+        row = self._db.execute(
+            "SELECT * FROM objects WHERE dn = ? COLLATE NOCASE", (dn,)
+        ).fetchone()
         return None if row is None else self._state(row)
 
     def all(self, udm_object_type: str | None = None) -> Iterator[ObjectState]:
         if udm_object_type is None:
             rows = self._db.execute("SELECT * FROM objects ORDER BY id")
         else:
-            rows = self._db.execute("SELECT * FROM objects WHERE udm_object_type = ? "
-                                    "ORDER BY id", (udm_object_type,))
+            rows = self._db.execute(
+                "SELECT * FROM objects WHERE udm_object_type = ? ORDER BY id", (udm_object_type,)
+            )
         for row in rows.fetchall():
             yield self._state(row)
 
@@ -145,7 +147,9 @@ class StateStore:
         """Every object with a placement in this context (context moves, drift checks)."""
         rows = self._db.execute(
             "SELECT o.* FROM objects o JOIN placements p ON p.id = o.id "
-            "WHERE p.context_id = ? ORDER BY o.id", (context_id,)).fetchall()
+            "WHERE p.context_id = ? ORDER BY o.id",
+            (context_id,),
+        ).fetchall()
         for row in rows:
             yield self._state(row)
 
@@ -154,14 +158,17 @@ class StateStore:
         row = self._db.execute(
             "SELECT o.id FROM objects o JOIN placements p ON p.id = o.id "
             "WHERE p.context_id = ? AND p.ox_id = ? AND o.udm_object_type = ?",
-            (context_id, ox_id, udm_object_type)).fetchone()
+            (context_id, ox_id, udm_object_type),
+        ).fetchone()
         return None if row is None else row[0]
 
     def referencing(self, dn: str) -> Iterator[ObjectState]:
         """Objects (groups, functional accounts) whose member list holds ``dn``."""
         rows = self._db.execute(
             "SELECT DISTINCT o.* FROM objects o JOIN refs r ON r.id = o.id WHERE r.dn = ? "
-            "ORDER BY o.id", (dn,)).fetchall()
+            "ORDER BY o.id",
+            (dn,),
+        ).fetchall()
         for row in rows:
             yield self._state(row)
 
@@ -175,15 +182,23 @@ class StateStore:
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
             "object = excluded.object, updated = excluded.updated",
-            (state.id, state.udm_object_type, state.dn,
-             json.dumps(state.object, sort_keys=True, ensure_ascii=False), time.time()))
+            (
+                state.id,
+                state.udm_object_type,
+                state.dn,
+                json.dumps(state.object, sort_keys=True, ensure_ascii=False),
+                time.time(),
+            ),
+        )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
         self._db.executemany(
             "INSERT INTO placements VALUES (?, ?, ?, ?)",
-            [(state.id, p.context_id, p.ox_id, p.ox_name) for p in state.placements])
+            [(state.id, p.context_id, p.ox_id, p.ox_name) for p in state.placements],
+        )
         self._db.execute("DELETE FROM refs WHERE id = ?", (state.id,))
-        self._db.executemany("INSERT INTO refs VALUES (?, ?)",
-                             [(state.id, dn) for dn in _member_dns(state)])
+        self._db.executemany(
+            "INSERT INTO refs VALUES (?, ?)", [(state.id, dn) for dn in _member_dns(state)]
+        )
 
     def delete(self, object_id: str) -> None:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
@@ -193,11 +208,17 @@ class StateStore:
 
     def _state(self, row) -> ObjectState:
         placements = self._db.execute(
-            "SELECT context_id, ox_id, ox_name FROM placements WHERE id = ? "
-            "ORDER BY context_id", (row["id"],)).fetchall()
-        return ObjectState(row["id"], row["udm_object_type"], row["dn"],
-                           json.loads(row["object"]),
-                           tuple(Placement(*p) for p in placements), row["updated"])
+            "SELECT context_id, ox_id, ox_name FROM placements WHERE id = ? ORDER BY context_id",
+            (row["id"],),
+        ).fetchall()
+        return ObjectState(
+            row["id"],
+            row["udm_object_type"],
+            row["dn"],
+            json.loads(row["object"]),
+            tuple(Placement(*p) for p in placements),
+            row["updated"],
+        )
 
 
 MEMBER_LISTS = {"groups/group": ("users",), "oxmail/functional_account": ("users", "groups")}

@@ -33,6 +33,8 @@ def changeable_emulator(tmp_path_factory):
 @pytest.fixture
 def changeable(changeable_emulator, tmp_path) -> Harness:
     """A harness against the emulator that allows user renames."""
-    ox = OX(changeable_emulator.url, {"login": "oxadminmaster",
-                                      "password": changeable_emulator.master_password})
+    ox = OX(
+        changeable_emulator.url,
+        {"login": "oxadminmaster", "password": changeable_emulator.master_password},
+    )
     return Harness(changeable_emulator, ox, tmp_path)

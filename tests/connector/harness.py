@@ -40,11 +40,18 @@ def group_dn(name: str) -> str:
 
 def udm_user(name: str, context_id: int, **props) -> dict[str, Any]:
     """A UDM users/user object as the converter delivers it (OX extended attributes set)."""
-    return {"username": name, "isOxUser": "OK", "oxContext": str(context_id),
-            "firstname": name.capitalize(), "lastname": "Tester",
-            "oxDisplayName": f"{name.capitalize()} Tester",
-            "mailPrimaryAddress": f"{name}@example.org", "oxAccess": "premium",
-            "mailAlternativeAddress": [], **props}
+    return {
+        "username": name,
+        "isOxUser": "OK",
+        "oxContext": str(context_id),
+        "firstname": name.capitalize(),
+        "lastname": "Tester",
+        "oxDisplayName": f"{name.capitalize()} Tester",
+        "mailPrimaryAddress": f"{name}@example.org",
+        "oxAccess": "premium",
+        "mailAlternativeAddress": [],
+        **props,
+    }
 
 
 def udm_group(name: str, members: list[str], **props) -> dict[str, Any]:
@@ -52,15 +59,41 @@ def udm_group(name: str, members: list[str], **props) -> dict[str, Any]:
 
 
 def udm_resource(name: str, context_id: int, **props) -> dict[str, Any]:
-    return {"name": name, "displayname": name.capitalize(), "description": "",
-            "resourceMailAddress": f"{name}@example.org", "oxContext": str(context_id),
-            "resourceadmin": "2001", **props}
+    return {
+        "name": name,
+        "displayname": name.capitalize(),
+        "description": "",
+        "resourceMailAddress": f"{name}@example.org",
+        "oxContext": str(context_id),
+        "resourceadmin": "2001",
+        **props,
+    }
 
 
-PREMIUM = {"name": "premium", **{r: "TRUE" for r in (
-    "calendar", "contacts", "delegatetask", "editpublicfolders", "infostore",
-    "readcreatesharedfolders", "tasks", "webmail", "collectemailaddresses",
-    "multiplemailaccounts", "subscription", "ical", "vcard", "webdav", "webdavxml", "usm")}}
+PREMIUM = {
+    "name": "premium",
+    **{
+        r: "TRUE"
+        for r in (
+            "calendar",
+            "contacts",
+            "delegatetask",
+            "editpublicfolders",
+            "infostore",
+            "readcreatesharedfolders",
+            "tasks",
+            "webmail",
+            "collectemailaddresses",
+            "multiplemailaccounts",
+            "subscription",
+            "ical",
+            "vcard",
+            "webdav",
+            "webdavxml",
+            "usm",
+        )
+    },
+}
 
 
 @dataclass
@@ -87,17 +120,21 @@ class Harness:
         return self.state / "secrets" / "contexts.json"
 
     def env(self) -> dict[str, str]:
-        return {"OX_SOAP_SERVER": self.emulator.url, "OX_MASTER_ADMIN": "oxadminmaster",
-                "OX_MASTER_PASSWORD": self.emulator.master_password,
-                "OX_CREDENTIALS_FILE": str(self.credentials_path),
-                "OX_CONNECTOR_QUEUE_DIR": str(self.queue),
-                "OX_CONNECTOR_STATE_DIR": str(self.state),
-                "DEFAULT_CONTEXT": str(self.default_context),
-                "OX_IMAP_SERVER": "imap://mail.example.org:143",
-                "OX_SMTP_SERVER": "smtp://mail.example.org:587",
-                "DOMAINNAME": "example.org",
-                # a failed file is retried by the very next run (no back-off wait in tests)
-                "OX_CONNECTOR_RETRY_FIRST": "0", **self.extra_env}
+        return {
+            "OX_SOAP_SERVER": self.emulator.url,
+            "OX_MASTER_ADMIN": "oxadminmaster",
+            "OX_MASTER_PASSWORD": self.emulator.master_password,
+            "OX_CREDENTIALS_FILE": str(self.credentials_path),
+            "OX_CONNECTOR_QUEUE_DIR": str(self.queue),
+            "OX_CONNECTOR_STATE_DIR": str(self.state),
+            "DEFAULT_CONTEXT": str(self.default_context),
+            "OX_IMAP_SERVER": "imap://mail.example.org:143",
+            "OX_SMTP_SERVER": "smtp://mail.example.org:587",
+            "DOMAINNAME": "example.org",
+            # a failed file is retried by the very next run (no back-off wait in tests)
+            "OX_CONNECTOR_RETRY_FIRST": "0",
+            **self.extra_env,
+        }
 
     def settings(self) -> Settings:
         return Settings.from_env(self.env())
@@ -108,38 +145,64 @@ class Harness:
         return creds.soap()
 
     # -- the queue ----------------------------------------------------------------------------
-    def write(self, udm_object_type: str, dn: str, obj: dict | None, *,
-              object_id: str | None = None, name: str | None = None) -> Path:
+    def write(
+        self,
+        udm_object_type: str,
+        dn: str,
+        obj: dict | None,
+        *,
+        object_id: str | None = None,
+        name: str | None = None,
+    ) -> Path:
         """Queue one change; the same DN keeps its entryUUID unless ``object_id`` is given."""
         object_id = object_id or self.ids.setdefault(dn.lower(), str(uuid.uuid4()))
         self.ids[dn.lower()] = object_id
         path = self.queue / (name or f"2026-11-27-10-00-00-{next(self._seq):06d}.json")
-        path.write_text(json.dumps({"id": object_id, "udm_object_type": udm_object_type,
-                                    "dn": dn, "object": obj, "options": []}))
+        path.write_text(
+            json.dumps(
+                {
+                    "id": object_id,
+                    "udm_object_type": udm_object_type,
+                    "dn": dn,
+                    "object": obj,
+                    "options": [],
+                }
+            )
+        )
         return path
 
     def context(self, context_id: int | None = None, **props) -> int:
         """Queue an oxmail/oxcontext; returns its id (a fresh one by default)."""
         cid = context_id or next(_context_ids)
-        self.write("oxmail/oxcontext", f"cn=context{cid},cn=open-xchange,{BASE}",
-                   {"contextid": str(cid), "name": f"context{cid}", "oxQuota": "", **props})
+        self.write(
+            "oxmail/oxcontext",
+            f"cn=context{cid},cn=open-xchange,{BASE}",
+            {"contextid": str(cid), "name": f"context{cid}", "oxQuota": "", **props},
+        )
         return cid
 
     def profile(self, obj: dict | None = None, name: str = "premium") -> Path:
         obj = PREMIUM if obj is None else obj
-        return self.write("oxmail/accessprofile",
-                          f"cn={obj['name'] if obj else name},cn=accessprofiles,{BASE}", obj)
+        return self.write(
+            "oxmail/accessprofile",
+            f"cn={obj['name'] if obj else name},cn=accessprofiles,{BASE}",
+            obj,
+        )
 
     def user(self, name: str, context_id: int, **props) -> Path:
         return self.write("users/user", user_dn(name), udm_user(name, context_id, **props))
 
     def group(self, name: str, members: list[str], **props) -> Path:
-        return self.write("groups/group", group_dn(name),
-                          udm_group(name, [user_dn(m) for m in members], **props))
+        return self.write(
+            "groups/group", group_dn(name), udm_group(name, [user_dn(m) for m in members], **props)
+        )
 
     def resource(self, name: str, context_id: int, **props) -> Path:
-        return self.write("oxresources/oxresources", f"cn={name},cn=oxresources,{BASE}",
-                          udm_resource(name, context_id, **props))
+        return self.write(
+            "oxresources/oxresources",
+            f"cn={name},cn=oxresources,{BASE}",
+            udm_resource(name, context_id, **props),
+        )
 
     def delete(self, udm_object_type: str, dn: str) -> Path:
         return self.write(udm_object_type, dn, None)
@@ -152,15 +215,22 @@ class Harness:
         """``ox-connector run`` in this process (fast); raises RunFailed like the runner."""
         settings = self.settings()
         with open_connector(settings) as connector, run_lock(connector.lock_path):
-            return run_queue(connector.reconciler, settings.queue_dir,
-                             stop_on_error=settings.stop_on_error,
-                             backoff=(settings.retry_first, settings.retry_max))
+            return run_queue(
+                connector.reconciler,
+                settings.queue_dir,
+                stop_on_error=settings.stop_on_error,
+                backoff=(settings.retry_first, settings.retry_max),
+            )
 
     def run_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """The real command in a child process, as the App Center's trigger runs it."""
-        return subprocess.run([sys.executable, "-m", "connector.cli", "run", *args],
-                              env={**os.environ, **self.env()}, capture_output=True,
-                              text=True, timeout=timeout)
+        return subprocess.run(
+            [sys.executable, "-m", "connector.cli", "run", *args],
+            env={**os.environ, **self.env()},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     # -- the emulator's call counters -----------------------------------------------------------
     def reset_calls(self) -> None:
@@ -171,22 +241,33 @@ class Harness:
 
     def writes(self) -> dict[str, int]:
         """Calls that change OX (anything but reads)."""
-        reads = ("getData", "getMultipleData", "list", "listAll", "exists", "getModuleAccess",
-                 "getContextAdmin", "listGroupsForUser", "getMembers")
+        reads = (
+            "getData",
+            "getMultipleData",
+            "list",
+            "listAll",
+            "exists",
+            "getModuleAccess",
+            "getContextAdmin",
+            "listGroupsForUser",
+            "getMembers",
+        )
         return {op: n for op, n in self.calls().items() if op.split(".", 1)[1] not in reads}
 
     # -- reading OX -----------------------------------------------------------------------------
     def ox_user(self, context_id: int, name: str):
-        return self.ox.user.getData(ctx={"id": context_id}, user={"name": name},
-                                    auth=self.admin(context_id))
+        return self.ox.user.getData(
+            ctx={"id": context_id}, user={"name": name}, auth=self.admin(context_id)
+        )
 
     def ox_user_names(self, context_id: int) -> set[str]:
         auth = self.admin(context_id)
         ids = self.ox.user.listAll(ctx={"id": context_id}, auth=auth) or []
         if not ids:
             return set()
-        users = self.ox.user.getMultipleData(ctx={"id": context_id},
-                                             users=[{"id": u.id} for u in ids], auth=auth)
+        users = self.ox.user.getMultipleData(
+            ctx={"id": context_id}, users=[{"id": u.id} for u in ids], auth=auth
+        )
         return {u.name for u in users if not u.contextadmin}
 
     def ox_groups(self, context_id: int) -> dict[str, list[int]]:
@@ -201,12 +282,15 @@ class Harness:
     def ox_access(self, context_id: int, name: str) -> set[str]:
         """The module-access fields that are true."""
         from zeep.helpers import serialize_object
-        access = self.ox.user.getModuleAccess(ctx={"id": context_id}, user={"name": name},
-                                              auth=self.admin(context_id))
+
+        access = self.ox.user.getModuleAccess(
+            ctx={"id": context_id}, user={"name": name}, auth=self.admin(context_id)
+        )
         return {k for k, v in serialize_object(access, dict).items() if v is True}
 
 
 # -- reading the connector's log, a ready context (shared by the command tests) ---------------
+
 
 def log_records(stderr: str, *, strict: bool = False) -> list[dict]:
     """The JSON log records on stderr. ``strict`` (the run's contract): every non-empty line

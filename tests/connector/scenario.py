@@ -20,8 +20,19 @@ from .harness import Harness, user_dn
 
 BASIC = {"name": "basic", "webmail": "TRUE", "contacts": "TRUE", "calendar": "TRUE"}
 BASIC_WITH_TASKS = {**BASIC, "tasks": "TRUE"}
-USER_KEYS = ("display_name", "given_name", "sur_name", "primaryEmail", "email1", "company",
-             "mailenabled", "imapServer", "smtpServer", "language", "timezone")
+USER_KEYS = (
+    "display_name",
+    "given_name",
+    "sur_name",
+    "primaryEmail",
+    "email1",
+    "company",
+    "mailenabled",
+    "imapServer",
+    "smtpServer",
+    "language",
+    "timezone",
+)
 
 
 def phase1(h: Harness) -> dict[str, int]:
@@ -45,8 +56,7 @@ def phase2(h: Harness, slots: dict[str, int]) -> dict[str, int]:
     b = h.context()
     h.profile(BASIC_WITH_TASKS)  # bea (phase 1) and n3/n8 must end with tasks
     for i in range(1, 9):
-        h.user(f"n{i}", a if i <= 4 else b,
-               **({"oxAccess": "basic"} if i in (3, 8) else {}))
+        h.user(f"n{i}", a if i <= 4 else b, **({"oxAccess": "basic"} if i in (3, 8) else {}))
     h.user("ed", a, oxDisplayName="Ed the First")
     h.user("ed", a, oxDisplayName="Ed Edited", organisation="ACME")
     h.user("n2", a, lastname="Second")
@@ -76,25 +86,34 @@ def snapshot(h: Harness, slots: dict[str, int]) -> dict[str, Any]:
 def _context_snapshot(h: Harness, cid: int) -> dict[str, Any]:
     ox, ctx, auth = h.ox, {"id": cid}, h.admin(cid)
     ids = ox.user.listAll(ctx=ctx, auth=auth) or []
-    users = ox.user.getMultipleData(ctx=ctx, users=[{"id": u.id} for u in ids],
-                                    auth=auth) if ids else []
+    users = (
+        ox.user.getMultipleData(ctx=ctx, users=[{"id": u.id} for u in ids], auth=auth)
+        if ids
+        else []
+    )
     names = {u.id: u.name for u in users}
     out_users = {}
     for u in users:
         if u.contextadmin:
             continue
         data = serialize_object(u, dict)
-        access = serialize_object(ox.user.getModuleAccess(ctx=ctx, user={"id": u.id},
-                                                          auth=auth), dict)
+        access = serialize_object(
+            ox.user.getModuleAccess(ctx=ctx, user={"id": u.id}, auth=auth), dict
+        )
         out_users[u.name] = {
             **{k: data.get(k) for k in USER_KEYS},
             "aliases": sorted(data.get("aliases") or []),
             "access": sorted(k for k, v in access.items() if v is True),
         }
     groups = ox.group.listAll(ctx=ctx, auth=auth) or []
-    out_groups = {g.name: sorted(names.get(m, f"<unknown id {m}>") for m in g.members or [])
-                  for g in groups if g.id != 1}
+    out_groups = {
+        g.name: sorted(names.get(m, f"<unknown id {m}>") for m in g.members or [])
+        for g in groups
+        if g.id != 1
+    }
     resources = ox.resource.listAll(ctx=ctx, auth=auth) or []
-    out_resources = {r.name: {"displayname": r.displayname, "email": r.email,
-                              "description": r.description or ""} for r in resources}
+    out_resources = {
+        r.name: {"displayname": r.displayname, "email": r.email, "description": r.description or ""}
+        for r in resources
+    }
     return {"users": out_users, "groups": out_groups, "resources": out_resources}

@@ -9,7 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connector.desired.access import (
-    RIGHTS, AccessProfile, desired_access_profile, module_access,
+    RIGHTS,
+    AccessProfile,
+    desired_access_profile,
+    module_access,
 )
 from connector.desired.errors import InvalidAttribute
 from connector.soap_contract.spec import SERVICES
@@ -17,8 +20,16 @@ from connector.state.access_profiles import AccessProfilesError, AccessProfilesF
 
 
 def test_only_true_values_grant_rights():
-    p = desired_access_profile({"name": "premium", "webmail": "TRUE", "calendar": True,
-                                "contacts": "FALSE", "tasks": None, "ical": "True"})
+    p = desired_access_profile(
+        {
+            "name": "premium",
+            "webmail": "TRUE",
+            "calendar": True,
+            "contacts": "FALSE",
+            "tasks": None,
+            "ical": "True",
+        }
+    )
     assert p == AccessProfile("premium", frozenset({"webmail", "calendar", "ical"}))
 
 
@@ -48,8 +59,11 @@ def test_file_roundtrip_in_upstream_format(tmp_path):
     lines = f.path.read_text().splitlines()
     assert lines[0].startswith("#") and lines[1].startswith("#")
     assert lines[2:] == ["none=", "pim-drive.v2=calendar,infostore", "webmail=contacts,webmail"]
-    assert f.load() == {"none": frozenset(), "pim-drive.v2": frozenset({"calendar", "infostore"}),
-                        "webmail": frozenset({"webmail", "contacts"})}
+    assert f.load() == {
+        "none": frozenset(),
+        "pim-drive.v2": frozenset({"calendar", "infostore"}),
+        "webmail": frozenset({"webmail", "contacts"}),
+    }
     assert stat.S_IMODE(f.path.stat().st_mode) == 0o644
     assert f.remove("none") is True and f.remove("none") is False
     assert set(f.load()) == {"pim-drive.v2", "webmail"}
@@ -59,12 +73,18 @@ def test_reads_an_upstream_file_with_blank_lines_and_comments(tmp_path):
     path = tmp_path / "ModuleAccessDefinitions.properties"
     path.write_text("# header one\n# header two\npremium=calendar,contacts,webmail\n\n")
     assert AccessProfilesFile(path).load() == {
-        "premium": frozenset({"calendar", "contacts", "webmail"})}
+        "premium": frozenset({"calendar", "contacts", "webmail"})
+    }
 
 
-@pytest.mark.parametrize("line,problem", [("justaname", "expected name=right"),
-                                          ("x=webmail,teleport", "unknown rights teleport"),
-                                          ("=webmail", "expected name=right")])
+@pytest.mark.parametrize(
+    "line,problem",
+    [
+        ("justaname", "expected name=right"),
+        ("x=webmail,teleport", "unknown rights teleport"),
+        ("=webmail", "expected name=right"),
+    ],
+)
 def test_malformed_lines_name_file_and_line(tmp_path, line, problem):
     path = tmp_path / "ModuleAccessDefinitions.properties"
     path.write_text(f"# c\nok=webmail\n{line}\n")
@@ -73,10 +93,19 @@ def test_malformed_lines_name_file_and_line(tmp_path, line, problem):
     assert f"{path}, line 3: {problem}" in str(exc_info.value)
 
 
-@given(st.dictionaries(st.text(st.characters(blacklist_characters="=\n\r#",
-                                             blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
-                               min_size=1, max_size=12),
-                       st.frozensets(st.sampled_from(sorted(RIGHTS))), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(
+            st.characters(
+                blacklist_characters="=\n\r#", blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")
+            ),
+            min_size=1,
+            max_size=12,
+        ),
+        st.frozensets(st.sampled_from(sorted(RIGHTS))),
+        max_size=6,
+    )
+)
 def test_any_profiles_roundtrip(tmp_path_factory, profiles):
     f = AccessProfilesFile(tmp_path_factory.mktemp("p") / "ModuleAccessDefinitions.properties")
     for name, rights in profiles.items():

@@ -21,16 +21,31 @@ def test_defaults_are_the_app_centers():
 
 
 def test_all_problems_are_reported_together_naming_each_variable(tmp_path):
-    env = {"OX_SOAP_SERVER": "ftp://ox", "DEFAULT_CONTEXT": "ten", "OX_LANGUAGE": "german",
-           "LOCAL_TIMEZONE": "Mars/Olympus", "OX_IMAP_SERVER": "imap://host:99999",
-           "OX_TLS_VERIFY": "maybe", "OX_CONNECTOR_LOG_LEVEL": "loud",
-           "OX_CA_BUNDLE": str(tmp_path / "missing.pem"), "OX_SOAP_TIMEOUT": "-3"}
+    env = {
+        "OX_SOAP_SERVER": "ftp://ox",
+        "DEFAULT_CONTEXT": "ten",
+        "OX_LANGUAGE": "german",
+        "LOCAL_TIMEZONE": "Mars/Olympus",
+        "OX_IMAP_SERVER": "imap://host:99999",
+        "OX_TLS_VERIFY": "maybe",
+        "OX_CONNECTOR_LOG_LEVEL": "loud",
+        "OX_CA_BUNDLE": str(tmp_path / "missing.pem"),
+        "OX_SOAP_TIMEOUT": "-3",
+    }
     with pytest.raises(ConfigError) as exc_info:
         Settings.from_env(env)
     named = {p.split(":", 1)[0] for p in exc_info.value.problems}
-    assert named == {"OX_SOAP_SERVER", "DEFAULT_CONTEXT", "OX_LANGUAGE", "LOCAL_TIMEZONE",
-                     "OX_IMAP_SERVER", "OX_TLS_VERIFY", "OX_CONNECTOR_LOG_LEVEL",
-                     "OX_CA_BUNDLE", "OX_SOAP_TIMEOUT"}
+    assert named == {
+        "OX_SOAP_SERVER",
+        "DEFAULT_CONTEXT",
+        "OX_LANGUAGE",
+        "LOCAL_TIMEZONE",
+        "OX_IMAP_SERVER",
+        "OX_TLS_VERIFY",
+        "OX_CONNECTOR_LOG_LEVEL",
+        "OX_CA_BUNDLE",
+        "OX_SOAP_TIMEOUT",
+    }
     assert '"ten" is not a positive whole number' in str(exc_info.value)
 
 
@@ -59,9 +74,16 @@ def test_master_password_never_in_repr():
 def test_paths_and_switches(tmp_path):
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
-    s = Settings.from_env({**BASE, "OX_CA_BUNDLE": str(ca), "OX_TLS_VERIFY": "no",
-                           "OX_USE_PROXY_ENV": "yes", "OX_CONNECTOR_QUEUE_DIR": str(tmp_path),
-                           "OX_SOAP_SERVER": "http://127.0.0.1:8080/"})
+    s = Settings.from_env(
+        {
+            **BASE,
+            "OX_CA_BUNDLE": str(ca),
+            "OX_TLS_VERIFY": "no",
+            "OX_USE_PROXY_ENV": "yes",
+            "OX_CONNECTOR_QUEUE_DIR": str(tmp_path),
+            "OX_SOAP_SERVER": "http://127.0.0.1:8080/",
+        }
+    )
     assert s.ca_bundle == ca and s.tls_verify is False and s.trust_env_proxies is True
     assert s.queue_dir == tmp_path and s.soap_server == "http://127.0.0.1:8080"
 

@@ -50,17 +50,21 @@ def _calls(session: requests.Session, emulator) -> int:
     return session.get(f"{emulator.url}/emulator/stats", timeout=10).json()["total"]
 
 
-def _killed_run(h: Harness, session: requests.Session, target_calls: int, delay: float,
-                label: str) -> tuple[float, str]:
+def _killed_run(
+    h: Harness, session: requests.Session, target_calls: int, delay: float, label: str
+) -> tuple[float, str]:
     """Start the real command, SIGKILL it once OX has seen ``target_calls`` calls (+delay).
     Returns the seconds it ran and its stderr."""
     h.reset_calls()
     err_path = h.root / f"killed-{label}.stderr"
     with open(err_path, "w") as err:
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "connector.cli", "run"],
-                                env={**os.environ, **h.env()}, stdout=subprocess.DEVNULL,
-                                stderr=err)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "connector.cli", "run"],
+            env={**os.environ, **h.env()},
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         try:
             deadline = started + 60
             while proc.poll() is None and time.monotonic() < deadline:
@@ -77,7 +81,8 @@ def _killed_run(h: Harness, session: requests.Session, target_calls: int, delay:
     stderr = err_path.read_text()
     assert rc == -signal.SIGKILL, (
         f"{label}: the run was to be killed after {target_calls} calls but ended with "
-        f"{rc}:\n{stderr}")
+        f"{rc}:\n{stderr}"
+    )
     assert '"run started"' in stderr and '"run finished"' not in stderr, stderr
     return ran, stderr
 
@@ -112,10 +117,16 @@ def _check_reference(snaps: dict[int, dict]) -> None:
     assert "tasks" in a["users"]["bea"]["access"] and "tasks" in b["users"]["n8"]["access"]
     assert "infostore" not in a["users"]["bea"]["access"]
     assert a["groups"] == {"team": ["ed", "n1"], "all": ["bea", "ed", "n1", "n2", "n3", "n4"]}
-    assert b["groups"] == {"team": ["mover", "n5"], "all": ["n5", "n6", "n7", "n8"],
-                           "crew": ["n6", "n7", "n9"]}
+    assert b["groups"] == {
+        "team": ["mover", "n5"],
+        "all": ["n5", "n6", "n7", "n8"],
+        "crew": ["n6", "n7", "n9"],
+    }
     assert set(a["resources"]) == {"room"} and a["resources"]["room"]["displayname"] == "Big Room"
-    assert b["resources"]["van"]["description"] == "moved" and set(b["resources"]) == {"van", "desk"}
+    assert b["resources"]["van"]["description"] == "moved" and set(b["resources"]) == {
+        "van",
+        "desk",
+    }
 
 
 def test_killed_runs_converge_to_the_clean_result(emulator, ox, tmp_path):
@@ -143,8 +154,15 @@ def test_killed_runs_converge_to_the_clean_result(emulator, ox, tmp_path):
                     _killed_run(h, session, target, delay, f"{label}-p{phase}-{n}")
                     left = h.pending()
                     assert set(left) <= set(queued)
-                    covered.append((label, phase, target, round(delay * 1000),
-                                    f"{len(left)}/{len(queued)} files left"))
+                    covered.append(
+                        (
+                            label,
+                            phase,
+                            target,
+                            round(delay * 1000),
+                            f"{len(left)}/{len(queued)} files left",
+                        )
+                    )
                     # the next kill (if any) is a share of what a full run would still do
                     remaining = max(2, remaining - target)
                 emulator.control("faults", {"latency_ms": 0})
@@ -153,7 +171,7 @@ def test_killed_runs_converge_to_the_clean_result(emulator, ox, tmp_path):
                 assert "Traceback" not in done.stderr
             assert h.pending() == [], f"{label} phase {phase}: queue not empty"
             assert scenario.snapshot(h, slots) == snaps[phase], (
-                f"{label}: OX after phase {phase} differs from the clean run "
-                f"(kills: {covered})")
+                f"{label}: OX after phase {phase} differs from the clean run (kills: {covered})"
+            )
     assert len(covered) == sum(len(b) for plan in KILL_PLANS.values() for b in plan.values())
     print("kill points (replay, phase, after SOAP calls, +ms, queue):", *covered, sep="\n  ")

@@ -18,8 +18,7 @@ def test_context_defaults_and_admin_names():
     assert c.login_mappings == ("context10", "10")
     assert c.admin_mail("example.org") == "oxadmin@example.org"
     other = desired_context({"contextid": "12", "name": "school", "oxQuota": "2048"}, 10)
-    assert (other.name, other.max_quota, other.admin_name) == ("school", 2048,
-                                                               "oxadmin-context12")
+    assert (other.name, other.max_quota, other.admin_name) == ("school", 2048, "oxadmin-context12")
 
 
 @pytest.mark.parametrize("quota", [0, "0", "", None, "-1"])
@@ -33,8 +32,9 @@ def test_context_without_id_is_invalid():
 
 
 def test_group_fields_and_default_group_not_synced():
-    g = desired_group({"name": "staff", "isOxGroup": "OK",
-                       "users": ["uid=a,dc=x", "uid=b,dc=x", "uid=a,dc=x"]})
+    g = desired_group(
+        {"name": "staff", "isOxGroup": "OK", "users": ["uid=a,dc=x", "uid=b,dc=x", "uid=a,dc=x"]}
+    )
     assert (g.enabled, g.synced, g.member_dns) == (True, True, ("uid=a,dc=x", "uid=b,dc=x"))
     assert desired_group({"name": "Users", "isOxGroup": "OK"}).synced is False
     assert desired_group({"name": "staff", "isOxGroup": "Not"}).synced is False
@@ -44,14 +44,20 @@ def test_group_fields_and_default_group_not_synced():
 
 def test_members_are_bucketed_by_context_and_unknown_users_dropped():
     placements = {"uid=a,dc=x": (10, 3), "uid=b,dc=x": (11, 7), "uid=c,dc=x": (10, 5)}
-    got = members_by_context(("uid=a,dc=x", "uid=b,dc=x", "uid=c,dc=x", "uid=gone,dc=x"),
-                             placements.get)
+    got = members_by_context(
+        ("uid=a,dc=x", "uid=b,dc=x", "uid=c,dc=x", "uid=gone,dc=x"), placements.get
+    )
     assert got == {10: [3, 5], 11: [7]}
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=5),
-                       st.tuples(st.integers(1, 4), st.integers(2, 50)), max_size=12),
-       st.lists(st.text(min_size=1, max_size=5), max_size=15))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=5),
+        st.tuples(st.integers(1, 4), st.integers(2, 50)),
+        max_size=12,
+    ),
+    st.lists(st.text(min_size=1, max_size=5), max_size=15),
+)
 def test_members_by_context_property(placements, dns):
     got = members_by_context(tuple(dns), placements.get)
     expected: dict[int, set[int]] = {}
@@ -63,11 +69,22 @@ def test_members_by_context_property(placements, dns):
 
 
 def test_resource_mapping():
-    r = desired_resource({"name": "beamer 1", "resourceMailAddress": "beamer@example.org",
-                          "description": None, "oxContext": "11"}, 10)
+    r = desired_resource(
+        {
+            "name": "beamer 1",
+            "resourceMailAddress": "beamer@example.org",
+            "description": None,
+            "oxContext": "11",
+        },
+        10,
+    )
     assert (r.context_id, r.name) == (11, "beamer 1")
-    assert r.fields == {"displayname": "beamer 1", "description": "",
-                        "email": "beamer@example.org", "available": True}
+    assert r.fields == {
+        "displayname": "beamer 1",
+        "description": "",
+        "email": "beamer@example.org",
+        "available": True,
+    }
     with pytest.raises(InvalidAttribute, match='field "resourceMailAddress"'):
         desired_resource({"name": "x"}, 10)
 

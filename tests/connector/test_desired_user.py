@@ -12,23 +12,40 @@ from connector.desired.errors import InvalidAttribute
 from connector.desired.user import USER_FIELDS, DesiredUser, MailDefaults, desired_user
 from connector.soap_contract.spec import SERVICES
 
-DEFAULTS = MailDefaults(imap_server="imaps://mail.example.org:993",
-                        smtp_server="smtp://mail.example.org:587", language="de_DE",
-                        timezone="Europe/Berlin", default_context=10)
+DEFAULTS = MailDefaults(
+    imap_server="imaps://mail.example.org:993",
+    smtp_server="smtp://mail.example.org:587",
+    language="de_DE",
+    timezone="Europe/Berlin",
+    default_context=10,
+)
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 20
 
 
 def udm_user(**props):
-    base = {"username": "anna", "isOxUser": "OK", "oxContext": "12", "firstname": "Anna",
-            "lastname": "Alt", "oxDisplayName": "Anna Alt",
-            "mailPrimaryAddress": "anna@example.org", "oxAccess": "premium"}
+    base = {
+        "username": "anna",
+        "isOxUser": "OK",
+        "oxContext": "12",
+        "firstname": "Anna",
+        "lastname": "Alt",
+        "oxDisplayName": "Anna Alt",
+        "mailPrimaryAddress": "anna@example.org",
+        "oxAccess": "premium",
+    }
     return {**base, **props}
 
 
 def test_typical_user():
-    d = desired_user(udm_user(mailAlternativeAddress=["a@example.org", "anna@example.org"],
-                              phone=["+49 1", "+49 2", "+49 3"], organisation="Example AG",
-                              birthday="1990-05-17"), DEFAULTS)
+    d = desired_user(
+        udm_user(
+            mailAlternativeAddress=["a@example.org", "anna@example.org"],
+            phone=["+49 1", "+49 2", "+49 3"],
+            organisation="Example AG",
+            birthday="1990-05-17",
+        ),
+        DEFAULTS,
+    )
     assert isinstance(d, DesiredUser)
     assert (d.enabled, d.context_id, d.name, d.access_profile) == (True, 12, "anna", "premium")
     f = d.fields
@@ -37,13 +54,18 @@ def test_typical_user():
     assert f["aliases"] == ["anna@example.org", "a@example.org"]  # primary first, no dupes
     assert (f["telephone_business1"], f["telephone_business2"]) == ("+49 1", "+49 2")
     assert f["company"] == "Example AG" and f["birthday"] == "1990-05-17"
-    assert (f["imapServer"], f["imapPort"], f["imapSchema"]) == ("mail.example.org", 993,
-                                                                 "imaps://")
-    assert (f["smtpServer"], f["smtpPort"], f["smtpSchema"]) == ("mail.example.org", 587,
-                                                                 "smtp://")
+    assert (f["imapServer"], f["imapPort"], f["imapSchema"]) == (
+        "mail.example.org",
+        993,
+        "imaps://",
+    )
+    assert (f["smtpServer"], f["smtpPort"], f["smtpSchema"]) == ("mail.example.org", 587, "smtp://")
     assert f["mailenabled"] is True and f["image1"] == b"" and f["image1ContentType"] == ""
-    assert d.create_only == {"language": "de_DE", "timezone": "Europe/Berlin",
-                             "defaultSenderAddress": "anna@example.org"}
+    assert d.create_only == {
+        "language": "de_DE",
+        "timezone": "Europe/Berlin",
+        "defaultSenderAddress": "anna@example.org",
+    }
 
 
 def test_empty_udm_values_clear_text_fields():
@@ -58,24 +80,29 @@ def test_mail_home_server_overrides_the_default_host():
     assert f["imapPort"] == 993
 
 
-@pytest.mark.parametrize("raw,iso", [("1990-05-17", "1990-05-17"), ("17.05.1990", "1990-05-17"),
-                                     ("1.2.2003", "2003-02-01")])
+@pytest.mark.parametrize(
+    "raw,iso",
+    [("1990-05-17", "1990-05-17"), ("17.05.1990", "1990-05-17"), ("1.2.2003", "2003-02-01")],
+)
 def test_dates(raw, iso):
     f = desired_user(udm_user(birthday=raw, oxAnniversary=raw), DEFAULTS).fields
     assert f["birthday"] == f["anniversary"] == iso
 
 
-@pytest.mark.parametrize("prop,value,reason", [
-    ("birthday", "1990-13-01", "not a date"),
-    ("birthday", "yesterday", "not a date (YYYY-MM-DD or DD.MM.YYYY)"),
-    ("oxAnniversary", "31.02.2020", "not a date"),
-    ("jpegPhoto", base64.b64encode(b"\x89PNG\r\n\x1a\n....").decode(), "not a JPEG image"),
-    ("jpegPhoto", "%%%not-base64", "not base64"),
-    ("isOxUser", "perhaps", 'expected "OK" or "Not"'),
-    ("oxContext", "ten", "not a context id"),
-    ("oxContext", "0", "not a context id"),
-    ("oxUserQuota", "lots", "not a whole number of MB"),
-])
+@pytest.mark.parametrize(
+    "prop,value,reason",
+    [
+        ("birthday", "1990-13-01", "not a date"),
+        ("birthday", "yesterday", "not a date (YYYY-MM-DD or DD.MM.YYYY)"),
+        ("oxAnniversary", "31.02.2020", "not a date"),
+        ("jpegPhoto", base64.b64encode(b"\x89PNG\r\n\x1a\n....").decode(), "not a JPEG image"),
+        ("jpegPhoto", "%%%not-base64", "not base64"),
+        ("isOxUser", "perhaps", 'expected "OK" or "Not"'),
+        ("oxContext", "ten", "not a context id"),
+        ("oxContext", "0", "not a context id"),
+        ("oxUserQuota", "lots", "not a whole number of MB"),
+    ],
+)
 def test_invalid_values_name_the_field(prop, value, reason):
     with pytest.raises(InvalidAttribute) as exc_info:
         desired_user(udm_user(**{prop: value}), DEFAULTS)
@@ -88,8 +115,10 @@ def test_jpeg_photo_is_decoded():
     assert f["image1"] == JPEG and f["image1ContentType"] == "image/jpeg"
 
 
-@pytest.mark.parametrize("flag,enabled", [("OK", True), ("Not", False), (True, True),
-                                          (False, False), (None, False), ("TRUE", True)])
+@pytest.mark.parametrize(
+    "flag,enabled",
+    [("OK", True), ("Not", False), (True, True), (False, False), (None, False), ("TRUE", True)],
+)
 def test_enable_flag(flag, enabled):
     assert desired_user(udm_user(isOxUser=flag), DEFAULTS).enabled is enabled
 
@@ -100,8 +129,9 @@ def test_empty_context_means_default_context():
     assert desired_user(udm_user(oxContext=15), DEFAULTS).context_id == 15
 
 
-@pytest.mark.parametrize("access,mail", [("none", False), (None, False), ("", False),
-                                         ("webmail", True)])
+@pytest.mark.parametrize(
+    "access,mail", [("none", False), (None, False), ("", False), ("webmail", True)]
+)
 def test_mail_enabled_follows_access_profile(access, mail):
     assert desired_user(udm_user(oxAccess=access), DEFAULTS).fields["mailenabled"] is mail
 
@@ -113,8 +143,11 @@ def test_enabled_user_needs_primary_mail_but_disabled_one_does_not():
 
 
 def test_identifier_property_and_empty_name():
-    d = desired_user(udm_user(mailPrimaryAddress="x@example.org", uid_alt="anna.alt"),
-                     DEFAULTS, identifier="uid_alt")
+    d = desired_user(
+        udm_user(mailPrimaryAddress="x@example.org", uid_alt="anna.alt"),
+        DEFAULTS,
+        identifier="uid_alt",
+    )
     assert d.name == "anna.alt"
     with pytest.raises(InvalidAttribute, match='field "username": the OX user name is empty'):
         desired_user(udm_user(username=""), DEFAULTS)

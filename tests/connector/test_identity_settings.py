@@ -30,9 +30,13 @@ def ready(harness: Harness) -> int:
 def mapping_cli(harness: Harness, *args: str, **env: str) -> subprocess.CompletedProcess:
     """``ox-connector mapping ...`` as an administrator runs it, in a child process."""
     base = {k: v for k, v in os.environ.items() if k != "OX_ATTRIBUTE_MAPPING_FILE"}
-    return subprocess.run([sys.executable, "-m", "connector.cli", "mapping", *args],
-                          env={**base, "OX_CONNECTOR_STATE_DIR": str(harness.state), **env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", "mapping", *args],
+        env={**base, "OX_CONNECTOR_STATE_DIR": str(harness.state), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def mapping_path(harness: Harness):
@@ -42,8 +46,9 @@ def mapping_path(harness: Harness):
 def set_in_ox(harness: Harness, cid: int, name: str, **fields) -> None:
     """Change a user directly in OX, as a user or OX administrator would."""
     user_id = harness.ox_user(cid, name).id
-    harness.ox.user.change(ctx={"id": cid}, usrdata={"id": user_id, **fields},
-                           auth=harness.admin(cid))
+    harness.ox.user.change(
+        ctx={"id": cid}, usrdata={"id": user_id, **fields}, auth=harness.admin(cid)
+    )
 
 
 def ox_group_ids(harness: Harness, cid: int) -> dict[str, int]:
@@ -56,6 +61,7 @@ def queue_snapshot(harness: Harness) -> dict[str, str]:
 
 
 # --- OX_USER_IDENTIFIER -----------------------------------------------------------------------
+
 
 def test_user_identifier_is_the_ox_name(harness):
     harness.extra_env["OX_USER_IDENTIFIER"] = "uid2"
@@ -79,9 +85,11 @@ def test_user_identifier_is_the_ox_name(harness):
     assert harness.writes() == {}
 
 
-@pytest.mark.parametrize("bad", [{"uid2": ["e.one", "e.two"]}, {"uid2": []}, {"uid2": ""},
-                                 {"uid2": "   "}, {}], ids=["two", "none", "empty", "blank",
-                                                          "missing"])
+@pytest.mark.parametrize(
+    "bad",
+    [{"uid2": ["e.one", "e.two"]}, {"uid2": []}, {"uid2": ""}, {"uid2": "   "}, {}],
+    ids=["two", "none", "empty", "blank", "missing"],
+)
 def test_unusable_user_identifier_fails_the_run_naming_it(harness, bad):
     harness.extra_env["OX_USER_IDENTIFIER"] = "uid2"
     cid = ready(harness)
@@ -120,9 +128,12 @@ def test_renamed_username_keeps_the_ox_name_when_the_identifier_stays(harness):
     harness.user("hank", cid, uid2="h.stable")
     harness.run()
     old_id = harness.ox_user(cid, "h.stable").id
-    harness.write("users/user", user_dn("henry"),
-                  udm_user("henry", cid, uid2="h.stable", mailPrimaryAddress="hank@example.org"),
-                  object_id=harness.ids[user_dn("hank").lower()])
+    harness.write(
+        "users/user",
+        user_dn("henry"),
+        udm_user("henry", cid, uid2="h.stable", mailPrimaryAddress="hank@example.org"),
+        object_id=harness.ids[user_dn("hank").lower()],
+    )
     harness.run()
     assert harness.pending() == []
     assert harness.ox_user_names(cid) == {"h.stable"}
@@ -131,6 +142,7 @@ def test_renamed_username_keeps_the_ox_name_when_the_identifier_stays(harness):
 
 
 # --- OX_GROUP_IDENTIFIER ----------------------------------------------------------------------
+
 
 def test_group_identifier_is_the_ox_name_and_a_change_renames(harness):
     harness.extra_env["OX_GROUP_IDENTIFIER"] = "description"
@@ -149,16 +161,22 @@ def test_group_identifier_is_the_ox_name_and_a_change_renames(harness):
     assert ox_group_ids(harness, cid) == {"crew": group_id}
     # the UDM name changes (same entryUUID), the identifier does not: nothing to write
     harness.reset_calls()
-    harness.write("groups/group", group_dn("staff2"),
-                  udm_group("staff2", [user_dn("ida"), user_dn("jan")], description="crew"),
-                  object_id=harness.ids[group_dn("staff").lower()])
+    harness.write(
+        "groups/group",
+        group_dn("staff2"),
+        udm_group("staff2", [user_dn("ida"), user_dn("jan")], description="crew"),
+        object_id=harness.ids[group_dn("staff").lower()],
+    )
     harness.run()
     assert harness.writes() == {}
     assert ox_group_ids(harness, cid) == {"crew": group_id}
 
 
-@pytest.mark.parametrize("bad", [{"description": ["a-team", "b-team"]}, {"description": ""},
-                                 {}], ids=["two", "empty", "missing"])
+@pytest.mark.parametrize(
+    "bad",
+    [{"description": ["a-team", "b-team"]}, {"description": ""}, {}],
+    ids=["two", "empty", "missing"],
+)
 def test_unusable_group_identifier_fails_the_run_naming_it(harness, bad):
     harness.extra_env["OX_GROUP_IDENTIFIER"] = "description"
     cid = ready(harness)
@@ -174,14 +192,18 @@ def test_unusable_group_identifier_fails_the_run_naming_it(harness, bad):
 
 # --- OX_IMAP_LOGIN ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("setting, expected", [
-    (None, "lena@example.org"),
-    ("{}", "lena@example.org"),
-    ("{username}", "lena"),
-    ("{}*dovecotadmin", "lena@example.org*dovecotadmin"),
-    ("imap-{employeeNumber}", "imap-E42"),
-    ("{entry_uuid}", "ENTRY_UUID"),
-])
+
+@pytest.mark.parametrize(
+    "setting, expected",
+    [
+        (None, "lena@example.org"),
+        ("{}", "lena@example.org"),
+        ("{username}", "lena"),
+        ("{}*dovecotadmin", "lena@example.org*dovecotadmin"),
+        ("imap-{employeeNumber}", "imap-E42"),
+        ("{entry_uuid}", "ENTRY_UUID"),
+    ],
+)
 def test_imap_login_from_the_setting(harness, setting, expected):
     if setting is not None:
         harness.extra_env["OX_IMAP_LOGIN"] = setting
@@ -248,14 +270,20 @@ def test_bad_identity_settings_stop_the_command_before_anything(harness):
     queue_everything(harness)
     before = queue_snapshot(harness)
     harness.reset_calls()
-    harness.extra_env.update(OX_USER_IDENTIFIER="user name", OX_GROUP_IDENTIFIER="1st",
-                             OX_IMAP_LOGIN="{nosuch}*dovecotadmin",
-                             OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE="{{fa_entry_uuid")
+    harness.extra_env.update(
+        OX_USER_IDENTIFIER="user name",
+        OX_GROUP_IDENTIFIER="1st",
+        OX_IMAP_LOGIN="{nosuch}*dovecotadmin",
+        OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE="{{fa_entry_uuid",
+    )
     done = harness.run_cli()
     assert done.returncode == 2, done.stderr
-    for named in ('OX_USER_IDENTIFIER: "user name"', 'OX_GROUP_IDENTIFIER: "1st"',
-                  'OX_IMAP_LOGIN: unknown placeholder "nosuch"',
-                  "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE: unbalanced"):
+    for named in (
+        'OX_USER_IDENTIFIER: "user name"',
+        'OX_GROUP_IDENTIFIER: "1st"',
+        'OX_IMAP_LOGIN: unknown placeholder "nosuch"',
+        "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE: unbalanced",
+    ):
         assert named in done.stderr, done.stderr
     assert queue_snapshot(harness) == before
     assert harness.writes() == {}
@@ -263,12 +291,12 @@ def test_bad_identity_settings_stop_the_command_before_anything(harness):
 
 # --- the attribute mapping file ---------------------------------------------------------------
 
+
 def test_mapping_set_changes_where_a_field_comes_from(harness):
     cid = ready(harness)
     done = mapping_cli(harness, "set", "company", "employeeType")
     assert done.returncode == 0, done.stderr
-    assert json.loads(mapping_path(harness).read_text()) == {
-        "company": {"udm": "employeeType"}}
+    assert json.loads(mapping_path(harness).read_text()) == {"company": {"udm": "employeeType"}}
     harness.user("paul", cid, organisation="Paul AG", employeeType="Contractor")
     harness.run()
     paul = harness.ox_user(cid, "paul")
@@ -297,11 +325,20 @@ def test_mapping_unset_stops_writing_the_field(harness):
 
 def test_mapping_alternatives_when_the_property_is_empty(harness):
     cid = ready(harness)
-    done = mapping_cli(harness, "set", "company", "organisation",
-                       "--alternative", "employeeType", "--alternative", "departmentNumber")
+    done = mapping_cli(
+        harness,
+        "set",
+        "company",
+        "organisation",
+        "--alternative",
+        "employeeType",
+        "--alternative",
+        "departmentNumber",
+    )
     assert done.returncode == 0, done.stderr
-    assert json.loads(mapping_path(harness).read_text()) == {"company": {
-        "udm": "organisation", "alternatives": ["employeeType", "departmentNumber"]}}
+    assert json.loads(mapping_path(harness).read_text()) == {
+        "company": {"udm": "organisation", "alternatives": ["employeeType", "departmentNumber"]}
+    }
     harness.user("sven", cid, organisation="Sven AG", employeeType="Staff")
     harness.user("sina", cid, organisation="", employeeType="Staff")
     harness.user("sepp", cid, departmentNumber=["Sales", "Ops"])
@@ -315,8 +352,9 @@ def test_mapping_alternatives_when_the_property_is_empty(harness):
 
 
 def test_mapping_reset_restores_the_defaults(harness):
-    MappingFile(mapping_path(harness)).save({"company": FieldMap("company", "employeeType"),
-                                             "note": None})
+    MappingFile(mapping_path(harness)).save(
+        {"company": FieldMap("company", "employeeType"), "note": None}
+    )
     cid = ready(harness)
     harness.user("tom", cid, organisation="Tom AG", employeeType="Staff", oxNote="n1")
     harness.run()
@@ -332,8 +370,9 @@ def test_mapping_reset_restores_the_defaults(harness):
 
 
 def test_mapping_reset_of_one_field(harness):
-    MappingFile(mapping_path(harness)).save({"company": FieldMap("company", "employeeType"),
-                                             "note": None})
+    MappingFile(mapping_path(harness)).save(
+        {"company": FieldMap("company", "employeeType"), "note": None}
+    )
     cid = ready(harness)
     done = mapping_cli(harness, "reset", "company")
     assert done.returncode == 0, done.stderr
@@ -345,29 +384,46 @@ def test_mapping_reset_of_one_field(harness):
 
 
 def test_mapping_show_json_lists_the_overrides(harness):
-    MappingFile(mapping_path(harness)).save({
-        "company": FieldMap("company", "employeeType", 0, ("organisation",)),
-        "note": None, "assistant_name": FieldMap("assistant_name", "secretary", 1)})
+    MappingFile(mapping_path(harness)).save(
+        {
+            "company": FieldMap("company", "employeeType", 0, ("organisation",)),
+            "note": None,
+            "assistant_name": FieldMap("assistant_name", "secretary", 1),
+        }
+    )
     done = mapping_cli(harness, "show", "--json")
     assert done.returncode == 0, done.stderr
     shown = json.loads(done.stdout)
     assert shown["file"] == str(mapping_path(harness))
     rows = {r["ox"]: r for r in shown["fields"]}
-    assert rows["company"] == {"ox": "company", "source": "override", "udm": "employeeType",
-                               "alternatives": ["organisation"]}
+    assert rows["company"] == {
+        "ox": "company",
+        "source": "override",
+        "udm": "employeeType",
+        "alternatives": ["organisation"],
+    }
     assert rows["note"] == {"ox": "note", "source": "unset", "udm": None}
-    assert rows["assistant_name"] == {"ox": "assistant_name", "source": "override",
-                                      "udm": "secretary", "index": 1}
+    assert rows["assistant_name"] == {
+        "ox": "assistant_name",
+        "source": "override",
+        "udm": "secretary",
+        "index": 1,
+    }
     assert rows["given_name"] == {"ox": "given_name", "source": "default", "udm": "firstname"}
-    assert rows["telephone_business2"] == {"ox": "telephone_business2", "source": "default",
-                                           "udm": "phone", "index": 1}
+    assert rows["telephone_business2"] == {
+        "ox": "telephone_business2",
+        "source": "default",
+        "udm": "phone",
+        "index": 1,
+    }
     assert [r["ox"] for r in shown["fields"]] == sorted(rows)
 
 
 def test_mapping_file_setting_and_file_option(harness, tmp_path):
     path = tmp_path / "elsewhere" / "mapping.json"
-    done = mapping_cli(harness, "set", "--file", str(path), "telephone_primary", "phone",
-                       "--index", "1")
+    done = mapping_cli(
+        harness, "set", "--file", str(path), "telephone_primary", "phone", "--index", "1"
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(path.read_text()) == {"telephone_primary": {"udm": "phone", "index": 1}}
     assert not mapping_path(harness).exists()
@@ -386,14 +442,20 @@ def test_mapping_cli_refuses_a_reserved_field(harness):
     assert not mapping_path(harness).exists()
 
 
-@pytest.mark.parametrize("content, named", [
-    (json.dumps({"company": {"udm": "employeeType"}, "name": {"udm": "uid"}}), 'entry "name"'),
-    (json.dumps({"primaryEmail": None}), 'entry "primaryEmail"'),
-    (json.dumps({"no_such_field": {"udm": "uid"}}), 'entry "no_such_field"'),
-    (json.dumps({"telephone_business2": {"udm": "phone", "index": -1}}),
-     'entry "telephone_business2"'),
-    ('{"company": {"udm": "employeeType"', "not valid JSON"),
-], ids=["reserved", "reserved-unset", "unknown", "bad-index", "bad-json"])
+@pytest.mark.parametrize(
+    "content, named",
+    [
+        (json.dumps({"company": {"udm": "employeeType"}, "name": {"udm": "uid"}}), 'entry "name"'),
+        (json.dumps({"primaryEmail": None}), 'entry "primaryEmail"'),
+        (json.dumps({"no_such_field": {"udm": "uid"}}), 'entry "no_such_field"'),
+        (
+            json.dumps({"telephone_business2": {"udm": "phone", "index": -1}}),
+            'entry "telephone_business2"',
+        ),
+        ('{"company": {"udm": "employeeType"', "not valid JSON"),
+    ],
+    ids=["reserved", "reserved-unset", "unknown", "bad-index", "bad-json"],
+)
 def test_invalid_mapping_file_stops_the_run_untouched(harness, content, named):
     queue_everything(harness)
     mapping_path(harness).write_text(content)

@@ -35,12 +35,19 @@ pytestmark = pytest.mark.usefixtures("clean_faults")
 
 # -- helpers ----------------------------------------------------------------------------------
 
-def cli(harness: Harness, *args: str, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess:
+
+def cli(
+    harness: Harness, *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """``ox-connector <args>`` in a child process with the harness's settings."""
     full = {**os.environ, **harness.env(), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "connector.cli", *args], env=full,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", *args],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def as_json(result: subprocess.CompletedProcess):
@@ -58,8 +65,9 @@ def errors_logged(stderr: str) -> list[dict]:
 def fail_next(harness: Harness, operation: str = CREATE, count: int = 1, **fault) -> None:
     if not fault:
         fault = {"kind": "StorageException", "message": "disk full"}
-    harness.emulator.control("faults", {"fail_next": [
-        {"operation": operation, "count": count, **fault}]})
+    harness.emulator.control(
+        "faults", {"fail_next": [{"operation": operation, "count": count, **fault}]}
+    )
 
 
 def unreadable(harness: Harness, text: str = "this is not JSON") -> Path:
@@ -118,6 +126,7 @@ def object_id(harness: Harness, dn: str) -> str:
 
 # -- stop mode: back-off ------------------------------------------------------------------------
 
+
 def test_stop_mode_keeps_the_file_and_a_run_within_the_backoff_is_quiet(harness):
     harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "30"
     cid = ready(harness)
@@ -157,8 +166,13 @@ def test_backoff_doubles_up_to_the_bound_and_logs_once_per_attempt(harness, capl
         ops = Operations(connector.deps.store)
 
         def run():
-            return run_queue(connector.reconciler, harness.queue, stop_on_error=True,
-                             now=lambda: clock["t"], backoff=(5, 40))
+            return run_queue(
+                connector.reconciler,
+                harness.queue,
+                stop_on_error=True,
+                now=lambda: clock["t"],
+                backoff=(5, 40),
+            )
 
         for attempt, wait in enumerate(waits, 1):
             caplog.clear()
@@ -183,8 +197,13 @@ def test_backoff_doubles_up_to_the_bound_and_logs_once_per_attempt(harness, capl
                 caplog.clear()
                 harness.reset_calls()
                 with caplog.at_level(logging.INFO), pytest.raises(RunFailed) as waiting:
-                    run_queue(connector.reconciler, harness.queue, stop_on_error=True,
-                              now=lambda w=waited: w, backoff=(5, 40))
+                    run_queue(
+                        connector.reconciler,
+                        harness.queue,
+                        stop_on_error=True,
+                        now=lambda w=waited: w,
+                        backoff=(5, 40),
+                    )
                 assert waiting.value.waiting and waiting.value.path == path
                 assert harness.calls() == {}
                 assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
@@ -199,7 +218,9 @@ def test_backoff_doubles_up_to_the_bound_and_logs_once_per_attempt(harness, capl
         assert ops.current_failure() is None
         assert ops.status()["consecutive_errors"] == 0
         assert ops.status()["last_success"] == clock["t"]
-        recovered = [r for r in caplog.records if r.getMessage() == "applied after earlier failures"]
+        recovered = [
+            r for r in caplog.records if r.getMessage() == "applied after earlier failures"
+        ]
         assert len(recovered) == 1 and recovered[0].attempts == len(waits) + 1
     assert harness.pending() == []
     assert harness.ox_user_names(cid) == {"otto"}
@@ -227,6 +248,7 @@ def test_a_newer_file_for_the_waiting_object_is_tried_at_once(harness):
 
 
 # -- continue mode: dead letters ------------------------------------------------------------------
+
 
 def test_continue_mode_sets_failing_changes_aside_and_goes_on(harness):
     harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
@@ -302,12 +324,18 @@ def test_continue_mode_never_parks_a_holder_whose_change_cannot_run(harness):
     assert "cn=beamer" in found[bea.name]["error"], found[bea.name]
 
 
-@pytest.mark.parametrize("fault, reason", [
-    ({"http_status": 503}, "503"),
-    ({"kind": "DatabaseUpdateException", "message": DB_UPDATE}, "being updated"),
-    ({"kind": "InvalidCredentialsException", "message": "Authentication failed"},
-     "Authentication failed"),
-], ids=["http-503", "database-update", "authentication"])
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        ({"http_status": 503}, "503"),
+        ({"kind": "DatabaseUpdateException", "message": DB_UPDATE}, "being updated"),
+        (
+            {"kind": "InvalidCredentialsException", "message": "Authentication failed"},
+            "Authentication failed",
+        ),
+    ],
+    ids=["http-503", "database-update", "authentication"],
+)
 def test_transient_errors_stop_the_run_in_continue_mode(harness, fault, reason):
     harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
     cid = ready(harness)
@@ -330,6 +358,7 @@ def test_transient_errors_stop_the_run_in_continue_mode(harness, fault, reason):
 
 
 # -- errors list|show|retry|remove ------------------------------------------------------------
+
 
 def test_errors_commands(harness):
     harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
@@ -398,6 +427,7 @@ def test_errors_commands(harness):
 
 # -- queue list|show|stats -----------------------------------------------------------------------
 
+
 def test_queue_commands(harness):
     cid = ready(harness)
     user = harness.user("anna", cid)
@@ -413,10 +443,12 @@ def test_queue_commands(harness):
     items = as_json(result)
     assert [i["file"] for i in items] == [user.name, gone.name, broken.name, room.name]
     by = {i["file"]: i for i in items}
-    assert (by[user.name]["udm_object_type"], by[user.name]["dn"], by[user.name]["action"]) \
-        == ("users/user", user_dn("anna"), "change")
-    assert (by[gone.name]["udm_object_type"], by[gone.name]["action"]) \
-        == ("groups/group", "delete")
+    assert (by[user.name]["udm_object_type"], by[user.name]["dn"], by[user.name]["action"]) == (
+        "users/user",
+        user_dn("anna"),
+        "change",
+    )
+    assert (by[gone.name]["udm_object_type"], by[gone.name]["action"]) == ("groups/group", "delete")
     assert by[gone.name]["dn"] == group_dn("old")
     assert by[broken.name]["action"] == "unreadable" and by[broken.name]["dn"] is None
     assert by[broken.name]["error"]
@@ -439,14 +471,19 @@ def test_queue_commands(harness):
     stats = as_json(result)
     assert stats["pending"] == 4 and stats["unreadable"] == 1
     assert 995 <= stats["oldest_age_s"] <= 1100
-    assert stats["by_type"] == {"users/user": 1, "groups/group": 1,
-                                "oxresources/oxresources": 1, "unreadable": 1}
+    assert stats["by_type"] == {
+        "users/user": 1,
+        "groups/group": 1,
+        "oxresources/oxresources": 1,
+        "unreadable": 1,
+    }
     # looking does not touch OX nor the queue
     assert harness.calls() == {}
     assert harness.pending() == sorted([user.name, gone.name, broken.name, room.name])
 
 
 # -- resync --------------------------------------------------------------------------------------
+
 
 def test_resync_reapplies_the_stored_objects(harness):
     cid = ready(harness, "anna", "bert")
@@ -455,8 +492,7 @@ def test_resync_reapplies_the_stored_objects(harness):
     harness.run()
     auth, ctx = harness.admin(cid), {"id": cid}
     anna, bert = user_id(harness, cid, "anna"), user_id(harness, cid, "bert")
-    harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered"},
-                           auth=auth)
+    harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered"}, auth=auth)
     harness.ox.user.delete(ctx=ctx, user={"id": bert}, auth=auth)
 
     result = cli(harness, "resync", "--dn", user_dn("anna"))
@@ -473,10 +509,12 @@ def test_resync_reapplies_the_stored_objects(harness):
     assert harness.ox_user(cid, "bert").display_name == "Bert Tester"
 
     # --all --no-run: every stored object queued, nothing applied yet
-    harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered again"},
-                           auth=auth)
-    harness.ox.resource.delete(ctx=ctx, res={"id": harness.ox_resources(cid)["beamer"].id},
-                               auth=auth)
+    harness.ox.user.change(
+        ctx=ctx, usrdata={"id": anna, "display_name": "Tampered again"}, auth=auth
+    )
+    harness.ox.resource.delete(
+        ctx=ctx, res={"id": harness.ox_resources(cid)["beamer"].id}, auth=auth
+    )
     harness.reset_calls()
     result = cli(harness, "resync", "--all", "--no-run")
     assert result.returncode == 0, result.stderr
@@ -502,17 +540,31 @@ def test_resync_errors(harness):
     assert harness.pending() == []
 
     no_udm = {k: v for k, v in os.environ.items() if not k.startswith("UDM_")}
-    result = subprocess.run([sys.executable, "-m", "connector.cli", "resync", "--all",
-                             "--from-udm"], env={**no_udm, **harness.env()},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "connector.cli", "resync", "--all", "--from-udm"],
+        env={**no_udm, **harness.env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2, result.stderr
     assert "UDM_REST_URL" in result.stderr and "Traceback" not in result.stderr
     assert harness.pending() == []
 
     started = time.monotonic()
-    result = cli(harness, "resync", "--dn", user_dn("anna"), "--from-udm",
-                 env={"UDM_REST_URL": "http://127.0.0.1:9/", "UDM_USER": "Administrator",
-                      "UDM_PASSWORD": "secret"}, timeout=60)
+    result = cli(
+        harness,
+        "resync",
+        "--dn",
+        user_dn("anna"),
+        "--from-udm",
+        env={
+            "UDM_REST_URL": "http://127.0.0.1:9/",
+            "UDM_USER": "Administrator",
+            "UDM_PASSWORD": "secret",
+        },
+        timeout=60,
+    )
     assert time.monotonic() - started < 20
     assert result.returncode == 1, result.stderr
     assert "UDM REST API" in result.stderr and "127.0.0.1:9" in result.stderr
@@ -524,9 +576,12 @@ def test_resync_errors(harness):
 
 # -- check: drift ---------------------------------------------------------------------------------
 
+
 def findings(report: dict) -> set[tuple]:
-    return {(f["problem"], f["udm_object_type"], f["name"], tuple(f["fields"]))
-            for f in report["findings"]}
+    return {
+        (f["problem"], f["udm_object_type"], f["name"], tuple(f["fields"]))
+        for f in report["findings"]
+    }
 
 
 def check(harness: Harness, *args: str) -> tuple[int, dict]:
@@ -547,21 +602,32 @@ def test_check_reports_fixes_and_prunes_drift(harness):
     staff = harness.ox.group.listAll(ctx=ctx, auth=auth)
     staff_id = next(g.id for g in staff if g.name == "staff")
     harness.ox.user.change(ctx=ctx, usrdata={"id": anna, "display_name": "Tampered"}, auth=auth)
-    harness.ox.group.removeMember(ctx=ctx, grp={"id": staff_id}, members=[{"id": bert}],
-                                  auth=auth)
-    harness.ox.resource.delete(ctx=ctx, res={"id": harness.ox_resources(cid)["beamer"].id},
-                               auth=auth)
-    harness.ox.user.create(ctx=ctx, usrdata={
-        "name": "intruder", "display_name": "Intruder", "password": "secret",
-        "given_name": "In", "sur_name": "Truder", "primaryEmail": "intruder@example.org",
-        "email1": "intruder@example.org"}, auth=auth)
+    harness.ox.group.removeMember(ctx=ctx, grp={"id": staff_id}, members=[{"id": bert}], auth=auth)
+    harness.ox.resource.delete(
+        ctx=ctx, res={"id": harness.ox_resources(cid)["beamer"].id}, auth=auth
+    )
+    harness.ox.user.create(
+        ctx=ctx,
+        usrdata={
+            "name": "intruder",
+            "display_name": "Intruder",
+            "password": "secret",
+            "given_name": "In",
+            "sur_name": "Truder",
+            "primaryEmail": "intruder@example.org",
+            "email1": "intruder@example.org",
+        },
+        auth=auth,
+    )
     harness.ox.group.create(ctx=ctx, grp={"name": "rogue", "displayname": "Rogue"}, auth=auth)
 
-    drift = {("different", "users/user", "anna", ("display_name",)),
-             ("different", "groups/group", "staff", ("members",)),
-             ("missing", "oxresources/oxresources", "beamer", ()),
-             ("orphan", "users/user", "intruder", ()),
-             ("orphan", "groups/group", "rogue", ())}
+    drift = {
+        ("different", "users/user", "anna", ("display_name",)),
+        ("different", "groups/group", "staff", ("members",)),
+        ("missing", "oxresources/oxresources", "beamer", ()),
+        ("orphan", "users/user", "intruder", ()),
+        ("orphan", "groups/group", "rogue", ()),
+    }
     orphans = {f for f in drift if f[0] == "orphan"}
     code, report = check(harness, "--context", str(cid))
     assert code == 1 and report["contexts"] == [cid]
@@ -598,42 +664,73 @@ def test_check_reports_fixes_and_prunes_drift(harness):
     assert (code, report["findings"]) == (0, [])
     # the context admin survived the pruning
     assert harness.admin(cid)
-    admins = [u for u in harness.ox.user.getMultipleData(
-        ctx=ctx, users=[{"id": u.id} for u in harness.ox.user.listAll(ctx=ctx, auth=auth)],
-        auth=auth) if u.contextadmin]
+    admins = [
+        u
+        for u in harness.ox.user.getMultipleData(
+            ctx=ctx,
+            users=[{"id": u.id} for u in harness.ox.user.listAll(ctx=ctx, auth=auth)],
+            auth=auth,
+        )
+        if u.contextadmin
+    ]
     assert len(admins) == 1
 
 
 def test_check_functional_account_drift(harness):
     cid = ready(harness, "anna", "bert")
-    harness.write(FA_TYPE, FA_DN, {"name": "Helpdesk", "mailPrimaryAddress": FA_ADDRESS,
-                                   "personal": "", "users": [user_dn("anna")], "groups": []})
+    harness.write(
+        FA_TYPE,
+        FA_DN,
+        {
+            "name": "Helpdesk",
+            "mailPrimaryAddress": FA_ADDRESS,
+            "personal": "",
+            "users": [user_dn("anna")],
+            "groups": [],
+        },
+    )
     harness.run()
     ctx, auth = {"id": cid}, harness.admin(cid)
     anna, bert = user_id(harness, cid, "anna"), user_id(harness, cid, "bert")
-    harness.ox.secondary.delete(primaryAddress=FA_ADDRESS, context=ctx, users=[{"id": anna}],
-                                groups=[], auth=auth)
-    harness.ox.secondary.create(accountDataOnCreate={
-        "name": "Helpdesk", "primaryAddress": FA_ADDRESS, "personal": "", "login": "sneaky",
-        "mailEndpointSource": "primary", "transportEndpointSource": "primary"},
-        context=ctx, users=[{"id": bert}], groups=[], auth=auth)
+    harness.ox.secondary.delete(
+        primaryAddress=FA_ADDRESS, context=ctx, users=[{"id": anna}], groups=[], auth=auth
+    )
+    harness.ox.secondary.create(
+        accountDataOnCreate={
+            "name": "Helpdesk",
+            "primaryAddress": FA_ADDRESS,
+            "personal": "",
+            "login": "sneaky",
+            "mailEndpointSource": "primary",
+            "transportEndpointSource": "primary",
+        },
+        context=ctx,
+        users=[{"id": bert}],
+        groups=[],
+        auth=auth,
+    )
     code, report = check(harness)
     assert code == 1
     assert findings(report) == {
         ("missing", FA_TYPE, f"{FA_ADDRESS} (user {anna})", ()),
-        ("orphan", FA_TYPE, f"{FA_ADDRESS} (user {bert})", ())}
+        ("orphan", FA_TYPE, f"{FA_ADDRESS} (user {bert})", ()),
+    }
 
     code, report = check(harness, "--fix", "--prune")
     assert code == 0
     assert report["fixed"] == {"reapplied": 1, "pruned": 1}
-    holders = {a.userId for a in harness.ox.secondary.list(
-        context=ctx, users=[], groups=[], auth=auth) or [] if a.primaryAddress == FA_ADDRESS}
+    holders = {
+        a.userId
+        for a in harness.ox.secondary.list(context=ctx, users=[], groups=[], auth=auth) or []
+        if a.primaryAddress == FA_ADDRESS
+    }
     assert holders == {anna}
     code, report = check(harness)
     assert (code, report["findings"]) == (0, [])
 
 
 # -- health ----------------------------------------------------------------------------------------
+
 
 def test_health_ok_then_critical_while_stuck_with_metrics(harness, tmp_path):
     prom = tmp_path / "textfile" / "ox_connector.prom"
@@ -673,8 +770,9 @@ def test_health_ok_then_critical_while_stuck_with_metrics(harness, tmp_path):
     age = "ox_connector_queue_oldest_age_seconds"
     written, refreshed = metrics(other), metrics(prom)
     assert written[age] >= refreshed[age] > 0
-    assert {k: v for k, v in written.items() if k != age} \
-        == {k: v for k, v in refreshed.items() if k != age}
+    assert {k: v for k, v in written.items() if k != age} == {
+        k: v for k, v in refreshed.items() if k != age
+    }
 
     result = cli(harness, "run", "--metrics-file", str(prom))
     assert result.returncode == 0, result.stderr

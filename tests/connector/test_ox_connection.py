@@ -47,6 +47,7 @@ def get_admin(conn: OXConnection, ctx):
 
 # -- WSDL cache ------------------------------------------------------------------------------
 
+
 def test_second_connection_loads_the_wsdl_from_the_disk_cache(emulator, ctx, tmp_path):
     first = OXConnection(emulator.url, master(emulator), wsdl_cache_dir=tmp_path)
     first_requests = Recorder(first)
@@ -92,6 +93,7 @@ def test_forget_drops_the_client_and_the_cached_wsdl(emulator, ctx, tmp_path):
 
 # -- lazy clients ----------------------------------------------------------------------------
 
+
 def test_clients_are_built_lazily_one_wsdl_per_used_service(emulator, ctx, tmp_path):
     conn = OXConnection(emulator.url, master(emulator), wsdl_cache_dir=tmp_path)
     seen = Recorder(conn)
@@ -123,20 +125,25 @@ def test_unknown_service_or_operation_is_a_programming_error(emulator, ctx):
 
 # -- soap:address override ----------------------------------------------------------------------
 
+
 def served_address(conn: OXConnection, service: str) -> str:
     """The soap:address in the WSDL the server sent."""
     port = next(iter(next(iter(conn.client(service).wsdl.services.values())).ports.values()))
     return port.binding_options["address"]
 
 
-@pytest.mark.parametrize(("header", "value", "wrong"), [
-    # OX behind a TLS-terminating proxy writes https:// for a plain-http hop
-    ("X-Forwarded-Proto", "https", re.compile(r"https://127\.0\.0\.1:\d+/webservices/")),
-    # OX writes whatever Host it was asked for (e.g. the proxy's name and port 80)
-    ("Host", "ox.invalid:80", re.compile(r"http://ox\.invalid:80/webservices/")),
-])
-def test_calls_go_to_the_base_url_not_the_served_soap_address(emulator, ctx, tmp_path,
-                                                              header, value, wrong):
+@pytest.mark.parametrize(
+    ("header", "value", "wrong"),
+    [
+        # OX behind a TLS-terminating proxy writes https:// for a plain-http hop
+        ("X-Forwarded-Proto", "https", re.compile(r"https://127\.0\.0\.1:\d+/webservices/")),
+        # OX writes whatever Host it was asked for (e.g. the proxy's name and port 80)
+        ("Host", "ox.invalid:80", re.compile(r"http://ox\.invalid:80/webservices/")),
+    ],
+)
+def test_calls_go_to_the_base_url_not_the_served_soap_address(
+    emulator, ctx, tmp_path, header, value, wrong
+):
     conn = OXConnection(emulator.url, master(emulator), wsdl_cache_dir=tmp_path)
     conn.session.headers[header] = value  # what a misconfigured proxy makes OX see
     seen = Recorder(conn)
@@ -160,6 +167,7 @@ def test_base_url_with_another_host_name_is_used_for_calls(emulator, ctx, tmp_pa
 
 # -- session settings --------------------------------------------------------------------------
 
+
 def test_session_defaults(emulator):
     conn = OXConnection("https://ox.example.org", master(emulator))
     assert conn.session.verify is True
@@ -169,9 +177,15 @@ def test_session_defaults(emulator):
 
 def test_session_options(emulator, tmp_path):
     bundle = tmp_path / "ca.pem"
-    conn = OXConnection("https://ox.example.org", master(emulator), ca_bundle=bundle,
-                        trust_env=True, connect_timeout=1.5, read_timeout=9,
-                        proxies={"https": "http://proxy.example.org:3128"})
+    conn = OXConnection(
+        "https://ox.example.org",
+        master(emulator),
+        ca_bundle=bundle,
+        trust_env=True,
+        connect_timeout=1.5,
+        read_timeout=9,
+        proxies={"https": "http://proxy.example.org:3128"},
+    )
     assert conn.session.verify == str(bundle)
     assert conn.session.trust_env is True
     assert conn.session.proxies == {"https": "http://proxy.example.org:3128"}
@@ -196,6 +210,7 @@ def test_trust_env_on_still_works(emulator, ctx, monkeypatch):
 
 
 # -- credentials -------------------------------------------------------------------------------
+
 
 def test_credentials_never_show_the_password():
     creds = Credentials.of({"login": "oxadmin", "password": "s3cret-pass"})
@@ -233,13 +248,19 @@ def test_missing_credentials(emulator, ctx):
 
 # -- logging -----------------------------------------------------------------------------------
 
+
 def test_one_debug_line_per_call_without_passwords(emulator, ctx, tmp_path, caplog):
     conn = OXConnection(emulator.url, master(emulator), wsdl_cache_dir=tmp_path)
     with caplog.at_level(logging.DEBUG):  # every logger, zeep's too
         get_admin(conn, ctx)
         with pytest.raises(AuthenticationFailed):
-            conn.call("OXUserService", "getData", auth=("oxadmin", "wrong-pw-123"),
-                      ctx=ctx.ref, user={"id": 2})
+            conn.call(
+                "OXUserService",
+                "getData",
+                auth=("oxadmin", "wrong-pw-123"),
+                ctx=ctx.ref,
+                user={"id": 2},
+            )
     for record in caplog.records:  # zeep logs request bodies at DEBUG: not ours
         text = repr(vars(record)) + record.getMessage()
         for secret in (emulator.master_password, ctx.admin["password"], "wrong-pw-123"):
@@ -247,7 +268,9 @@ def test_one_debug_line_per_call_without_passwords(emulator, ctx, tmp_path, capl
     records = [r for r in caplog.records if r.name == "ox_connector.ox"]
     calls = [r for r in records if getattr(r, "operation", None)]
     assert [(r.operation, r.outcome) for r in calls] == [
-        ("OXUserService.getData", "ok"), ("OXUserService.getData", "AuthenticationFailed")]
+        ("OXUserService.getData", "ok"),
+        ("OXUserService.getData", "AuthenticationFailed"),
+    ]
     assert all(isinstance(r.duration_ms, float) and r.levelno == logging.DEBUG for r in calls)
     loads = [r for r in records if r.getMessage() == "wsdl loaded"]
     assert [(r.service, r.source) for r in loads] == [("OXUserService", "server")]

@@ -136,7 +136,9 @@ def test_empty_file(tmp_path):
     assert str(bad(write(tmp_path, b" \n"))) == f"queue file {NAME}: empty file"
 
 
-@pytest.mark.parametrize(("value", "desc"), [([doc()], "an array"), ("x", 'string "x"'), (5, "number 5")])
+@pytest.mark.parametrize(
+    ("value", "desc"), [([doc()], "an array"), ("x", 'string "x"'), (5, "number 5")]
+)
 def test_top_level_not_an_object(tmp_path, value, desc):
     err = bad(write(tmp_path, value))
     assert str(err) == f"queue file {NAME}: top level is {desc}, expected an object"
@@ -176,7 +178,9 @@ def test_wrong_types(tmp_path, override, field, reason):
 
 def test_the_example_message_from_the_issue(tmp_path):
     err = bad(write(tmp_path, doc(udm_object_type="users/ldap")))
-    assert str(err) == f'queue file {NAME}: field "udm_object_type": unknown object type "users/ldap"'
+    assert (
+        str(err) == f'queue file {NAME}: field "udm_object_type": unknown object type "users/ldap"'
+    )
 
 
 def test_long_values_are_shortened_in_messages(tmp_path):
@@ -209,7 +213,11 @@ def test_unreadable_file(tmp_path):
 
 
 def test_pending_files_order_and_filter(tmp_path):
-    names = ["2024-05-02-10-11-12-000002.json", "2024-05-02-10-11-12-000001.json", "2024-01-01-00-00-00-000000.json"]
+    names = [
+        "2024-05-02-10-11-12-000002.json",
+        "2024-05-02-10-11-12-000001.json",
+        "2024-01-01-00-00-00-000000.json",
+    ]
     for name in names:
         write(tmp_path, doc(), name)
     write(tmp_path, doc(), ".2024-05-02-10-11-13-000000.json")  # hidden

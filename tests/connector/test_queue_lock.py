@@ -57,9 +57,8 @@ def holder(tmp_path):
 
 def test_lock_held_by_another_process(holder):
     proc, path = holder
-    with pytest.raises(AlreadyRunning) as info:
-        with run_lock(path):
-            pytest.fail("entered a lock another process holds")
+    with pytest.raises(AlreadyRunning) as info, run_lock(path):
+        pytest.fail("entered a lock another process holds")
     assert isinstance(info.value, QueueError)
     assert info.value.pid == proc.pid
     assert f"pid {proc.pid}" in str(info.value) and str(path) in str(info.value)
@@ -91,25 +90,24 @@ def test_second_process_is_refused_while_we_hold_it(tmp_path):
         )
         assert result.returncode == 3, result.stderr
         assert f"pid {os.getpid()}" in result.stdout
-    result = subprocess.run([sys.executable, "-c", TAKER, str(path)], capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-c", TAKER, str(path)], capture_output=True, text=True, timeout=30
+    )
     assert (result.returncode, result.stdout.strip()) == (0, "got it")
 
 
 def test_second_lock_in_the_same_process_is_refused(tmp_path):
     path = tmp_path / "run.lock"
-    with run_lock(path):
-        with pytest.raises(AlreadyRunning):
-            with run_lock(path):
-                pass
+    with run_lock(path), pytest.raises(AlreadyRunning), run_lock(path):
+        pass
     with run_lock(path):  # and free again afterwards
         pass
 
 
 def test_released_when_the_block_raises(tmp_path):
     path = tmp_path / "run.lock"
-    with pytest.raises(RuntimeError):
-        with run_lock(path):
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), run_lock(path):
+        raise RuntimeError("boom")
     with run_lock(path):
         pass
 

@@ -43,7 +43,14 @@ def test_kind_order_beats_timestamps():
         ch("ap", Kind.ACCESS_PROFILE, 5),
         ch("ctx", Kind.CONTEXT, 6),
     ]
-    assert [s.change.id for s in make_plan(changes).steps] == ["ctx", "ap", "usr", "grp", "fa", "res"]
+    assert [s.change.id for s in make_plan(changes).steps] == [
+        "ctx",
+        "ap",
+        "usr",
+        "grp",
+        "fa",
+        "res",
+    ]
 
 
 def test_context_deletions_last():

@@ -78,8 +78,7 @@ def test_create_generates_admin_and_stores_credentials_in_upstream_format(harnes
     auth = {"login": entry["adminuser"], "password": entry["adminpass"]}
     assert can_log_in(harness, cid, auth)
     assert not can_log_in(harness, cid, {**auth, "password": entry["adminpass"] + "x"})
-    admin = harness.ox.user.getData(ctx={"id": cid}, user={"name": entry["adminuser"]},
-                                    auth=auth)
+    admin = harness.ox.user.getData(ctx={"id": cid}, user={"name": entry["adminuser"]}, auth=auth)
     assert admin.contextadmin is True
     assert admin.primaryEmail == f"oxadmin-context{cid}@example.org"
     assert pending_is_empty(harness)
@@ -112,9 +111,18 @@ def test_name_from_udm_and_login_mappings(harness):
 ABSENT = object()
 
 
-@pytest.mark.parametrize("quota, expected", [("1000", 1000), (1000, 1000), ("", None),
-                                             ("0", None), (0, None), (None, None),
-                                             (ABSENT, None)])
+@pytest.mark.parametrize(
+    "quota, expected",
+    [
+        ("1000", 1000),
+        (1000, 1000),
+        ("", None),
+        ("0", None),
+        (0, None),
+        (None, None),
+        (ABSENT, None),
+    ],
+)
 def test_quota_in_mb_and_unlimited(harness, quota, expected):
     cid = next(_context_ids)
     obj = {"contextid": str(cid), "name": f"context{cid}"}
@@ -221,9 +229,12 @@ def test_deleted_context_can_be_created_again_with_a_new_admin(harness):
     harness.delete(CONTEXT_TYPE, context_dn(cid))
     harness.run()
 
-    harness.write(CONTEXT_TYPE, context_dn(cid), {"contextid": str(cid),
-                                                  "name": f"context{cid}", "oxQuota": ""},
-                  object_id=f"new-{cid}")
+    harness.write(
+        CONTEXT_TYPE,
+        context_dn(cid),
+        {"contextid": str(cid), "name": f"context{cid}", "oxQuota": ""},
+        object_id=f"new-{cid}",
+    )
     harness.run()
     assert ox_has_context(harness, cid)
     new = secrets_json(harness)[str(cid)]
@@ -267,14 +278,19 @@ def test_empty_master_password_counts_as_missing(emulator, ox, tmp_path):
 def test_master_from_the_credentials_file(emulator, ox, tmp_path):
     harness = NoMasterHarness(emulator, ox, tmp_path)
     harness.credentials_path.parent.mkdir(parents=True, exist_ok=True)
-    harness.credentials_path.write_text(json.dumps({"master": {
-        "adminuser": "oxadminmaster", "adminpass": emulator.master_password}}))
+    harness.credentials_path.write_text(
+        json.dumps(
+            {"master": {"adminuser": "oxadminmaster", "adminpass": emulator.master_password}}
+        )
+    )
     cid = harness.context()
     harness.run()
     assert ox_has_context(harness, cid)
     data = secrets_json(harness)
-    assert data["master"] == {"adminuser": "oxadminmaster",
-                              "adminpass": emulator.master_password}  # kept as it was
+    assert data["master"] == {
+        "adminuser": "oxadminmaster",
+        "adminpass": emulator.master_password,
+    }  # kept as it was
     assert data[str(cid)]["adminuser"] == f"oxadmin-context{cid}"
 
 
@@ -284,9 +300,12 @@ def test_context_deleted_and_created_again_in_one_run_exists_afterwards(harness)
     cid = harness.context()
     harness.run()
     harness.delete(CONTEXT_TYPE, context_dn(cid))
-    harness.write(CONTEXT_TYPE, context_dn(cid), {"contextid": str(cid),
-                                                  "name": f"context{cid}", "oxQuota": ""},
-                  object_id=f"new-{cid}")
+    harness.write(
+        CONTEXT_TYPE,
+        context_dn(cid),
+        {"contextid": str(cid), "name": f"context{cid}", "oxQuota": ""},
+        object_id=f"new-{cid}",
+    )
     harness.run()
     assert ox_has_context(harness, cid)
     assert str(cid) in secrets_json(harness)
@@ -303,5 +322,4 @@ def test_password_already_in_the_secrets_file_is_used(harness):
     harness.context(cid)
     harness.run()
     assert secrets_json(harness)[str(cid)] == preset
-    assert can_log_in(harness, cid, {"login": preset["adminuser"],
-                                     "password": preset["adminpass"]})
+    assert can_log_in(harness, cid, {"login": preset["adminuser"], "password": preset["adminpass"]})

@@ -34,13 +34,30 @@ def fa_dn(name: str) -> str:
     return f"cn={name},cn=functional_accounts,cn=open-xchange,{BASE}"
 
 
-def fa(h: Harness, name: str, users=(), groups=(), *, address: str | None = None,
-       personal: str = "", display: str | None = None, object_id: str | None = None) -> str:
+def fa(
+    h: Harness,
+    name: str,
+    users=(),
+    groups=(),
+    *,
+    address: str | None = None,
+    personal: str = "",
+    display: str | None = None,
+    object_id: str | None = None,
+) -> str:
     """Queue a functional account; returns its entryUUID (the queue file's id)."""
-    h.write(FA_TYPE, fa_dn(name),
-            {"name": display or name, "mailPrimaryAddress": address or f"{name}@example.org",
-             "personal": personal, "users": [user_dn(u) for u in users],
-             "groups": [group_dn(g) for g in groups]}, object_id=object_id)
+    h.write(
+        FA_TYPE,
+        fa_dn(name),
+        {
+            "name": display or name,
+            "mailPrimaryAddress": address or f"{name}@example.org",
+            "personal": personal,
+            "users": [user_dn(u) for u in users],
+            "groups": [group_dn(g) for g in groups],
+        },
+        object_id=object_id,
+    )
     return h.ids[fa_dn(name).lower()]
 
 
@@ -53,15 +70,13 @@ def names_by_id(h: Harness, cid: int) -> dict[int, str]:
     ids = h.ox.user.listAll(ctx={"id": cid}, auth=auth) or []
     if not ids:
         return {}
-    users = h.ox.user.getMultipleData(ctx={"id": cid}, users=[{"id": u.id} for u in ids],
-                                      auth=auth)
+    users = h.ox.user.getMultipleData(ctx={"id": cid}, users=[{"id": u.id} for u in ids], auth=auth)
     return {u.id: u.name for u in users}
 
 
 def entries(h: Harness, cid: int, address: str | None = None) -> dict[tuple[str, str], object]:
     """(user name, primaryAddress) -> secondary account of every user of the context."""
-    found = h.ox.secondary.list(context={"id": cid}, users=[], groups=[],
-                                auth=h.admin(cid)) or []
+    found = h.ox.secondary.list(context={"id": cid}, users=[], groups=[], auth=h.admin(cid)) or []
     names = names_by_id(h, cid)
     out = {}
     for account in found:
@@ -95,8 +110,14 @@ def test_one_account_per_member_with_name_address_personal_login_and_primary_end
     h.user("anna", cid)
     h.user("bob", cid)
     h.user("carl", cid)  # not a member
-    fa_id = fa(h, "helpdesk", ["anna", "bob"], display="Help Desk", personal="The Helpdesk",
-               object_id="fa-0001-helpdesk")
+    fa_id = fa(
+        h,
+        "helpdesk",
+        ["anna", "bob"],
+        display="Help Desk",
+        personal="The Helpdesk",
+        object_id="fa-0001-helpdesk",
+    )
     h.reset_calls()  # the counters are the emulator's, shared by the tests
     ran(h)
     found = entries(h, cid)
@@ -108,8 +129,11 @@ def test_one_account_per_member_with_name_address_personal_login_and_primary_end
         assert account.personal == "The Helpdesk"
         assert account.login == f"{fa_id}{user}" == f"fa-0001-helpdesk{user}"
         # mailEndpointSource=primary: the user's own (primary account's) servers
-        assert (account.mailServer, account.mailPort, account.mailSecure) == \
-            ("imap.corp.example", 993, True)
+        assert (account.mailServer, account.mailPort, account.mailSecure) == (
+            "imap.corp.example",
+            993,
+            True,
+        )
         assert (account.transportServer, account.transportPort) == ("relay.corp.example", 25)
     assert h.calls()[f"{SERVICE}.create"] == 2
 
@@ -149,10 +173,17 @@ def test_unknown_and_unprovisioned_members_are_ignored(h):
     cid = h.context()
     h.user("anna", cid)
     h.user("dora", cid, isOxUser="Not")
-    h.write(FA_TYPE, fa_dn("helpdesk"),
-            {"name": "helpdesk", "mailPrimaryAddress": "helpdesk@example.org", "personal": "",
-             "users": [user_dn("anna"), user_dn("dora"), user_dn("nobody")],
-             "groups": [group_dn("nogroup")]})
+    h.write(
+        FA_TYPE,
+        fa_dn("helpdesk"),
+        {
+            "name": "helpdesk",
+            "mailPrimaryAddress": "helpdesk@example.org",
+            "personal": "",
+            "users": [user_dn("anna"), user_dn("dora"), user_dn("nobody")],
+            "groups": [group_dn("nogroup")],
+        },
+    )
     ran(h)
     assert set(entries(h, cid)) == {("anna", "helpdesk@example.org")}
 
@@ -188,8 +219,7 @@ def test_removing_a_member_deletes_only_its_account(h):
     assert h.writes() == {f"{SERVICE}.delete": 1}
     after = entries(h, cid)
     assert set(after) == set(before) - {("bob", "helpdesk@example.org")}
-    assert {k: v.id for k, v in after.items()} == \
-        {k: v for k, v in before.items() if k in after}
+    assert {k: v.id for k, v in after.items()} == {k: v for k, v in before.items() if k in after}
     assert ("bob", "sales@example.org") in after  # bob's other account stays
 
 
@@ -225,8 +255,11 @@ def test_changing_name_and_personal_updates_the_entries_in_place(h):
     after = {(cid, k): v for cid in (c1, c2) for k, v in entries(h, cid).items()}
     assert {k: v.id for k, v in after.items()} == ids_before
     for (_, (user, _addr)), account in after.items():
-        assert (account.name, account.personal, account.login) == \
-            ("Help Desk", "New", f"{fa_id}{user}")
+        assert (account.name, account.personal, account.login) == (
+            "Help Desk",
+            "New",
+            f"{fa_id}{user}",
+        )
 
 
 def test_deleting_the_account_removes_it_from_every_context(h):
@@ -431,14 +464,19 @@ def test_two_accounts_share_one_user(h):
     b = fa(h, "sales", ["anna"])
     ran(h)
     found = entries(h, cid)
-    assert set(found) == {("anna", "helpdesk@example.org"), ("bob", "helpdesk@example.org"),
-                          ("anna", "sales@example.org")}
+    assert set(found) == {
+        ("anna", "helpdesk@example.org"),
+        ("bob", "helpdesk@example.org"),
+        ("anna", "sales@example.org"),
+    }
     assert found[("anna", "helpdesk@example.org")].login == f"{a}anna"
     assert found[("anna", "sales@example.org")].login == f"{b}anna"
     fa(h, "sales", [])
     ran(h)
-    assert set(entries(h, cid)) == {("anna", "helpdesk@example.org"),
-                                    ("bob", "helpdesk@example.org")}
+    assert set(entries(h, cid)) == {
+        ("anna", "helpdesk@example.org"),
+        ("bob", "helpdesk@example.org"),
+    }
 
 
 def test_a_user_listed_directly_and_through_a_group_has_one_entry(h):
@@ -450,8 +488,10 @@ def test_a_user_listed_directly_and_through_a_group_has_one_entry(h):
     h.reset_calls()
     ran(h)
     assert h.calls()[f"{SERVICE}.create"] == 2
-    assert set(entries(h, cid)) == {("anna", "helpdesk@example.org"),
-                                    ("bob", "helpdesk@example.org")}
+    assert set(entries(h, cid)) == {
+        ("anna", "helpdesk@example.org"),
+        ("bob", "helpdesk@example.org"),
+    }
     # leaving the group keeps the direct membership
     h.group("staff", ["bob"])
     ran(h)
@@ -469,18 +509,25 @@ def test_default_login_is_fa_entry_uuid_and_username(h):
     h.user("bob", cid)
     fa(h, "helpdesk", ["anna", "bob"], object_id="2f0c1b6e-fa00-4d2a-9d1e-000000000001")
     ran(h)
-    assert logins(h, cid) == {"anna": "2f0c1b6e-fa00-4d2a-9d1e-000000000001anna",
-                              "bob": "2f0c1b6e-fa00-4d2a-9d1e-000000000001bob"}
+    assert logins(h, cid) == {
+        "anna": "2f0c1b6e-fa00-4d2a-9d1e-000000000001anna",
+        "bob": "2f0c1b6e-fa00-4d2a-9d1e-000000000001bob",
+    }
 
 
-@pytest.mark.parametrize("template, expected", [
-    ("{{fa_email_address}}*dovecotadmin", "helpdesk@example.org*dovecotadmin"),
-    ("{{fa_entry_uuid}}", "FA-UUID"),
-    ("{{entry_uuid}}", "USER-UUID"),
-    ("{{dn}}", "USER-DN"),
-    ("mbx:{{mailPrimaryAddress}}/{{ username }}@{{fa_email_address}}",
-     "mbx:MAIL/NAME@helpdesk@example.org"),
-])
+@pytest.mark.parametrize(
+    "template, expected",
+    [
+        ("{{fa_email_address}}*dovecotadmin", "helpdesk@example.org*dovecotadmin"),
+        ("{{fa_entry_uuid}}", "FA-UUID"),
+        ("{{entry_uuid}}", "USER-UUID"),
+        ("{{dn}}", "USER-DN"),
+        (
+            "mbx:{{mailPrimaryAddress}}/{{ username }}@{{fa_email_address}}",
+            "mbx:MAIL/NAME@helpdesk@example.org",
+        ),
+    ],
+)
 def test_login_template(h, template, expected):
     h.extra_env[TEMPLATE] = template
     cid = h.context()
@@ -490,10 +537,13 @@ def test_login_template(h, template, expected):
     ran(h)
     want = {}
     for name, mail in (("anna", "anna.a@example.org"), ("bob", "bob@example.org")):
-        want[name] = (expected.replace("FA-UUID", fa_id)
-                      .replace("USER-UUID", h.ids[user_dn(name).lower()])
-                      .replace("USER-DN", user_dn(name))
-                      .replace("MAIL", mail).replace("NAME", name))
+        want[name] = (
+            expected.replace("FA-UUID", fa_id)
+            .replace("USER-UUID", h.ids[user_dn(name).lower()])
+            .replace("USER-DN", user_dn(name))
+            .replace("MAIL", mail)
+            .replace("NAME", name)
+        )
     assert logins(h, cid) == want
 
 
@@ -552,8 +602,7 @@ def test_changing_a_template_input_updates_the_login(h):
     h.user("anna", cid, mailPrimaryAddress="anna.new@example.org")  # only the user's file
     ran(h)
     # updated in place; the other member untouched
-    assert logins(h, cid) == {"anna": "anna.new@example.org*admin",
-                              "bob": "bob@example.org*admin"}
+    assert logins(h, cid) == {"anna": "anna.new@example.org*admin", "bob": "bob@example.org*admin"}
     assert {k: v.id for k, v in entries(h, cid).items()} == ids
     assert fa_writes(h) == {f"{SERVICE}.update": 1}
 
@@ -569,7 +618,5 @@ def test_changing_a_group_members_template_input_updates_its_login(h):
     h.reset_calls()
     h.user("bob", cid, mailPrimaryAddress="bob.new@example.org")  # only the user's file
     ran(h)
-    assert logins(h, cid) == {"anna": "anna@example.org*admin",
-                              "bob": "bob.new@example.org*admin"}
+    assert logins(h, cid) == {"anna": "anna@example.org*admin", "bob": "bob.new@example.org*admin"}
     assert fa_writes(h) == {f"{SERVICE}.update": 1}
-

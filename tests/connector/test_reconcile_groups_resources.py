@@ -12,8 +12,7 @@ import pytest
 
 from connector.run import RunFailed
 
-from .harness import (Harness, _context_ids, group_dn, udm_group, udm_resource, udm_user,
-                      user_dn)
+from .harness import Harness, _context_ids, group_dn, udm_group, udm_resource, udm_user, user_dn
 
 GROUP_TYPE = "groups/group"
 USER_TYPE = "users/user"
@@ -44,9 +43,12 @@ def group_writes(harness) -> dict[str, int]:
 def rename_group(harness, old: str, new: str, members: list[str], **props):
     """A UDM rename: new DN and name, same entryUUID."""
     object_id = harness.ids[group_dn(old).lower()]
-    return harness.write(GROUP_TYPE, group_dn(new),
-                         udm_group(new, [user_dn(m) for m in members], **props),
-                         object_id=object_id)
+    return harness.write(
+        GROUP_TYPE,
+        group_dn(new),
+        udm_group(new, [user_dn(m) for m in members], **props),
+        object_id=object_id,
+    )
 
 
 # -- groups --------------------------------------------------------------------------------------
@@ -250,15 +252,23 @@ def test_only_member_moving_context_takes_the_group_along(h):
 # -- resources -----------------------------------------------------------------------------------
 def test_resource_fields(h):
     cid = h.context()
-    h.resource("beamer", cid, displayname="Beamer One", description="Projector in 101",
-               resourceMailAddress="beamer1@example.org")
+    h.resource(
+        "beamer",
+        cid,
+        displayname="Beamer One",
+        description="Projector in 101",
+        resourceMailAddress="beamer1@example.org",
+    )
     h.resource("room", cid, displayname="", description="")
     h.run()
     res = h.ox_resources(cid)
     assert set(res) == {"beamer", "room"}
     beamer = res["beamer"]
     assert (beamer.displayname, beamer.description, beamer.email) == (
-        "Beamer One", "Projector in 101", "beamer1@example.org")
+        "Beamer One",
+        "Projector in 101",
+        "beamer1@example.org",
+    )
     assert beamer.available is True
     assert res["room"].displayname == "room"  # UDM's default display name is the name
     assert not res["room"].description
@@ -272,17 +282,30 @@ def test_resource_change(h):
     ox_id = h.ox_resources(cid)["beamer"].id
 
     h.reset_calls()
-    h.resource("beamer", cid, displayname="Beamer Two", description="new",
-               resourceMailAddress="beamer2@example.org")
+    h.resource(
+        "beamer",
+        cid,
+        displayname="Beamer Two",
+        description="new",
+        resourceMailAddress="beamer2@example.org",
+    )
     h.run()
     assert h.writes() == {"OXResourceService.change": 1}
     beamer = h.ox_resources(cid)["beamer"]
     assert beamer.id == ox_id
     assert (beamer.displayname, beamer.description, beamer.email) == (
-        "Beamer Two", "new", "beamer2@example.org")
+        "Beamer Two",
+        "new",
+        "beamer2@example.org",
+    )
 
-    h.resource("beamer", cid, displayname="Beamer Two", description="",
-               resourceMailAddress="beamer2@example.org")
+    h.resource(
+        "beamer",
+        cid,
+        displayname="Beamer Two",
+        description="",
+        resourceMailAddress="beamer2@example.org",
+    )
     h.run()
     assert not h.ox_resources(cid)["beamer"].description
 
@@ -355,7 +378,10 @@ def test_resource_context_move(h):
     assert set(h.ox_resources(c1)) == {"room"}
     moved = h.ox_resources(c2)["beamer"]
     assert (moved.displayname, moved.description, moved.email) == (
-        "Moved Beamer", "Projector", "beamer@example.org")
+        "Moved Beamer",
+        "Projector",
+        "beamer@example.org",
+    )
 
     # and a change in the new context is applied there
     h.reset_calls()
@@ -380,8 +406,9 @@ def test_deleting_a_resource_ox_no_longer_has_succeeds(h):
     cid = h.context()
     h.resource("beamer", cid)
     h.run()
-    h.ox.resource.delete(ctx={"id": cid}, res={"id": h.ox_resources(cid)["beamer"].id},
-                         auth=h.admin(cid))
+    h.ox.resource.delete(
+        ctx={"id": cid}, res={"id": h.ox_resources(cid)["beamer"].id}, auth=h.admin(cid)
+    )
     h.delete(RESOURCE_TYPE, "cn=beamer,cn=oxresources,dc=example,dc=org")
     h.run()
     assert h.ox_resources(cid) == {}
@@ -423,15 +450,16 @@ def test_a_renamed_members_old_dn_taken_by_a_new_user_keeps_the_group(changeable
     h.user("anna", c1)
     h.group("team", ["anna"])
     h.run()
-    group_id = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"},
-                                  auth=h.admin(c1)).id
+    group_id = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"}, auth=h.admin(c1)).id
     anna_id = h.ids[user_dn("anna").lower()]
     h.write("users/user", user_dn("hanna"), udm_user("hanna", c1), object_id=anna_id)
     h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("hanna")]))
-    h.write("users/user", user_dn("anna"), udm_user("anna", c2,
-                                                     mailPrimaryAddress="anna2@example.org",
-                                                     oxDisplayName="Anna Two"),
-            object_id=str(uuid.uuid4()))
+    h.write(
+        "users/user",
+        user_dn("anna"),
+        udm_user("anna", c2, mailPrimaryAddress="anna2@example.org", oxDisplayName="Anna Two"),
+        object_id=str(uuid.uuid4()),
+    )
     h.run()
     team = h.ox.group.getData(ctx={"id": c1}, grp={"name": "team"}, auth=h.admin(c1))
     assert team.id == group_id
@@ -450,15 +478,13 @@ def test_a_deferred_rename_goes_right_after_the_owner_before_the_groups(changeab
     h.user("bb", cid)
     h.group("team", ["aa"])
     h.run()
-    team_id = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"},
-                                 auth=h.admin(cid)).id
+    team_id = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"}, auth=h.admin(cid)).id
     aa_ox = h.ox_user(cid, "aa").id
     a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
     h.write("users/user", user_dn("cc"), udm_user("cc", cid), object_id=b_id)
     h.write("users/user", user_dn("bb"), udm_user("bb", cid), object_id=a_id)
     h.write("groups/group", group_dn("team"), udm_group("team", [user_dn("bb")]))
-    h.write("users/user", user_dn("cc"), udm_user("cc", cid, title="Dr."),
-            object_id=b_id)
+    h.write("users/user", user_dn("cc"), udm_user("cc", cid, title="Dr."), object_id=b_id)
     h.run()
     assert h.pending() == []
     team = h.ox.group.getData(ctx={"id": cid}, grp={"name": "team"}, auth=h.admin(cid))

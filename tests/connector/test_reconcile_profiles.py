@@ -23,13 +23,15 @@ def profiles_path(harness):
 
 def profile_lines(harness) -> list[str]:
     """The profile lines of the file (without comments and blank lines)."""
-    return [line for line in profiles_path(harness).read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    return [
+        line
+        for line in profiles_path(harness).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def profile(name: str, *rights: str, **values) -> dict:
-    return {"name": name, "displayName": name.capitalize(),
-            **{r: "TRUE" for r in rights}, **values}
+    return {"name": name, "displayName": name.capitalize(), **{r: "TRUE" for r in rights}, **values}
 
 
 def ox_rights(*rights: str) -> set[str]:
@@ -43,8 +45,16 @@ def profile_dn(name: str) -> str:
 
 # -- the file ------------------------------------------------------------------------------------
 def test_profiles_file_in_upstream_format(harness):
-    harness.profile(profile("webmail", "webmail", "contacts", "collectemailaddresses",
-                            "multiplemailaccounts", "subscription"))
+    harness.profile(
+        profile(
+            "webmail",
+            "webmail",
+            "contacts",
+            "collectemailaddresses",
+            "multiplemailaccounts",
+            "subscription",
+        )
+    )
     harness.profile()  # premium
     harness.run()
     lines = profiles_path(harness).read_text().splitlines()
@@ -58,8 +68,7 @@ def test_profiles_file_in_upstream_format(harness):
 
 def test_false_strings_do_not_grant(harness):
     cid = harness.context()
-    harness.profile(profile("falsy", "webmail", **{r: "FALSE" for r in RIGHTS
-                                                    if r != "webmail"}))
+    harness.profile(profile("falsy", "webmail", **{r: "FALSE" for r in RIGHTS if r != "webmail"}))
     harness.user("anna", cid, oxAccess="falsy")
     harness.run()
     assert profile_lines(harness) == ["falsy=webmail"]
@@ -88,9 +97,20 @@ def test_user_rights_equal_the_profile_rights(harness):
     assert harness.ox_user(cid, "anna").mailenabled is True
 
 
-@pytest.mark.parametrize("right", ["webmail", "calendar", "usm", "activesync", "webdavxml",
-                                   "globaladdressbookdisabled", "deniedportal", "editpassword",
-                                   "multiplemailaccounts"])
+@pytest.mark.parametrize(
+    "right",
+    [
+        "webmail",
+        "calendar",
+        "usm",
+        "activesync",
+        "webdavxml",
+        "globaladdressbookdisabled",
+        "deniedportal",
+        "editpassword",
+        "multiplemailaccounts",
+    ],
+)
 def test_single_right_profile(harness, right):
     cid = harness.context()
     harness.profile(profile(f"only{right}", right))

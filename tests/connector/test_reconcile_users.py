@@ -23,8 +23,13 @@ JPEG_2 = b"\xff\xd8\xff\xdb\x00\x43" + bytes(range(200, 256)) * 2
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(32)
 WEBMAIL = {"name": "webmailonly", "webmail": "TRUE", "contacts": "TRUE"}
 # the fields the mapping treats like text but whose UDM property is multi-valued
-MULTI = {"phone", "homeTelephoneNumber", "mobileTelephoneNumber", "pagerTelephoneNumber",
-         "roomNumber"}
+MULTI = {
+    "phone",
+    "homeTelephoneNumber",
+    "mobileTelephoneNumber",
+    "pagerTelephoneNumber",
+    "roomNumber",
+}
 MANDATORY = {"display_name", "given_name", "sur_name"}  # OX refuses them empty on create
 
 
@@ -79,11 +84,13 @@ def all_user_fields() -> tuple[dict, dict]:
 def rename(harness: Harness, old: str, new: str, cid: int, **props):
     """The same directory object (entryUUID) under a new name and DN."""
     object_id = harness.ids[user_dn(old).lower()]
-    return harness.write("users/user", user_dn(new), udm_user(new, cid, **props),
-                         object_id=object_id)
+    return harness.write(
+        "users/user", user_dn(new), udm_user(new, cid, **props), object_id=object_id
+    )
 
 
 # --- create with the attribute table ----------------------------------------------------------
+
 
 def test_create_sets_every_user_field(harness):
     cid = ready(harness)
@@ -99,8 +106,7 @@ def test_create_sets_every_user_field(harness):
 
 
 _names = itertools.count(1)
-printable = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn")), min_size=1,
-                    max_size=40)
+printable = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Cn")), min_size=1, max_size=40)
 
 
 @pytest.fixture
@@ -110,18 +116,35 @@ def drawn(harness):
     cid = ready(harness)
     config = harness.settings()
     with open_connector(config) as connector:
+
         def run():
             with run_lock(connector.lock_path):
                 return run_queue(connector.reconciler, config.queue_dir)
+
         yield harness, cid, run
 
 
-@settings(max_examples=10, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.fixed_dictionaries({}, optional={
-    "organisation": printable, "oxNote": printable, "oxCityHome": printable,
-    "oxUserfield07": printable, "title": printable, "oxPosition": printable,
-    "street": printable, "phone": st.lists(printable, min_size=1, max_size=2)}))
+@settings(
+    max_examples=10,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "organisation": printable,
+            "oxNote": printable,
+            "oxCityHome": printable,
+            "oxUserfield07": printable,
+            "title": printable,
+            "oxPosition": printable,
+            "street": printable,
+            "phone": st.lists(printable, min_size=1, max_size=2),
+        },
+    )
+)
 def test_create_with_drawn_text(drawn, props):
     harness, cid, run = drawn
     name = f"drawn{next(_names)}"
@@ -131,8 +154,11 @@ def test_create_with_drawn_text(drawn, props):
     for m in USER_FIELDS:
         if m.udm in props:
             value = props[m.udm]
-            want = (value[m.index] if len(value) > m.index else None) \
-                if isinstance(value, list) else value
+            want = (
+                (value[m.index] if len(value) > m.index else None)
+                if isinstance(value, list)
+                else value
+            )
             assert getattr(user, m.ox) == want, m.ox
     # and nothing more to do for the same object again
     harness.reset_calls()
@@ -151,7 +177,10 @@ def test_aliases_are_primary_plus_alternatives(harness):
     harness.user("bert", cid, mailAlternativeAddress=["b.2@example.org", "b.3@example.org"])
     harness.run()
     assert set(harness.ox_user(cid, "bert").aliases) == {
-        "bert@example.org", "b.2@example.org", "b.3@example.org"}
+        "bert@example.org",
+        "b.2@example.org",
+        "b.3@example.org",
+    }
 
 
 def test_mail_servers_from_settings_or_mail_home_server(harness):
@@ -160,10 +189,8 @@ def test_mail_servers_from_settings_or_mail_home_server(harness):
     harness.user("cora", cid, mailHomeServer="mx7.example.org")
     harness.run()
     carl, cora = harness.ox_user(cid, "carl"), harness.ox_user(cid, "cora")
-    assert (carl.imapServer, carl.imapPort, carl.imapSchema) == ("mail.example.org", 143,
-                                                                 "imap://")
-    assert (carl.smtpServer, carl.smtpPort, carl.smtpSchema) == ("mail.example.org", 587,
-                                                                 "smtp://")
+    assert (carl.imapServer, carl.imapPort, carl.imapSchema) == ("mail.example.org", 143, "imap://")
+    assert (carl.smtpServer, carl.smtpPort, carl.smtpSchema) == ("mail.example.org", 587, "smtp://")
     assert carl.imapServerString == "imap://mail.example.org:143"
     assert carl.smtpServerString == "smtp://mail.example.org:587"
     assert cora.imapServerString == "imap://mx7.example.org:143"
@@ -179,8 +206,9 @@ def test_mail_servers_from_settings_or_mail_home_server(harness):
     assert cora.smtpServerString == "smtp://mail.example.org:587"
 
 
-@pytest.mark.parametrize("birthday, anniversary", [("1990-05-17", "2015-08-01"),
-                                                   ("17.05.1990", "1.8.2015")])
+@pytest.mark.parametrize(
+    "birthday, anniversary", [("1990-05-17", "2015-08-01"), ("17.05.1990", "1.8.2015")]
+)
 def test_dates_in_both_udm_formats(harness, birthday, anniversary):
     cid = ready(harness)
     harness.user("dora", cid, birthday=birthday, oxAnniversary=anniversary)
@@ -257,6 +285,7 @@ def test_access_none_means_no_mail_and_no_rights(harness):
 
 # --- create-only fields -------------------------------------------------------------------
 
+
 def test_language_and_timezone_only_at_creation(harness):
     cid = ready(harness)
     harness.user("hans", cid, oxLanguage="en_US", oxTimeZone="America/New_York")
@@ -283,8 +312,10 @@ def test_sender_chosen_in_ox_is_kept(harness):
     ida = harness.ox_user(cid, "ida")
     assert ida.defaultSenderAddress == "ida@example.org"
     harness.ox.user.change(
-        ctx={"id": cid}, usrdata={"id": ida.id, "defaultSenderAddress": "ida.work@example.org"},
-        auth=harness.admin(cid))
+        ctx={"id": cid},
+        usrdata={"id": ida.id, "defaultSenderAddress": "ida.work@example.org"},
+        auth=harness.admin(cid),
+    )
     # an unrelated change, then a change of the aliases with the same primary
     harness.user("ida", cid, mailAlternativeAddress=alt, organisation="Ida Inc")
     harness.run()
@@ -295,15 +326,23 @@ def test_sender_chosen_in_ox_is_kept(harness):
     assert ida.defaultSenderAddress == "ida.work@example.org"
     assert "ida.new@example.org" in ida.aliases
     # a new primary: the chosen sender (still an alias) stays
-    harness.user("ida", cid, mailPrimaryAddress="ida.prime@example.org",
-                 mailAlternativeAddress=[*alt, "ida.new@example.org"])
+    harness.user(
+        "ida",
+        cid,
+        mailPrimaryAddress="ida.prime@example.org",
+        mailAlternativeAddress=[*alt, "ida.new@example.org"],
+    )
     harness.run()
     ida = harness.ox_user(cid, "ida")
     assert ida.primaryEmail == "ida.prime@example.org"
     assert ida.defaultSenderAddress == "ida.work@example.org"
     # the chosen sender is no longer an address of the user: back to the primary
-    harness.user("ida", cid, mailPrimaryAddress="ida.prime@example.org",
-                 mailAlternativeAddress=["ida.home@example.org"])
+    harness.user(
+        "ida",
+        cid,
+        mailPrimaryAddress="ida.prime@example.org",
+        mailAlternativeAddress=["ida.home@example.org"],
+    )
     harness.run()
     assert harness.ox_user(cid, "ida").defaultSenderAddress == "ida.prime@example.org"
 
@@ -312,8 +351,12 @@ def test_sender_follows_a_changed_primary(harness):
     cid = ready(harness)
     harness.user("jan", cid, mailAlternativeAddress=["jan.alt@example.org"])
     harness.run()
-    harness.user("jan", cid, mailPrimaryAddress="jan.new@example.org",
-                 mailAlternativeAddress=["jan.alt@example.org"])
+    harness.user(
+        "jan",
+        cid,
+        mailPrimaryAddress="jan.new@example.org",
+        mailAlternativeAddress=["jan.alt@example.org"],
+    )
     harness.run()
     jan = harness.ox_user(cid, "jan")
     assert jan.primaryEmail == jan.email1 == jan.imapLogin == "jan.new@example.org"
@@ -323,11 +366,13 @@ def test_sender_follows_a_changed_primary(harness):
 
 # --- clearing -------------------------------------------------------------------------------
 
+
 def test_emptied_attributes_are_cleared_in_ox(harness):
     cid = ready(harness)
     props, expected = all_user_fields()
-    harness.user("karl", cid, mailAlternativeAddress=["k.alt@example.org"],
-                 jpegPhoto=b64(JPEG), **props)
+    harness.user(
+        "karl", cid, mailAlternativeAddress=["k.alt@example.org"], jpegPhoto=b64(JPEG), **props
+    )
     harness.run()
     emptied = {udm: ([] if udm in MULTI else "") for udm in props}
     kept = {m.udm: props[m.udm] for m in USER_FIELDS if m.ox in MANDATORY}
@@ -338,8 +383,11 @@ def test_emptied_attributes_are_cleared_in_ox(harness):
     harness.user("karl", cid, mailAlternativeAddress=[], jpegPhoto="", **{**emptied, **kept})
     harness.run()
     karl = harness.ox_user(cid, "karl")
-    left = {m.ox: getattr(karl, m.ox) for m in USER_FIELDS
-            if m.ox not in MANDATORY and getattr(karl, m.ox) not in (None, "")}
+    left = {
+        m.ox: getattr(karl, m.ox)
+        for m in USER_FIELDS
+        if m.ox not in MANDATORY and getattr(karl, m.ox) not in (None, "")
+    }
     assert left == {}
     assert {f: getattr(karl, f) for f in MANDATORY} == {f: expected[f] for f in MANDATORY}
     assert list(karl.aliases) == ["karl@example.org"]
@@ -365,6 +413,7 @@ def test_emptied_dates_stay_because_ox_cannot_clear_them(harness):
 
 
 # --- enabling and disabling -------------------------------------------------------------------
+
 
 def test_disabling_deletes_and_reenabling_creates(harness):
     cid = ready(harness)
@@ -403,6 +452,7 @@ def test_boolean_is_ox_user(harness):
 
 # --- context ----------------------------------------------------------------------------------
 
+
 def test_empty_context_means_default_context(emulator, ox, tmp_path):
     default = next(_context_ids)
     h = Harness(emulator, ox, tmp_path, default_context=default)
@@ -419,8 +469,13 @@ def test_empty_context_means_default_context(emulator, ox, tmp_path):
 def test_existing_ox_user_is_adopted_and_overwritten(harness):
     cid = ready(harness)
     legacy = admin_ctx(harness, cid).create_user(
-        "paul", mail="paul@example.org", display_name="Paul Legacy", company="Old Co",
-        note="legacy note", aliases=["paul@example.org", "p.old@example.org"])
+        "paul",
+        mail="paul@example.org",
+        display_name="Paul Legacy",
+        company="Old Co",
+        note="legacy note",
+        aliases=["paul@example.org", "p.old@example.org"],
+    )
     harness.reset_calls()
     harness.user("paul", cid, organisation="New Co", mailAlternativeAddress=["p@example.org"])
     harness.run()
@@ -446,15 +501,25 @@ def test_context_admin_is_never_touched(harness):
     assert auth["login"] == admin_name
     before = harness.ox.user.getContextAdmin(ctx={"id": cid}, auth=auth)
     harness.reset_calls()
-    harness.user(admin_name, cid, oxDisplayName="Hijacked", organisation="Evil",
-                 mailPrimaryAddress="hijack@example.org", oxAccess="none")
+    harness.user(
+        admin_name,
+        cid,
+        oxDisplayName="Hijacked",
+        organisation="Evil",
+        mailPrimaryAddress="hijack@example.org",
+        oxAccess="none",
+    )
     harness.run()
     assert harness.writes() == {}
     assert harness.pending() == []
     after = harness.ox.user.getContextAdmin(ctx={"id": cid}, auth=auth)
-    assert (after.id, after.display_name, after.company, after.primaryEmail,
-            after.mailenabled) == (before.id, before.display_name, before.company,
-                                   before.primaryEmail, before.mailenabled)
+    assert (after.id, after.display_name, after.company, after.primaryEmail, after.mailenabled) == (
+        before.id,
+        before.display_name,
+        before.company,
+        before.primaryEmail,
+        before.mailenabled,
+    )
     # deleting that UDM user does not delete the admin either
     harness.delete("users/user", user_dn(admin_name))
     harness.run()
@@ -462,6 +527,7 @@ def test_context_admin_is_never_touched(harness):
 
 
 # --- rename -----------------------------------------------------------------------------------
+
 
 def test_rename_keeps_the_ox_id(changeable):
     h = changeable
@@ -492,32 +558,48 @@ def test_rename_fails_when_ox_forbids_it(harness):
 
 # --- moving between contexts -----------------------------------------------------------------
 
+
 def test_context_move_keeps_the_ox_data(harness):
     src = ready(harness)
     dest = harness.context()
     harness.run()
-    harness.user("sara", src, organisation="Sara SE", birthday="1980-02-29",
-                 mailAlternativeAddress=["s.alt@example.org"])
+    harness.user(
+        "sara",
+        src,
+        organisation="Sara SE",
+        birthday="1980-02-29",
+        mailAlternativeAddress=["s.alt@example.org"],
+    )
     harness.run()
     sara = harness.ox_user(src, "sara")
     # data the connector does not manage, kept only if the move copies the OX user
-    harness.ox.user.change(ctx={"id": src}, usrdata={"id": sara.id, "assistant_name": "Sam"},
-                           auth=harness.admin(src))
-    harness.user("sara", dest, organisation="Sara SE", birthday="1980-02-29",
-                 mailAlternativeAddress=["s.alt@example.org"])
+    harness.ox.user.change(
+        ctx={"id": src}, usrdata={"id": sara.id, "assistant_name": "Sam"}, auth=harness.admin(src)
+    )
+    harness.user(
+        "sara",
+        dest,
+        organisation="Sara SE",
+        birthday="1980-02-29",
+        mailAlternativeAddress=["s.alt@example.org"],
+    )
     harness.run()
     assert harness.ox_user_names(src) == set()
     assert harness.ox_user_names(dest) == {"sara"}
     moved = harness.ox_user(dest, "sara")
     assert moved.assistant_name == "Sam"
     assert (moved.company, iso(moved.birthday), moved.primaryEmail) == (
-        "Sara SE", "1980-02-29", "sara@example.org")
+        "Sara SE",
+        "1980-02-29",
+        "sara@example.org",
+    )
     assert set(moved.aliases) == {"sara@example.org", "s.alt@example.org"}
     assert "webmail" in harness.ox_access(dest, "sara")
     assert harness.pending() == []
 
 
 # --- OX lost the user -------------------------------------------------------------------------
+
 
 def test_deleting_a_user_ox_no_longer_has(harness):
     cid = ready(harness)
@@ -543,6 +625,7 @@ def test_modifying_a_user_ox_lost_recreates_it(harness):
 
 
 # --- SOAP call counts -------------------------------------------------------------------------
+
 
 def test_call_counts(harness):
     cid = ready(harness, WEBMAIL)
@@ -576,15 +659,19 @@ def test_call_counts(harness):
 
 # --- bad values stop the run ------------------------------------------------------------------
 
-@pytest.mark.parametrize("field, props", [
-    ("birthday", {"birthday": "17/05/1990"}),
-    ("birthday", {"birthday": "31.02.1990"}),
-    ("oxAnniversary", {"oxAnniversary": "soon"}),
-    ("jpegPhoto", {"jpegPhoto": b64(PNG)}),
-    ("jpegPhoto", {"jpegPhoto": "not base64 !!"}),
-    ("oxContext", {"oxContext": "ten"}),
-    ("oxAccess", {"oxAccess": "gold"}),
-])
+
+@pytest.mark.parametrize(
+    "field, props",
+    [
+        ("birthday", {"birthday": "17/05/1990"}),
+        ("birthday", {"birthday": "31.02.1990"}),
+        ("oxAnniversary", {"oxAnniversary": "soon"}),
+        ("jpegPhoto", {"jpegPhoto": b64(PNG)}),
+        ("jpegPhoto", {"jpegPhoto": "not base64 !!"}),
+        ("oxContext", {"oxContext": "ten"}),
+        ("oxAccess", {"oxAccess": "gold"}),
+    ],
+)
 def test_bad_values_stop_the_run(harness, field, props):
     cid = ready(harness)
     harness.user("walt", cid)
@@ -612,8 +699,9 @@ def test_renames_that_pass_a_name_along_do_not_jam_the_queue(changeable):
     ids = {n: h.ox_user(cid, n).id for n in ("aa", "bb")}
     a_id, b_id = h.ids[user_dn("aa").lower()], h.ids[user_dn("bb").lower()]
     h.write("users/user", user_dn("xx"), udm_user("xx", cid), object_id=a_id)
-    h.write("users/user", user_dn("aa"), udm_user("aa", cid, oxDisplayName="Was Bb"),
-            object_id=b_id)
+    h.write(
+        "users/user", user_dn("aa"), udm_user("aa", cid, oxDisplayName="Was Bb"), object_id=b_id
+    )
     h.write("users/user", user_dn("xx"), udm_user("xx", cid, title="Dr."), object_id=a_id)
     h.run()
     assert h.pending() == []
@@ -630,8 +718,12 @@ def test_two_users_swapping_names_in_one_run(changeable):
 
     def person(login: str, who: str) -> dict:
         # display name and mail stay with the person (OX wants them unique)
-        return udm_user(login, cid, oxDisplayName=f"Person {who}",
-                        mailPrimaryAddress=f"person.{who.lower()}@example.org")
+        return udm_user(
+            login,
+            cid,
+            oxDisplayName=f"Person {who}",
+            mailPrimaryAddress=f"person.{who.lower()}@example.org",
+        )
 
     h.write("users/user", user_dn("aa"), person("aa", "A"))
     h.write("users/user", user_dn("bb"), person("bb", "B"))
@@ -659,9 +751,12 @@ def test_primary_mail_passed_along_in_one_run(harness):
     anna_id = harness.ids[user_dn("anna").lower()]
     harness.user("anna", cid, mailPrimaryAddress="new@example.org")
     harness.user("bert", cid, mailPrimaryAddress="anna@example.org")
-    harness.write("users/user", user_dn("anna"),
-                  udm_user("anna", cid, mailPrimaryAddress="new@example.org", title="Dr."),
-                  object_id=anna_id)
+    harness.write(
+        "users/user",
+        user_dn("anna"),
+        udm_user("anna", cid, mailPrimaryAddress="new@example.org", title="Dr."),
+        object_id=anna_id,
+    )
     harness.run()
     assert harness.pending() == []
     anna, bert = harness.ox_user(cid, "anna"), harness.ox_user(cid, "bert")
@@ -674,13 +769,21 @@ def test_primary_mails_swapped_in_one_run(harness):
     """A and B swap primary addresses: each waits for the other, so one is parked under a
     temporary address; both end with their new address, sender and aliases."""
     cid = ready(harness)
-    harness.user("anna", cid, mailPrimaryAddress="anna@example.org",
-                 mailAlternativeAddress=["a.keep@example.org"])
+    harness.user(
+        "anna",
+        cid,
+        mailPrimaryAddress="anna@example.org",
+        mailAlternativeAddress=["a.keep@example.org"],
+    )
     harness.user("bert", cid, mailPrimaryAddress="bert@example.org")
     harness.run()
     ids = {n: harness.ox_user(cid, n).id for n in ("anna", "bert")}
-    harness.user("anna", cid, mailPrimaryAddress="bert@example.org",
-                 mailAlternativeAddress=["a.keep@example.org"])
+    harness.user(
+        "anna",
+        cid,
+        mailPrimaryAddress="bert@example.org",
+        mailAlternativeAddress=["a.keep@example.org"],
+    )
     harness.user("bert", cid, mailPrimaryAddress="anna@example.org")
     harness.run()
     assert harness.pending() == []
@@ -698,9 +801,12 @@ def test_new_user_waits_for_the_user_giving_up_its_mail(harness):
     harness.run()
     anna_id = harness.ids[user_dn("anna").lower()]
     harness.user("carl", cid, mailPrimaryAddress="anna@example.org")
-    harness.write("users/user", user_dn("anna"),
-                  udm_user("anna", cid, mailPrimaryAddress="anna.b@example.org"),
-                  object_id=anna_id)
+    harness.write(
+        "users/user",
+        user_dn("anna"),
+        udm_user("anna", cid, mailPrimaryAddress="anna.b@example.org"),
+        object_id=anna_id,
+    )
     # carl's file is older, so the planner puts carl first
     harness.run()
     assert harness.pending() == []

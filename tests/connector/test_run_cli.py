@@ -19,9 +19,16 @@ import zeep
 from connector.queue import run_lock
 from connector.run import RunFailed
 
-from .harness import BASE, finished, group_dn, log_records, ready, udm_user, user_dn
-from .harness import _context_ids  # the ids harness.context() hands out: fresh in this emulator
-
+from .harness import (
+    BASE,
+    _context_ids,  # the ids harness.context() hands out: fresh in this emulator
+    finished,
+    group_dn,
+    log_records,
+    ready,
+    udm_user,
+    user_dn,
+)
 
 pytestmark = pytest.mark.usefixtures("clean_faults")
 
@@ -36,6 +43,7 @@ def no_traceback(result: subprocess.CompletedProcess) -> None:
 
 
 # -- a normal run -----------------------------------------------------------------------------
+
 
 def test_normal_run_exits_0_and_empties_the_queue(harness):
     cid = harness.context()
@@ -75,8 +83,9 @@ def test_files_queued_during_a_run_are_applied_before_it_exits(harness):
         time.sleep(0.01)
     # the run is busy with the first users: queue one more (hidden name, then rename)
     name = f"2026-11-27-10-00-00-{next(harness._seq):06d}.json"
-    harness.write("users/user", user_dn("latecomer"), udm_user("latecomer", cid),
-                  name=f".{name}.tmp")
+    harness.write(
+        "users/user", user_dn("latecomer"), udm_user("latecomer", cid), name=f".{name}.tmp"
+    )
     os.rename(harness.queue / f".{name}.tmp", harness.queue / name)
     assert runner.is_alive(), "the run ended before the late file was queued"
     runner.join(timeout=120)
@@ -89,6 +98,7 @@ def test_files_queued_during_a_run_are_applied_before_it_exits(harness):
 
 # -- order ------------------------------------------------------------------------------------
 
+
 def test_kinds_are_applied_in_order_whatever_the_timestamps(harness):
     """Contexts, access profiles, users, groups, resources, context deletions last;
     timestamp order within a kind. Checked on the run's own "applied" log lines and on OX."""
@@ -97,8 +107,9 @@ def test_kinds_are_applied_in_order_whatever_the_timestamps(harness):
     cid_c, cid_d = next(_context_ids), next(_context_ids)
     files: dict[str, Path] = {}
     # written in (almost) reverse dependency order: every file is older than what it needs
-    files["delete-ctx"] = harness.delete("oxmail/oxcontext",
-                                         f"cn=context{doomed},cn=open-xchange,{BASE}")
+    files["delete-ctx"] = harness.delete(
+        "oxmail/oxcontext", f"cn=context{doomed},cn=open-xchange,{BASE}"
+    )
     files["res"] = harness.resource("projector", cid_c)
     files["grp"] = harness.group("crew", ["ulf", "uma", "ute"])
     files["ulf"] = harness.user("ulf", cid_c)
@@ -110,13 +121,25 @@ def test_kinds_are_applied_in_order_whatever_the_timestamps(harness):
     harness.context(cid_d)
     files["ctx-d"] = harness.queue / harness.pending()[-1]
     files["ute"] = harness.user("ute", cid_d)
-    expected = [files[key].name for key in ("ctx-c", "ctx-d", "prof", "ulf", "uma", "dora",
-                                            "ute", "grp", "res", "delete-ctx")]
+    expected = [
+        files[key].name
+        for key in (
+            "ctx-c",
+            "ctx-d",
+            "prof",
+            "ulf",
+            "uma",
+            "dora",
+            "ute",
+            "grp",
+            "res",
+            "delete-ctx",
+        )
+    ]
     result = harness.run_cli()
     assert result.returncode == 0, result.stderr
     no_traceback(result)
-    applied = [r["file"] for r in log_records(result.stderr, strict=True)
-               if r["msg"] == "applied"]
+    applied = [r["file"] for r in log_records(result.stderr, strict=True) if r["msg"] == "applied"]
     assert applied == expected
     assert harness.pending() == []
     # the group found its members although it was queued before them
@@ -144,6 +167,7 @@ def test_a_user_older_than_its_context_and_a_group_older_than_its_users(harness)
 
 
 # -- coalescing -------------------------------------------------------------------------------
+
 
 def test_three_files_for_one_user_apply_only_the_newest(harness):
     cid = ready(harness)
@@ -173,27 +197,34 @@ def test_three_files_for_one_user_apply_only_the_newest(harness):
 
 # -- held kinds -------------------------------------------------------------------------------
 
+
 def test_functional_accounts_are_applied_after_their_members(harness):
     cid = ready(harness)
     # queued BEFORE its member: the kind order still applies the user first
-    harness.write("oxmail/functional_account",
-                  f"cn=helpdesk,cn=functional_accounts,cn=open-xchange,{BASE}",
-                  {"name": "helpdesk", "mailPrimaryAddress": "helpdesk@example.org",
-                   "users": [user_dn("fred")]})
+    harness.write(
+        "oxmail/functional_account",
+        f"cn=helpdesk,cn=functional_accounts,cn=open-xchange,{BASE}",
+        {
+            "name": "helpdesk",
+            "mailPrimaryAddress": "helpdesk@example.org",
+            "users": [user_dn("fred")],
+        },
+    )
     harness.user("fred", cid)
     result = harness.run_cli()
     assert result.returncode == 0, result.stderr
     assert harness.pending() == []
     fred = harness.ox_user(cid, "fred")
-    accounts = harness.ox.secondary.list(context={"id": cid}, users=[{"id": fred.id}],
-                                         groups=[], auth=harness.admin(cid))
-    assert [(a.userId, a.primaryAddress) for a in accounts] == [(fred.id,
-                                                                 "helpdesk@example.org")]
+    accounts = harness.ox.secondary.list(
+        context={"id": cid}, users=[{"id": fred.id}], groups=[], auth=harness.admin(cid)
+    )
+    assert [(a.userId, a.primaryAddress) for a in accounts] == [(fred.id, "helpdesk@example.org")]
     done = finished(result.stderr, strict=True)
     assert (done["applied"], done["held"]) == (2, 0)
 
 
 # -- the run lock -----------------------------------------------------------------------------
+
 
 def test_a_second_run_exits_0_at_once_while_the_lock_is_held(harness):
     cid = ready(harness)
@@ -207,8 +238,7 @@ def test_a_second_run_exits_0_at_once_while_the_lock_is_held(harness):
     assert result.returncode == 0, result.stderr
     no_traceback(result)
     assert took < 15
-    busy = [r for r in log_records(result.stderr, strict=True)
-            if r["msg"] == "already running"]
+    busy = [r for r in log_records(result.stderr, strict=True) if r["msg"] == "already running"]
     assert len(busy) == 1, result.stderr
     assert f"pid {os.getpid()}" in busy[0]["detail"]
     assert "run finished" not in messages(result.stderr)
@@ -222,9 +252,15 @@ def test_a_second_run_exits_0_at_once_while_the_lock_is_held(harness):
 
 # -- bad input --------------------------------------------------------------------------------
 
+
 def _doc(**overrides) -> dict:
-    doc = {"id": "bad-0001", "udm_object_type": "users/user", "dn": user_dn("bad"),
-           "object": udm_user("bad", 10), "options": []}
+    doc = {
+        "id": "bad-0001",
+        "udm_object_type": "users/user",
+        "dn": user_dn("bad"),
+        "object": udm_user("bad", 10),
+        "options": [],
+    }
     doc.update(overrides)
     return doc
 
@@ -275,15 +311,20 @@ def test_bad_input_stops_the_run_at_that_file(harness, case):
         assert not early_resource.exists()
         assert set(harness.ox_resources(cid)) == {"early-room"}
         assert not harness.ox.context.exists(ctx={"id": later_cid}, auth=harness.ox.master)
-    errors = [r for r in log_records(result.stderr, strict=True)
-              if r["level"] == "error" and r.get("file") == bad.name]
+    errors = [
+        r
+        for r in log_records(result.stderr, strict=True)
+        if r["level"] == "error" and r.get("file") == bad.name
+    ]
     assert errors, f"no error record naming {bad.name}:\n{result.stderr}"
     if field is None:
-        assert any(r.get("field", "-") is None and "JSON" in r.get("reason", "")
-                   for r in errors), errors
+        assert any(r.get("field", "-") is None and "JSON" in r.get("reason", "") for r in errors), (
+            errors
+        )
     else:
-        assert any(r.get("field") == field or f'"{field}"' in r.get("error", "")
-                   for r in errors), errors
+        assert any(r.get("field") == field or f'"{field}"' in r.get("error", "") for r in errors), (
+            errors
+        )
     # it stays stuck (not skipped) on the next run
     again = harness.run_cli()
     assert again.returncode == 1 and harness.pending() == stays
@@ -306,23 +347,32 @@ def test_in_process_run_failed_names_file_field_and_object(harness):
 
 # -- a failing OX call ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fault, reason", [
-    ({"kind": "StorageException", "message": "disk full"}, "disk full"),
-    ({}, "Database is locked or is now being updated"),  # OX's transient fault
-    ({"http_status": 503}, "503"),  # a proxy in front of OX, no SOAP body
-], ids=["storage", "transient", "http-503"])
+
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        ({"kind": "StorageException", "message": "disk full"}, "disk full"),
+        ({}, "Database is locked or is now being updated"),  # OX's transient fault
+        ({"http_status": 503}, "503"),  # a proxy in front of OX, no SOAP body
+    ],
+    ids=["storage", "transient", "http-503"],
+)
 def test_a_failing_ox_call_keeps_the_file_and_the_next_run_applies_it(harness, fault, reason):
     cid = ready(harness)
     path = harness.user("otto", cid)
-    harness.emulator.control("faults", {"fail_next": [{
-        "operation": "OXUserService.createByModuleAccess", **fault}]})
+    harness.emulator.control(
+        "faults", {"fail_next": [{"operation": "OXUserService.createByModuleAccess", **fault}]}
+    )
     result = harness.run_cli()
     assert result.returncode == 1, result.stderr
     no_traceback(result)
     assert harness.pending() == [path.name]
     assert "otto" not in harness.ox_user_names(cid)
-    failed = [r for r in log_records(result.stderr, strict=True)
-              if r.get("file") == path.name and r["level"] == "error"]
+    failed = [
+        r
+        for r in log_records(result.stderr, strict=True)
+        if r.get("file") == path.name and r["level"] == "error"
+    ]
     assert failed and reason in failed[0]["error"], result.stderr
     assert failed[0]["dn"] == user_dn("otto")
     result = harness.run_cli()
@@ -333,18 +383,30 @@ def test_a_failing_ox_call_keeps_the_file_and_the_next_run_applies_it(harness, f
 
 # -- settings ---------------------------------------------------------------------------------
 
+
 def _run_with_env(env: dict[str, str]) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("OX_", "DEFAULT_CONTEXT", "DOMAINNAME"))}
-    return subprocess.run([sys.executable, "-m", "connector.cli", "run"], env={**base, **env},
-                          capture_output=True, text=True, timeout=60)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OX_", "DEFAULT_CONTEXT", "DOMAINNAME"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", "run"],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-@pytest.mark.parametrize("change, named", [
-    ({"OX_SOAP_SERVER": None}, ["OX_SOAP_SERVER"]),
-    ({"DEFAULT_CONTEXT": "abc"}, ["DEFAULT_CONTEXT"]),
-    ({"OX_SOAP_SERVER": None, "DEFAULT_CONTEXT": "abc"}, ["OX_SOAP_SERVER", "DEFAULT_CONTEXT"]),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"OX_SOAP_SERVER": None}, ["OX_SOAP_SERVER"]),
+        ({"DEFAULT_CONTEXT": "abc"}, ["DEFAULT_CONTEXT"]),
+        ({"OX_SOAP_SERVER": None, "DEFAULT_CONTEXT": "abc"}, ["OX_SOAP_SERVER", "DEFAULT_CONTEXT"]),
+    ],
+)
 def test_wrong_settings_exit_2_naming_each_variable(harness, change, named):
     cid = ready(harness)
     harness.user("sina", cid)
@@ -385,6 +447,7 @@ def log_records_lenient(stderr: str) -> list[dict]:
 
 # -- secrets stay out of the log --------------------------------------------------------------
 
+
 def test_debug_logs_never_contain_passwords(harness):
     harness.extra_env["OX_CONNECTOR_LOG_LEVEL"] = "DEBUG"
     cid = harness.context()
@@ -393,9 +456,18 @@ def test_debug_logs_never_contain_passwords(harness):
     harness.group("secretive", ["paula"])
     harness.resource("vault", cid)
     # one failing call on the way (error paths log too), then a clean run
-    harness.emulator.control("faults", {"fail_next": [{
-        "operation": "OXUserService.createByModuleAccess", "kind": "StorageException",
-        "message": "disk full"}]})
+    harness.emulator.control(
+        "faults",
+        {
+            "fail_next": [
+                {
+                    "operation": "OXUserService.createByModuleAccess",
+                    "kind": "StorageException",
+                    "message": "disk full",
+                }
+            ]
+        },
+    )
     failing = harness.run_cli()
     assert failing.returncode == 1, failing.stderr
     result = harness.run_cli()
@@ -404,8 +476,10 @@ def test_debug_logs_never_contain_passwords(harness):
     secrets = json.loads(harness.credentials_path.read_text())
     admin_password = secrets[str(cid)]["adminpass"]
     assert len(admin_password) >= 16
-    assert any(r["msg"].startswith("soap call")  # DEBUG on
-               for r in log_records(result.stderr, strict=True))
+    assert any(
+        r["msg"].startswith("soap call")  # DEBUG on
+        for r in log_records(result.stderr, strict=True)
+    )
     for run in (failing, result):
         for secret in (harness.emulator.master_password, admin_password):
             assert secret not in run.stderr
@@ -414,14 +488,23 @@ def test_debug_logs_never_contain_passwords(harness):
 
 # -- path options -----------------------------------------------------------------------------
 
+
 def test_queue_and_state_dir_options_override_the_environment(harness, tmp_path):
     decoy_queue, decoy_state = tmp_path / "decoy-queue", tmp_path / "decoy-state"
     decoy_queue.mkdir()
     decoy_file = decoy_queue / "2026-01-01-00-00-00-000001.json"
-    decoy_file.write_text(json.dumps(_doc(dn=group_dn("decoy"), udm_object_type="groups/group",
-                                          object={"name": "decoy", "users": []})))
-    harness.extra_env.update(OX_CONNECTOR_QUEUE_DIR=str(decoy_queue),
-                             OX_CONNECTOR_STATE_DIR=str(decoy_state))
+    decoy_file.write_text(
+        json.dumps(
+            _doc(
+                dn=group_dn("decoy"),
+                udm_object_type="groups/group",
+                object={"name": "decoy", "users": []},
+            )
+        )
+    )
+    harness.extra_env.update(
+        OX_CONNECTOR_QUEUE_DIR=str(decoy_queue), OX_CONNECTOR_STATE_DIR=str(decoy_state)
+    )
     cid = harness.context()
     harness.profile()
     harness.user("olga", cid)

@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.state.credentials import (
-    Credentials, CredentialsError, CredentialsFile, generate_password,
+    Credentials,
+    CredentialsError,
+    CredentialsFile,
+    generate_password,
 )
 from connector.state.store import ObjectState, Placement, StateError, StateStore
 
@@ -24,8 +27,9 @@ def store(tmp_path):
 
 
 def user(uid="u1", dn="uid=anna,cn=users,dc=example,dc=org", **obj):
-    return ObjectState(uid, "users/user", dn, {"username": "anna", **obj},
-                       (Placement(10, 3, "anna"),))
+    return ObjectState(
+        uid, "users/user", dn, {"username": "anna", **obj}, (Placement(10, 3, "anna"),)
+    )
 
 
 def test_put_get_roundtrip_and_dn_lookup(store):
@@ -41,8 +45,15 @@ def test_put_get_roundtrip_and_dn_lookup(store):
 def test_put_replaces_object_and_placements(store):
     with store.transaction():
         store.put(user())
-        store.put(ObjectState("u1", "users/user", "uid=anna2,cn=users,dc=example,dc=org",
-                              {"username": "anna2"}, (Placement(11, 4, "anna2"),)))
+        store.put(
+            ObjectState(
+                "u1",
+                "users/user",
+                "uid=anna2,cn=users,dc=example,dc=org",
+                {"username": "anna2"},
+                (Placement(11, 4, "anna2"),),
+            )
+        )
     got = store.get("u1")
     assert got.dn.startswith("uid=anna2") and got.placements == (Placement(11, 4, "anna2"),)
     assert [s.id for s in store.in_context(10)] == []
@@ -84,9 +95,15 @@ def test_corrupt_or_foreign_database_is_named(tmp_path):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=20),
-                       st.one_of(st.none(), st.text(), st.integers(), st.booleans(),
-                                 st.lists(st.text(), max_size=4)), max_size=10))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=20),
+        st.one_of(
+            st.none(), st.text(), st.integers(), st.booleans(), st.lists(st.text(), max_size=4)
+        ),
+        max_size=10,
+    )
+)
 def test_any_json_object_roundtrips(tmp_path_factory, obj):
     s = StateStore(tmp_path_factory.mktemp("h") / "s.sqlite")
     with s.transaction():
@@ -96,6 +113,7 @@ def test_any_json_object_roundtrips(tmp_path_factory, obj):
 
 
 # credentials file ----------------------------------------------------------------------
+
 
 def test_credentials_written_0600_sorted_in_upstream_format(tmp_path):
     f = CredentialsFile(tmp_path / "secrets" / "contexts.json")
@@ -118,12 +136,15 @@ def test_missing_file_is_empty(tmp_path):
     assert CredentialsFile(tmp_path / "none.json").load() == {}
 
 
-@pytest.mark.parametrize("content,expected", [
-    ("{not json", "not valid JSON (line 1, column 2)"),
-    ("[]", "expected a JSON object"),
-    ('{"10": {"adminuser": "oxadmin"}}', 'entry "10" needs string "adminuser" and "adminpass"'),
-    ('{"ctx": {"adminuser": "a", "adminpass": "b"}}', 'entry "ctx" is neither'),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        ("{not json", "not valid JSON (line 1, column 2)"),
+        ("[]", "expected a JSON object"),
+        ('{"10": {"adminuser": "oxadmin"}}', 'entry "10" needs string "adminuser" and "adminpass"'),
+        ('{"ctx": {"adminuser": "a", "adminpass": "b"}}', 'entry "ctx" is neither'),
+    ],
+)
 def test_malformed_file_names_file_and_entry(tmp_path, content, expected):
     path = tmp_path / "contexts.json"
     path.write_text(content)

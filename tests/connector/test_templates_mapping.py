@@ -17,11 +17,25 @@ from connector.config import ConfigError, Settings
 from connector.desired import mapping, values
 from connector.desired.errors import InvalidAttribute
 from connector.desired.group import desired_group
-from connector.desired.mapping import (MAPPABLE, RESERVED, MappingError, MappingFile,
-                                       effective, entry_json, parse_entry)
-from connector.desired.templates import (DEFAULT_FA_LOGIN, FA_PLACEHOLDERS, PRIMARY_MAIL,
-                                         UDM_USER_PROPERTIES, USER_EXTRA, TemplateError,
-                                         fa_login_template, imap_login_template)
+from connector.desired.mapping import (
+    MAPPABLE,
+    RESERVED,
+    MappingError,
+    MappingFile,
+    effective,
+    entry_json,
+    parse_entry,
+)
+from connector.desired.templates import (
+    DEFAULT_FA_LOGIN,
+    FA_PLACEHOLDERS,
+    PRIMARY_MAIL,
+    UDM_USER_PROPERTIES,
+    USER_EXTRA,
+    TemplateError,
+    fa_login_template,
+    imap_login_template,
+)
 from connector.desired.user import USER_FIELDS, FieldMap, MailDefaults, desired_user
 from connector.run.wiring import options_from
 
@@ -39,22 +53,35 @@ LITERAL_CHARS = string.ascii_letters + string.digits + "._-*@+=:;/!#$%&()[]<>?,~
 literal = st.text(LITERAL_CHARS, max_size=12)
 prop_name = st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,20}", fullmatch=True)
 filled = st.text(min_size=1, max_size=20).filter(lambda v: v.strip() != "")
-bad_name = st.one_of(st.sampled_from(["1abc", "a b", "ä", "-x", "_x", "x.y", "x/y"]),
-                     st.from_regex(r"[0-9_\-][A-Za-z0-9]{0,5}", fullmatch=True))
+bad_name = st.one_of(
+    st.sampled_from(["1abc", "a b", "ä", "-x", "_x", "x.y", "x/y"]),
+    st.from_regex(r"[0-9_\-][A-Za-z0-9]{0,5}", fullmatch=True),
+)
 
 
 def udm(**props):
-    base = {"username": "anna", "isOxUser": "OK", "oxContext": "12", "firstname": "Anna",
-            "lastname": "Alt", "oxDisplayName": "Anna Alt",
-            "mailPrimaryAddress": "anna@example.org", "oxAccess": "premium"}
+    base = {
+        "username": "anna",
+        "isOxUser": "OK",
+        "oxContext": "12",
+        "firstname": "Anna",
+        "lastname": "Alt",
+        "oxDisplayName": "Anna Alt",
+        "mailPrimaryAddress": "anna@example.org",
+        "oxAccess": "premium",
+    }
     return {**base, **props}
 
 
 # --- templates: literal text ------------------------------------------------------------------
 
+
 @FAST
-@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
-       .filter(lambda t: "{" not in t and "}" not in t and t.strip() == t))
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(
+        lambda t: "{" not in t and "}" not in t and t.strip() == t
+    )
+)
 def test_imap_login_of_only_literal_text_renders_to_itself(text):
     template = imap_login_template(text)
     assert template is not None and template.placeholders == ()
@@ -62,8 +89,11 @@ def test_imap_login_of_only_literal_text_renders_to_itself(text):
 
 
 @FAST
-@given(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40)
-       .filter(lambda t: "{{" not in t and "}}" not in t and t.strip() == t))
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(
+        lambda t: "{{" not in t and "}}" not in t and t.strip() == t
+    )
+)
 def test_fa_login_of_only_literal_text_renders_to_itself(text):
     template = fa_login_template(text)
     assert template.placeholders == ()
@@ -72,9 +102,14 @@ def test_fa_login_of_only_literal_text_renders_to_itself(text):
 
 # --- templates: placeholders ------------------------------------------------------------------
 
+
 @FAST
-@given(st.lists(st.tuples(literal, st.sampled_from(["", *IMAP_KNOWN]), filled),
-                min_size=1, max_size=4), literal)
+@given(
+    st.lists(
+        st.tuples(literal, st.sampled_from(["", *IMAP_KNOWN]), filled), min_size=1, max_size=4
+    ),
+    literal,
+)
 def test_imap_login_placeholders_are_filled_from_the_lookup(parts, tail):
     text = "".join(f"{lit}{{{name}}}" for lit, name, _ in parts) + tail
     lookup, expected = {}, []
@@ -88,8 +123,9 @@ def test_imap_login_placeholders_are_filled_from_the_lookup(parts, tail):
 
 
 @FAST
-@given(st.lists(st.tuples(literal, st.sampled_from(FA_KNOWN), filled), min_size=1,
-                max_size=4), literal)
+@given(
+    st.lists(st.tuples(literal, st.sampled_from(FA_KNOWN), filled), min_size=1, max_size=4), literal
+)
 def test_fa_login_placeholders_are_filled_from_the_lookup(parts, tail):
     text = "".join(f"{lit}{{{{{name}}}}}" for lit, name, _ in parts) + tail
     lookup, expected = {}, []
@@ -101,25 +137,35 @@ def test_fa_login_placeholders_are_filled_from_the_lookup(parts, tail):
     assert template.render(lookup) == "".join(expected) + tail
 
 
-@pytest.mark.parametrize("text, lookup, expected", [
-    ("{}", {"mailPrimaryAddress": "anna@example.org"}, "anna@example.org"),
-    ("{ }", {"mailPrimaryAddress": "anna@example.org"}, "anna@example.org"),
-    ("{}*dovecotadmin", {"mailPrimaryAddress": "a@example.org"}, "a@example.org*dovecotadmin"),
-    ("{username}", {"username": "anna", "mailPrimaryAddress": "x@y"}, "anna"),
-    ("{ username }@imap", {"username": "anna"}, "anna@imap"),
-    ("{mailAlternativeAddress}", {"mailAlternativeAddress": ["b@x", "c@x"]}, "b@x"),
-    ("{entry_uuid}-{dn}", {"entry_uuid": "u-1", "dn": "uid=a,dc=x"}, "u-1-uid=a,dc=x"),
-])
+@pytest.mark.parametrize(
+    "text, lookup, expected",
+    [
+        ("{}", {"mailPrimaryAddress": "anna@example.org"}, "anna@example.org"),
+        ("{ }", {"mailPrimaryAddress": "anna@example.org"}, "anna@example.org"),
+        ("{}*dovecotadmin", {"mailPrimaryAddress": "a@example.org"}, "a@example.org*dovecotadmin"),
+        ("{username}", {"username": "anna", "mailPrimaryAddress": "x@y"}, "anna"),
+        ("{ username }@imap", {"username": "anna"}, "anna@imap"),
+        ("{mailAlternativeAddress}", {"mailAlternativeAddress": ["b@x", "c@x"]}, "b@x"),
+        ("{entry_uuid}-{dn}", {"entry_uuid": "u-1", "dn": "uid=a,dc=x"}, "u-1-uid=a,dc=x"),
+    ],
+)
 def test_imap_login_examples(text, lookup, expected):
     assert imap_login_template(text).render(lookup) == expected
 
 
 def test_fa_login_examples():
-    lookup = {"fa_entry_uuid": "F-1", "username": "anna", "fa_email_address": "fa@x.org",
-              "entry_uuid": "U-1", "dn": "uid=anna,dc=x"}
+    lookup = {
+        "fa_entry_uuid": "F-1",
+        "username": "anna",
+        "fa_email_address": "fa@x.org",
+        "entry_uuid": "U-1",
+        "dn": "uid=anna,dc=x",
+    }
     assert fa_login_template("{{fa_entry_uuid}}{{username}}").render(lookup) == "F-1anna"
-    assert fa_login_template("{{ fa_email_address }}*dovecotadmin").render(lookup) \
+    assert (
+        fa_login_template("{{ fa_email_address }}*dovecotadmin").render(lookup)
         == "fa@x.org*dovecotadmin"
+    )
     assert fa_login_template("{{entry_uuid}}:{{dn}}").render(lookup) == "U-1:uid=anna,dc=x"
     # single braces are free text in this template
     assert fa_login_template("{x}{{username}}").render(lookup) == "{x}anna"
@@ -140,9 +186,14 @@ def test_empty_imap_login_is_none(empty):
 
 # --- templates: errors ------------------------------------------------------------------------
 
+
 @FAST
-@given(st.sampled_from([(IMAP, imap_login_template, "{%s}"), (FA, fa_login_template, "{{%s}}")]),
-       prop_name.filter(lambda n: n not in FA_KNOWN), literal, literal)
+@given(
+    st.sampled_from([(IMAP, imap_login_template, "{%s}"), (FA, fa_login_template, "{{%s}}")]),
+    prop_name.filter(lambda n: n not in FA_KNOWN),
+    literal,
+    literal,
+)
 def test_unknown_placeholder_names_setting_and_placeholder(kind, name, before, after):
     setting, parse, shape = kind
     with pytest.raises(TemplateError) as exc_info:
@@ -158,8 +209,10 @@ def test_fa_only_placeholders_are_unknown_to_imap_login():
 
 
 @FAST
-@given(st.sampled_from([(IMAP, imap_login_template, "{%s}"), (FA, fa_login_template, "{{%s}}")]),
-       bad_name)
+@given(
+    st.sampled_from([(IMAP, imap_login_template, "{%s}"), (FA, fa_login_template, "{{%s}}")]),
+    bad_name,
+)
 def test_malformed_placeholder_names_setting_and_placeholder(kind, name):
     setting, parse, shape = kind
     with pytest.raises(TemplateError) as exc_info:
@@ -167,15 +220,17 @@ def test_malformed_placeholder_names_setting_and_placeholder(kind, name):
     assert str(exc_info.value).startswith(f"{setting}:") and name in str(exc_info.value)
 
 
-@pytest.mark.parametrize("text", ["{", "}", "{username", "username}", "{username}}",
-                                  "a{b", "{}{", "x}y"])
+@pytest.mark.parametrize(
+    "text", ["{", "}", "{username", "username}", "{username}}", "a{b", "{}{", "x}y"]
+)
 def test_imap_login_unbalanced_braces_at_the_end(text):
     with pytest.raises(TemplateError, match=f"^{IMAP}: unbalanced"):
         imap_login_template(text)
 
 
-@pytest.mark.parametrize("text", ["{{", "}}", "{{username", "username}}",
-                                  "{{username}}}}", "{{username}}{{"])
+@pytest.mark.parametrize(
+    "text", ["{{", "}}", "{{username", "username}}", "{{username}}}}", "{{username}}{{"]
+)
 def test_fa_login_unbalanced_braces_at_the_end(text):
     with pytest.raises(TemplateError, match=f"^{FA}: unbalanced"):
         fa_login_template(text)
@@ -206,16 +261,17 @@ def test_fa_login_stray_double_brace_anywhere_is_an_error(before, after, brace, 
 
 
 @FAST
-@given(st.sampled_from(IMAP_KNOWN),
-       st.sampled_from([None, "", [], [""], "missing"]))
+@given(st.sampled_from(IMAP_KNOWN), st.sampled_from([None, "", [], [""], "missing"]))
 def test_empty_placeholder_value_is_invalid_attribute_naming_it(name, empty):
     lookup = {"mailPrimaryAddress": "anna@example.org"}
     if empty == "missing":
         lookup.pop(name, None)
     else:
         lookup[name] = empty
-    for template in (imap_login_template(f"pre-{{{name}}}-post"),
-                     fa_login_template(f"x{{{{{name}}}}}")):
+    for template in (
+        imap_login_template(f"pre-{{{name}}}-post"),
+        fa_login_template(f"x{{{{{name}}}}}"),
+    ):
         with pytest.raises(InvalidAttribute) as exc_info:
             template.render(lookup)
         assert exc_info.value.udm_property == name
@@ -232,9 +288,12 @@ def test_empty_primary_mail_for_the_bare_placeholder():
 # --- mapping entries --------------------------------------------------------------------------
 
 alternatives = st.lists(prop_name, max_size=3)
-entry = st.builds(lambda udm_, index, alts: {"udm": udm_, "index": index,
-                                              "alternatives": alts},
-                  prop_name, st.integers(0, 20), alternatives)
+entry = st.builds(
+    lambda udm_, index, alts: {"udm": udm_, "index": index, "alternatives": alts},
+    prop_name,
+    st.integers(0, 20),
+    alternatives,
+)
 
 
 @FAST
@@ -255,8 +314,19 @@ def test_mappable_fields_are_the_text_fields_but_the_reserved():
     assert {m.ox for m in USER_FIELDS} <= MAPPABLE
     assert not MAPPABLE & RESERVED
     assert {"assistant_name", "telephone_primary", "company", "note"} <= MAPPABLE
-    assert not {"id", "birthday", "image1", "aliases", "gui_spam_filter_enabled",
-                "userAttributes", "maxQuota", "mailenabled"} & MAPPABLE
+    assert (
+        not {
+            "id",
+            "birthday",
+            "image1",
+            "aliases",
+            "gui_spam_filter_enabled",
+            "userAttributes",
+            "maxQuota",
+            "mailenabled",
+        }
+        & MAPPABLE
+    )
 
 
 @pytest.mark.parametrize("ox", sorted(RESERVED))
@@ -269,8 +339,9 @@ def test_parse_entry_rejects_reserved_fields(ox):
         assert "set by the connector itself" in message
 
 
-@pytest.mark.parametrize("ox", ["no_such_field", "birthday", "image1", "id", "maxQuota",
-                                "userAttributes", "Company", ""])
+@pytest.mark.parametrize(
+    "ox", ["no_such_field", "birthday", "image1", "id", "maxQuota", "userAttributes", "Company", ""]
+)
 def test_parse_entry_rejects_unknown_or_non_text_fields(ox):
     with pytest.raises(MappingError) as exc_info:
         parse_entry(ox, {"udm": "organisation"})
@@ -278,17 +349,20 @@ def test_parse_entry_rejects_unknown_or_non_text_fields(ox):
     assert "not a text field of the OX user" in str(exc_info.value)
 
 
-@pytest.mark.parametrize("value, shown", [
-    ({"udm": "1abc"}, "'1abc'"),
-    ({"udm": ""}, "''"),
-    ({"udm": "a b"}, "'a b'"),
-    ({}, "None"),
-    ({"udm": 5}, "5"),
-    ({"udm": ["organisation"]}, "['organisation']"),
-    ({"udm": "organisation", "alternatives": ["o", "bad name"]}, "'bad name'"),
-    ({"udm": "organisation", "alternatives": "o"}, "None"),
-    ({"udm": "organisation", "alternatives": [None]}, "None"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ({"udm": "1abc"}, "'1abc'"),
+        ({"udm": ""}, "''"),
+        ({"udm": "a b"}, "'a b'"),
+        ({}, "None"),
+        ({"udm": 5}, "5"),
+        ({"udm": ["organisation"]}, "['organisation']"),
+        ({"udm": "organisation", "alternatives": ["o", "bad name"]}, "'bad name'"),
+        ({"udm": "organisation", "alternatives": "o"}, "None"),
+        ({"udm": "organisation", "alternatives": [None]}, "None"),
+    ],
+)
 def test_parse_entry_rejects_bad_property_names(value, shown):
     with pytest.raises(MappingError) as exc_info:
         parse_entry("company", value)
@@ -314,9 +388,17 @@ def test_parse_entry_rejects_bad_index(index):
     assert f"index must be a whole number >= 0, not {index!r}" in message
 
 
-@pytest.mark.parametrize("value", [{"udm": "organisation", "extra": 1},
-                                   {"udm": "organisation", "alternative": ["o"]},
-                                   "organisation", ["organisation"], 5, True])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"udm": "organisation", "extra": 1},
+        {"udm": "organisation", "alternative": ["o"]},
+        "organisation",
+        ["organisation"],
+        5,
+        True,
+    ],
+)
 def test_parse_entry_rejects_extra_keys_and_non_objects(value):
     with pytest.raises(MappingError) as exc_info:
         parse_entry("company", value)
@@ -325,6 +407,7 @@ def test_parse_entry_rejects_extra_keys_and_non_objects(value):
 
 
 # --- effective mapping ------------------------------------------------------------------------
+
 
 def test_effective_without_overrides_is_the_default():
     assert effective({}) == USER_FIELDS
@@ -351,15 +434,18 @@ def test_effective_has_exactly_the_fields_not_unset(unset):
     assert all(m in USER_FIELDS for m in result)
 
 
-field_map = st.builds(FieldMap, st.just(""), prop_name, st.integers(0, 5),
-                      st.lists(prop_name, max_size=2).map(tuple))
+field_map = st.builds(
+    FieldMap, st.just(""), prop_name, st.integers(0, 5), st.lists(prop_name, max_size=2).map(tuple)
+)
 
 
 @FAST
 @given(st.dictionaries(st.sampled_from(sorted(MAPPABLE)), st.none() | field_map, max_size=12))
 def test_effective_applies_any_overrides(raw):
-    overrides = {ox: None if m is None else FieldMap(ox, m.udm, m.index, m.alternatives)
-                 for ox, m in raw.items()}
+    overrides = {
+        ox: None if m is None else FieldMap(ox, m.udm, m.index, m.alternatives)
+        for ox, m in raw.items()
+    }
     result = effective(overrides)
     expected = [overrides.get(o, d) for o, d in zip(DEFAULT_OX, USER_FIELDS)]
     expected += [m for ox, m in overrides.items() if ox not in DEFAULT_OX]
@@ -370,9 +456,13 @@ def test_effective_applies_any_overrides(raw):
 # --- the mapping file -------------------------------------------------------------------------
 
 overrides_strategy = st.dictionaries(
-    st.sampled_from(sorted(MAPPABLE)), st.none() | field_map, max_size=10).map(
-    lambda raw: {ox: None if m is None else FieldMap(ox, m.udm, m.index, m.alternatives)
-                 for ox, m in raw.items()})
+    st.sampled_from(sorted(MAPPABLE)), st.none() | field_map, max_size=10
+).map(
+    lambda raw: {
+        ox: None if m is None else FieldMap(ox, m.udm, m.index, m.alternatives)
+        for ox, m in raw.items()
+    }
+)
 
 
 @SLOWER
@@ -395,19 +485,25 @@ def test_mapping_file_round_trip(overrides):
 def test_entry_json_leaves_out_defaults():
     assert entry_json(FieldMap("company", "organisation")) == {"udm": "organisation"}
     assert entry_json(FieldMap("telephone_business2", "phone", 1, ("o",))) == {
-        "udm": "phone", "index": 1, "alternatives": ["o"]}
+        "udm": "phone",
+        "index": 1,
+        "alternatives": ["o"],
+    }
 
 
 def test_missing_mapping_file_is_no_overrides(tmp_path):
     assert MappingFile(tmp_path / "absent.json").load() == {}
 
 
-@pytest.mark.parametrize("text, why", [
-    ("{not json", "not valid JSON"),
-    ("", "not valid JSON"),
-    ('["company"]', "expected a JSON object"),
-    ("null", "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("{not json", "not valid JSON"),
+        ("", "not valid JSON"),
+        ('["company"]', "expected a JSON object"),
+        ("null", "expected a JSON object"),
+    ],
+)
 def test_unreadable_mapping_file_names_the_file(tmp_path, text, why):
     path = tmp_path / "AttributeMapping.json"
     path.write_text(text)
@@ -426,13 +522,18 @@ def test_bad_entry_in_mapping_file_names_file_and_entry(tmp_path):
 
 # --- FieldMap.value: index and alternatives ---------------------------------------------------
 
+
 def test_field_map_value_examples():
     m = FieldMap("company", "organisation", 0, ("employeeType", "departmentNumber"))
     assert m.value({"organisation": "Org", "employeeType": "Staff"}) == "Org"
     assert m.value({"organisation": "", "employeeType": "Staff"}) == "Staff"
     assert m.value({"employeeType": "Staff"}) == "Staff"
-    assert m.value({"organisation": [], "employeeType": ["", "x"],
-                    "departmentNumber": ["Dept", "Other"]}) == "Dept"
+    assert (
+        m.value(
+            {"organisation": [], "employeeType": ["", "x"], "departmentNumber": ["Dept", "Other"]}
+        )
+        == "Dept"
+    )
     assert m.value({"organisation": None, "employeeType": ""}) in (None, "")
     assert m.value({}) is None
     phone2 = FieldMap("telephone_business2", "phone", 1, ("pagerTelephoneNumber",))
@@ -441,13 +542,18 @@ def test_field_map_value_examples():
     assert phone2.value({"phone": "+1"}) is None  # a single value has no index 1
 
 
-udm_value = st.one_of(st.none(), st.just(""), filled,
-                      st.lists(st.one_of(st.just(""), filled), max_size=3))
+udm_value = st.one_of(
+    st.none(), st.just(""), filled, st.lists(st.one_of(st.just(""), filled), max_size=3)
+)
 
 
 @FAST
-@given(st.integers(0, 3), st.lists(prop_name, max_size=3, unique=True),
-       st.dictionaries(prop_name, udm_value, max_size=6), st.data())
+@given(
+    st.integers(0, 3),
+    st.lists(prop_name, max_size=3, unique=True),
+    st.dictionaries(prop_name, udm_value, max_size=6),
+    st.data(),
+)
 def test_field_map_value_first_non_empty_wins(index, alts, obj, data):
     udm_prop = data.draw(prop_name.filter(lambda p: p not in alts))
     for prop in [udm_prop, *alts]:
@@ -470,20 +576,23 @@ def test_field_map_value_first_non_empty_wins(index, alts, obj, data):
 
 # --- single_text (identifier values) ----------------------------------------------------------
 
+
 @FAST
 @given(filled, st.booleans())
 def test_single_text_accepts_exactly_one_non_empty_value(value, as_list):
-    assert values.single_text("uid2", [value] if as_list else value, "the OX user name") \
-        == value
+    assert values.single_text("uid2", [value] if as_list else value, "the OX user name") == value
 
 
 @FAST
-@given(st.one_of(
-    st.lists(filled, min_size=2, max_size=4),
-    st.just([]),
-    st.lists(st.sampled_from(["", " ", None]), min_size=1, max_size=1),
-    st.sampled_from([None, "", "   ", "\t", True, False, {}, {"a": "b"}]),
-    st.tuples(filled, filled).map(list)))
+@given(
+    st.one_of(
+        st.lists(filled, min_size=2, max_size=4),
+        st.just([]),
+        st.lists(st.sampled_from(["", " ", None]), min_size=1, max_size=1),
+        st.sampled_from([None, "", "   ", "\t", True, False, {}, {"a": "b"}]),
+        st.tuples(filled, filled).map(list),
+    )
+)
 def test_single_text_rejects_anything_else_naming_the_property(value):
     with pytest.raises(InvalidAttribute) as exc_info:
         values.single_text("uid2", value, "the OX user name")
@@ -517,15 +626,22 @@ def test_identifiers_in_the_desired_objects():
 
 # --- the settings -----------------------------------------------------------------------------
 
+
 def test_identity_settings_defaults(tmp_path):
     s = Settings.from_env({**BASE_ENV, "OX_CONNECTOR_STATE_DIR": str(tmp_path)})
     assert (s.user_identifier, s.group_identifier) == ("username", "name")
     assert s.imap_login == "{}" and s.fa_login == DEFAULT_FA_LOGIN
     assert s.mapping_file is None
     assert s.attribute_mapping_file == tmp_path / "AttributeMapping.json"
-    s = Settings.from_env({**BASE_ENV, "OX_ATTRIBUTE_MAPPING_FILE": str(tmp_path / "m.json"),
-                           "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE": "  ",
-                           "OX_USER_IDENTIFIER": "uid2", "OX_GROUP_IDENTIFIER": "description"})
+    s = Settings.from_env(
+        {
+            **BASE_ENV,
+            "OX_ATTRIBUTE_MAPPING_FILE": str(tmp_path / "m.json"),
+            "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE": "  ",
+            "OX_USER_IDENTIFIER": "uid2",
+            "OX_GROUP_IDENTIFIER": "description",
+        }
+    )
     assert s.attribute_mapping_file == tmp_path / "m.json"
     assert s.fa_login == DEFAULT_FA_LOGIN
     assert (s.user_identifier, s.group_identifier) == ("uid2", "description")
@@ -535,30 +651,41 @@ def test_identity_settings_defaults(tmp_path):
 @given(bad_name, bad_name)
 def test_bad_identifiers_are_named(user_id, group_id):
     with pytest.raises(ConfigError) as exc_info:
-        Settings.from_env({**BASE_ENV, "OX_USER_IDENTIFIER": user_id,
-                           "OX_GROUP_IDENTIFIER": group_id})
+        Settings.from_env(
+            {**BASE_ENV, "OX_USER_IDENTIFIER": user_id, "OX_GROUP_IDENTIFIER": group_id}
+        )
     problems = exc_info.value.problems
     assert any(p.startswith("OX_USER_IDENTIFIER:") and f'"{user_id}"' in p for p in problems)
     assert any(p.startswith("OX_GROUP_IDENTIFIER:") and f'"{group_id}"' in p for p in problems)
 
 
 def test_bad_settings_reported_together():
-    env = {**BASE_ENV, "OX_USER_IDENTIFIER": "user name", "OX_GROUP_IDENTIFIER": "1group",
-           "OX_IMAP_LOGIN": "{nosuch}*dovecotadmin",
-           "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE": "{{fa_entry_uuid}}{{nosuch_fa}}",
-           "DEFAULT_CONTEXT": "ten"}
+    env = {
+        **BASE_ENV,
+        "OX_USER_IDENTIFIER": "user name",
+        "OX_GROUP_IDENTIFIER": "1group",
+        "OX_IMAP_LOGIN": "{nosuch}*dovecotadmin",
+        "OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE": "{{fa_entry_uuid}}{{nosuch_fa}}",
+        "DEFAULT_CONTEXT": "ten",
+    }
     with pytest.raises(ConfigError) as exc_info:
         Settings.from_env(env)
     problems = exc_info.value.problems
     assert {p.split(":", 1)[0] for p in problems} == {
-        "OX_USER_IDENTIFIER", "OX_GROUP_IDENTIFIER", IMAP, FA, "DEFAULT_CONTEXT"}
+        "OX_USER_IDENTIFIER",
+        "OX_GROUP_IDENTIFIER",
+        IMAP,
+        FA,
+        "DEFAULT_CONTEXT",
+    }
     assert any(p.startswith(IMAP) and '"nosuch"' in p for p in problems)
     assert any(p.startswith(FA) and '"nosuch_fa"' in p for p in problems)
 
 
 @SLOWER
-@given(st.sampled_from([(IMAP, "{%s}"), (FA, "{{%s}}")]),
-       prop_name.filter(lambda n: n not in FA_KNOWN))
+@given(
+    st.sampled_from([(IMAP, "{%s}"), (FA, "{{%s}}")]), prop_name.filter(lambda n: n not in FA_KNOWN)
+)
 def test_bad_template_setting_names_variable_and_placeholder(kind, name):
     variable, shape = kind
     with pytest.raises(ConfigError) as exc_info:
@@ -567,8 +694,10 @@ def test_bad_template_setting_names_variable_and_placeholder(kind, name):
     assert problem.startswith(f"{variable}:") and f'"{name}"' in problem
 
 
-@pytest.mark.parametrize("variable, value", [(IMAP, "{username"), (IMAP, "{}}"),
-                                             (FA, "{{username}}}}"), (FA, "{{username")])
+@pytest.mark.parametrize(
+    "variable, value",
+    [(IMAP, "{username"), (IMAP, "{}}"), (FA, "{{username}}}}"), (FA, "{{username")],
+)
 def test_unbalanced_template_setting_is_a_problem(variable, value):
     with pytest.raises(ConfigError) as exc_info:
         Settings.from_env({**BASE_ENV, variable: value})
@@ -579,18 +708,26 @@ def test_unbalanced_template_setting_is_a_problem(variable, value):
 def _desired_fields(tmp_path, **env):
     s = Settings.from_env({**BASE_ENV, "OX_CONNECTOR_STATE_DIR": str(tmp_path), **env})
     opts = options_from(s)
-    return desired_user(udm(employeeNumber="E-7"), opts.defaults, opts.user_identifier,
-                        opts.user_fields, opts.imap_login, "uuid-1", "uid=anna,dc=x").fields
+    return desired_user(
+        udm(employeeNumber="E-7"),
+        opts.defaults,
+        opts.user_identifier,
+        opts.user_fields,
+        opts.imap_login,
+        "uuid-1",
+        "uid=anna,dc=x",
+    ).fields
 
 
 def test_imap_login_setting_reaches_the_desired_user(tmp_path):
     assert _desired_fields(tmp_path)["imapLogin"] == "anna@example.org"  # unset: {}
     assert _desired_fields(tmp_path, OX_IMAP_LOGIN="{username}")["imapLogin"] == "anna"
-    assert _desired_fields(tmp_path, OX_IMAP_LOGIN="{}*dovecotadmin")["imapLogin"] \
+    assert (
+        _desired_fields(tmp_path, OX_IMAP_LOGIN="{}*dovecotadmin")["imapLogin"]
         == "anna@example.org*dovecotadmin"
+    )
     assert _desired_fields(tmp_path, OX_IMAP_LOGIN="{entry_uuid}")["imapLogin"] == "uuid-1"
-    assert _desired_fields(tmp_path, OX_IMAP_LOGIN="{employeeNumber}@x")["imapLogin"] \
-        == "E-7@x"
+    assert _desired_fields(tmp_path, OX_IMAP_LOGIN="{employeeNumber}@x")["imapLogin"] == "E-7@x"
     for empty in ("", "   "):  # set but empty: imapLogin is left to OX
         assert "imapLogin" not in _desired_fields(tmp_path, OX_IMAP_LOGIN=empty)
 

@@ -13,16 +13,52 @@ from ..oxclient import SERVICES, factory, new_context, reference_wsdl_dir
 
 # The operations a connector needs (contract §8 plus the list/read/module-access extras).
 REQUIRED = {
-    "OXContextService": {"create", "change", "delete", "getData", "list", "listAll",
-                         "exists", "getModuleAccess", "createModuleAccessByName"},
-    "OXUserService": {"create", "createByModuleAccess", "createByModuleAccessName", "change",
-                      "changeByModuleAccess", "changeByModuleAccessName", "delete", "exists",
-                      "getData", "getMultipleData", "list", "listAll", "getContextAdmin",
-                      "getModuleAccess"},
-    "OXGroupService": {"create", "change", "delete", "getData", "getMultipleData", "list",
-                       "listAll", "listGroupsForUser"},
-    "OXResourceService": {"create", "change", "delete", "getData", "getMultipleData", "list",
-                          "listAll"},
+    "OXContextService": {
+        "create",
+        "change",
+        "delete",
+        "getData",
+        "list",
+        "listAll",
+        "exists",
+        "getModuleAccess",
+        "createModuleAccessByName",
+    },
+    "OXUserService": {
+        "create",
+        "createByModuleAccess",
+        "createByModuleAccessName",
+        "change",
+        "changeByModuleAccess",
+        "changeByModuleAccessName",
+        "delete",
+        "exists",
+        "getData",
+        "getMultipleData",
+        "list",
+        "listAll",
+        "getContextAdmin",
+        "getModuleAccess",
+    },
+    "OXGroupService": {
+        "create",
+        "change",
+        "delete",
+        "getData",
+        "getMultipleData",
+        "list",
+        "listAll",
+        "listGroupsForUser",
+    },
+    "OXResourceService": {
+        "create",
+        "change",
+        "delete",
+        "getData",
+        "getMultipleData",
+        "list",
+        "listAll",
+    },
     "OXSecondaryAccountService": {"create", "update", "delete", "list"},
     "OXUserCopyService": {"copyUser"},
 }
@@ -34,13 +70,15 @@ def zeep_view(client: zeep.Client) -> dict[str, object]:
     for service in client.wsdl.services.values():
         for port in service.ports.values():
             for op in port.binding._operations.values():
-                view[f"op {op.name}"] = (op.input.signature(), op.output.signature(),
-                                         op.soapaction)
+                view[f"op {op.name}"] = (op.input.signature(), op.output.signature(), op.soapaction)
     for xsd_type in client.wsdl.types.types:
         qname = xsd_type.qname
         # OX's CXF names a few wrapper types where we use anonymous ones: same XML.
-        if qname is None or "XMLSchema" in qname.namespace or qname.localname.endswith(
-                ("Response", "Wrapper")):
+        if (
+            qname is None
+            or "XMLSchema" in qname.namespace
+            or qname.localname.endswith(("Response", "Wrapper"))
+        ):
             continue
         view[f"type {qname}"] = xsd_type.signature(schema=client.wsdl.types)
     return view
@@ -66,11 +104,15 @@ def test_get_data_writes_every_user_element_in_ox_order(emulator, ox, ctx):
     """OX serialises every element of the type, in WSDL order, xsi:nil for nulls."""
     user = ctx.create_user("dora", company="Example AG")
     client = zeep.Client(str(reference_wsdl_dir() / "OXUserService.wsdl"))
-    message = client.create_message(client.service, "getData", ctx=ctx.ref,
-                                    user={"id": user.id}, auth=ctx.admin)
-    response = requests.post(emulator.service_url("OXUserService"),
-                             data=etree.tostring(message), timeout=10,
-                             headers={"Content-Type": "text/xml; charset=utf-8"})
+    message = client.create_message(
+        client.service, "getData", ctx=ctx.ref, user={"id": user.id}, auth=ctx.admin
+    )
+    response = requests.post(
+        emulator.service_url("OXUserService"),
+        data=etree.tostring(message),
+        timeout=10,
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+    )
     assert response.status_code == 200
     ret = etree.fromstring(response.content).find(".//{http://soap.admin.openexchange.com}return")
     names = [etree.QName(el).localname for el in ret]
@@ -107,33 +149,64 @@ def test_every_required_operation_through_reference_client(emulator, ox):
     other_id = cid_main.id + 10_000
     ox.context.createModuleAccessByName(
         ctx={"id": other_id, "maxQuota": -1},
-        admin_user={"name": "oxadmin", "display_name": "Admin", "password": "pw2",
-                    "given_name": "A", "sur_name": "B", "primaryEmail": "a@other.example",
-                    "email1": "a@other.example"},
-        access_combination_name="all", auth=ox.master)
+        admin_user={
+            "name": "oxadmin",
+            "display_name": "Admin",
+            "password": "pw2",
+            "given_name": "A",
+            "sur_name": "B",
+            "primaryEmail": "a@other.example",
+            "email1": "a@other.example",
+        },
+        access_combination_name="all",
+        auth=ox.master,
+    )
 
     # users
     uma = factory().UserModuleAccess
     alice = cid_main.create_user("alice", aliases=["alias@example.org"])
     bob = ox.user.createByModuleAccess(
-        ctx=c, usrdata={"name": "bob", "display_name": "Bob", "password": "x", "given_name": "B",
-                        "sur_name": "T", "primaryEmail": "bob@example.org",
-                        "email1": "bob@example.org"},
-        access=uma(webmail=True, calendar=False), auth=a)
+        ctx=c,
+        usrdata={
+            "name": "bob",
+            "display_name": "Bob",
+            "password": "x",
+            "given_name": "B",
+            "sur_name": "T",
+            "primaryEmail": "bob@example.org",
+            "email1": "bob@example.org",
+        },
+        access=uma(webmail=True, calendar=False),
+        auth=a,
+    )
     carol = ox.user.createByModuleAccessName(
-        ctx=c, usrdata={"name": "carol", "display_name": "Carol", "password": "x",
-                        "given_name": "C", "sur_name": "T", "primaryEmail": "carol@example.org",
-                        "email1": "carol@example.org"},
-        access_combination_name="webmail", auth=a)
+        ctx=c,
+        usrdata={
+            "name": "carol",
+            "display_name": "Carol",
+            "password": "x",
+            "given_name": "C",
+            "sur_name": "T",
+            "primaryEmail": "carol@example.org",
+            "email1": "carol@example.org",
+        },
+        access_combination_name="webmail",
+        auth=a,
+    )
     assert [alice.id, bob.id, carol.id] == [3, 4, 5]
     assert ox.user.exists(ctx=c, user={"name": "alice"}, auth=a) is True
     ox.user.change(ctx=c, usrdata={"id": alice.id, "company": "Example AG"}, auth=a)
     assert ox.user.getData(ctx=c, user={"name": "alice"}, auth=a).company == "Example AG"
-    ox.user.changeByModuleAccess(ctx=c, user={"id": alice.id},
-                                 moduleAccess=uma(**{n: False for n, _ in uma.elements}), auth=a)
+    ox.user.changeByModuleAccess(
+        ctx=c,
+        user={"id": alice.id},
+        moduleAccess=uma(**{n: False for n, _ in uma.elements}),
+        auth=a,
+    )
     assert ox.user.getModuleAccess(ctx=c, user={"id": alice.id}, auth=a).webmail is False
-    ox.user.changeByModuleAccessName(ctx=c, user={"id": alice.id},
-                                     access_combination_name="webmail", auth=a)
+    ox.user.changeByModuleAccessName(
+        ctx=c, user={"id": alice.id}, access_combination_name="webmail", auth=a
+    )
     assert ox.user.getModuleAccess(ctx=c, user={"id": alice.id}, auth=a).webmail is True
     listed = ox.user.list(ctx=c, search_pattern="*", auth=a)
     assert [u.id for u in listed] == [2, 3, 4, 5]
@@ -143,47 +216,81 @@ def test_every_required_operation_through_reference_client(emulator, ox):
     assert ox.user.getContextAdmin(ctx=c, auth=a).name == "oxadmin"
 
     # groups
-    group = ox.group.create(ctx=c, grp={"name": "staff", "displayname": "Staff",
-                                        "members": [alice.id, bob.id]}, auth=a)
-    ox.group.change(ctx=c, grp={"id": group.id, "name": "staff", "displayname": "All staff",
-                                "members": [bob.id]}, auth=a)
+    group = ox.group.create(
+        ctx=c, grp={"name": "staff", "displayname": "Staff", "members": [alice.id, bob.id]}, auth=a
+    )
+    ox.group.change(
+        ctx=c,
+        grp={"id": group.id, "name": "staff", "displayname": "All staff", "members": [bob.id]},
+        auth=a,
+    )
     got = ox.group.getData(ctx=c, grp={"name": "staff"}, auth=a)
     assert (got.displayname, got.members) == ("All staff", [bob.id])
     assert [g.name for g in ox.group.list(ctx=c, pattern="st*", auth=a)] == ["staff"]
     assert {g.name for g in ox.group.listAll(ctx=c, auth=a)} == {"users", "staff"}
-    assert [g.id for g in ox.group.getMultipleData(ctx=c, grps=[{"id": group.id}], auth=a)] \
-        == [group.id]
-    assert {g.name for g in ox.group.listGroupsForUser(ctx=c, usr={"id": bob.id}, auth=a)} \
-        == {"users", "staff"}
+    assert [g.id for g in ox.group.getMultipleData(ctx=c, grps=[{"id": group.id}], auth=a)] == [
+        group.id
+    ]
+    assert {g.name for g in ox.group.listGroupsForUser(ctx=c, usr={"id": bob.id}, auth=a)} == {
+        "users",
+        "staff",
+    }
 
     # resources
-    res = ox.resource.create(ctx=c, res={"name": "beamer", "displayname": "Beamer",
-                                         "email": "beamer@example.org", "description": ""},
-                             auth=a)
+    res = ox.resource.create(
+        ctx=c,
+        res={
+            "name": "beamer",
+            "displayname": "Beamer",
+            "email": "beamer@example.org",
+            "description": "",
+        },
+        auth=a,
+    )
     ox.resource.change(ctx=c, res={"id": res.id, "available": False}, auth=a)
     assert ox.resource.getData(ctx=c, res={"name": "beamer"}, auth=a).available is False
     assert [r.name for r in ox.resource.list(ctx=c, pattern="bea*", auth=a)] == ["beamer"]
     assert [r.id for r in ox.resource.listAll(ctx=c, auth=a)] == [res.id]
-    assert [r.id for r in ox.resource.getMultipleData(ctx=c, resources=[{"id": res.id}],
-                                                       auth=a)] == [res.id]
+    assert [
+        r.id for r in ox.resource.getMultipleData(ctx=c, resources=[{"id": res.id}], auth=a)
+    ] == [res.id]
 
     # secondary accounts (functional mailboxes)
-    ox.secondary.create(accountDataOnCreate={"name": "Office", "primaryAddress": "office@example.org",
-                                             "personal": "The Office", "login": "office-alice",
-                                             "mailEndpointSource": "primary"},
-                        context=c, users=[{"id": alice.id}], auth=a)
-    assert ox.secondary.update(primaryAddress="office@example.org",
-                               accountDataUpdate={"name": "Front office"}, context=c,
-                               users=[{"id": alice.id}], auth=a) is True
+    ox.secondary.create(
+        accountDataOnCreate={
+            "name": "Office",
+            "primaryAddress": "office@example.org",
+            "personal": "The Office",
+            "login": "office-alice",
+            "mailEndpointSource": "primary",
+        },
+        context=c,
+        users=[{"id": alice.id}],
+        auth=a,
+    )
+    assert (
+        ox.secondary.update(
+            primaryAddress="office@example.org",
+            accountDataUpdate={"name": "Front office"},
+            context=c,
+            users=[{"id": alice.id}],
+            auth=a,
+        )
+        is True
+    )
     accounts = ox.secondary.list(context=c, users=[{"id": alice.id}], auth=a)
-    assert [(x.userId, x.name, x.primaryAddress) for x in accounts] == \
-        [(alice.id, "Front office", "office@example.org")]
-    assert ox.secondary.delete(primaryAddress="office@example.org", context=c,
-                               groups=[{"id": 0}], auth=a) is True
+    assert [(x.userId, x.name, x.primaryAddress) for x in accounts] == [
+        (alice.id, "Front office", "office@example.org")
+    ]
+    assert (
+        ox.secondary.delete(
+            primaryAddress="office@example.org", context=c, groups=[{"id": 0}], auth=a
+        )
+        is True
+    )
 
     # user copy (context move)
-    copied = ox.copy.copyUser(user={"id": carol.id}, src=c, dest={"id": other_id},
-                              auth=ox.master)
+    copied = ox.copy.copyUser(user={"id": carol.id}, src=c, dest={"id": other_id}, auth=ox.master)
     assert copied.name == "carol"
 
     # deletes

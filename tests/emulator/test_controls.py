@@ -32,8 +32,7 @@ def test_stats_count_calls_per_operation_and_reset(emulator, ox, ctx):
 
 
 def test_fail_next_n_calls_of_one_operation(emulator, ox, ctx):
-    emulator.control("faults", {"fail_next": [{"operation": "OXUserService.getData",
-                                               "count": 2}]})
+    emulator.control("faults", {"fail_next": [{"operation": "OXUserService.getData", "count": 2}]})
     ox.user.list(ctx=ctx.ref, search_pattern="*", auth=ctx.admin)  # other ops unaffected
     for _ in range(2):
         raises_fault(TRANSIENT, ctx.get_user, id=2)
@@ -41,16 +40,24 @@ def test_fail_next_n_calls_of_one_operation(emulator, ox, ctx):
 
 
 def test_injected_fault_of_a_chosen_type(emulator, ctx):
-    emulator.control("faults", {"fail_next": [{"operation": "OXUserService.create",
-                                               "kind": "StorageException",
-                                               "message": "disk full"}]})
+    emulator.control(
+        "faults",
+        {
+            "fail_next": [
+                {
+                    "operation": "OXUserService.create",
+                    "kind": "StorageException",
+                    "message": "disk full",
+                }
+            ]
+        },
+    )
     raises_fault("disk full", ctx.create_user, "eve")
     assert ctx.create_user("eve").name == "eve"  # the failed call changed nothing
 
 
 def test_injected_http_error_has_no_soap_body(emulator, ctx):
-    emulator.control("faults", {"fail_next": [{"operation": "*", "count": 1,
-                                               "http_status": 503}]})
+    emulator.control("faults", {"fail_next": [{"operation": "*", "count": 1, "http_status": 503}]})
     with pytest.raises(zeep.exceptions.TransportError) as exc_info:
         ctx.get_user(id=2)
     assert exc_info.value.status_code == 503

@@ -13,8 +13,7 @@ DEFAULT_GROUP = 1
 
 
 def create_group(ctx, name, displayname=None, members=None):
-    grp = {"name": name, "displayname": displayname or f"{name} display",
-           "members": members or []}
+    grp = {"name": name, "displayname": displayname or f"{name} display", "members": members or []}
     return ctx.ox.group.create(ctx=ctx.ref, grp=grp, auth=ctx.admin)
 
 
@@ -36,17 +35,35 @@ def test_create_returns_group_with_id_and_members(ox, ctx):
     group = create_group(ctx, "staff", "Staff", [bob, alice])
     assert group.id > DEFAULT_GROUP
     data = get_group(ctx, id=group.id)
-    assert (data.name, data.displayname, sorted(data.members)) == ("staff", "Staff",
-                                                                    sorted([alice, bob]))
+    assert (data.name, data.displayname, sorted(data.members)) == (
+        "staff",
+        "Staff",
+        sorted([alice, bob]),
+    )
 
 
 def test_create_needs_name_and_displayname(ox, ctx):
-    raises_fault("Mandatory fields not set: [displayname, name]", ox.group.create,
-                 ctx=ctx.ref, grp={"members": []}, auth=ctx.admin)
-    raises_fault("Mandatory fields not set: [displayname]", ox.group.create,
-                 ctx=ctx.ref, grp={"name": "g1"}, auth=ctx.admin)
-    raises_fault("Mandatory fields not set: [name]", ox.group.create,
-                 ctx=ctx.ref, grp={"displayname": "G1"}, auth=ctx.admin)
+    raises_fault(
+        "Mandatory fields not set: [displayname, name]",
+        ox.group.create,
+        ctx=ctx.ref,
+        grp={"members": []},
+        auth=ctx.admin,
+    )
+    raises_fault(
+        "Mandatory fields not set: [displayname]",
+        ox.group.create,
+        ctx=ctx.ref,
+        grp={"name": "g1"},
+        auth=ctx.admin,
+    )
+    raises_fault(
+        "Mandatory fields not set: [name]",
+        ox.group.create,
+        ctx=ctx.ref,
+        grp={"displayname": "G1"},
+        auth=ctx.admin,
+    )
 
 
 def test_duplicate_name_is_refused(ox, ctx):
@@ -84,9 +101,11 @@ def test_display_names_are_not_unique_checked(ox, ctx):
 def test_principal_ids_are_shared_with_users_and_resources(ox, ctx):
     uid = ctx.create_user("seq").id
     gid = create_group(ctx, "seq-group").id
-    rid = ox.resource.create(ctx=ctx.ref, res={"name": "seq-room", "displayname": "Room",
-                                               "email": "seq-room@example.org"},
-                             auth=ctx.admin).id
+    rid = ox.resource.create(
+        ctx=ctx.ref,
+        res={"name": "seq-room", "displayname": "Room", "email": "seq-room@example.org"},
+        auth=ctx.admin,
+    ).id
     uid2 = ctx.create_user("seq2").id
     assert [gid, rid, uid2] == [uid + 1, uid + 2, uid + 3]
 
@@ -111,8 +130,13 @@ def test_change_without_members_removes_all_members(ox, ctx):
 def test_change_to_unknown_member_is_refused_and_keeps_members(ox, ctx):
     (alice,) = user_ids(ctx, "alice")
     group = create_group(ctx, "g", members=[alice])
-    raises_fault("No such user", ox.group.change, ctx=ctx.ref,
-                 grp={"id": group.id, "members": [alice, 4242]}, auth=ctx.admin)
+    raises_fault(
+        "No such user",
+        ox.group.change,
+        ctx=ctx.ref,
+        grp={"id": group.id, "members": [alice, 4242]},
+        auth=ctx.admin,
+    )
     assert members_of(ctx, id=group.id) == [alice]
 
 
@@ -126,8 +150,13 @@ def test_rename(ox, ctx):
 def test_rename_to_taken_name_is_refused(ox, ctx):
     create_group(ctx, "taken")
     group = create_group(ctx, "mine")
-    raises_fault("Group taken already exists in this context", ox.group.change,
-                 ctx=ctx.ref, grp={"id": group.id, "name": "taken"}, auth=ctx.admin)
+    raises_fault(
+        "Group taken already exists in this context",
+        ox.group.change,
+        ctx=ctx.ref,
+        grp={"id": group.id, "name": "taken"},
+        auth=ctx.admin,
+    )
 
 
 def test_change_by_name(ox, ctx):
@@ -138,10 +167,15 @@ def test_change_by_name(ox, ctx):
 
 
 def test_change_of_unknown_group_by_name_is_wrapped(ox, ctx):
-    raises_fault("com.openexchange.admin.rmi.exceptions.NoSuchObjectException: "
-                 "com.openexchange.admin.rmi.exceptions.NoSuchGroupException: "
-                 f"No such group nope in context {ctx.id}",
-                 ox.group.change, ctx=ctx.ref, grp={"name": "nope"}, auth=ctx.admin)
+    raises_fault(
+        "com.openexchange.admin.rmi.exceptions.NoSuchObjectException: "
+        "com.openexchange.admin.rmi.exceptions.NoSuchGroupException: "
+        f"No such group nope in context {ctx.id}",
+        ox.group.change,
+        ctx=ctx.ref,
+        grp={"name": "nope"},
+        auth=ctx.admin,
+    )
 
 
 # delete ------------------------------------------------------------------------------------
@@ -152,10 +186,20 @@ def test_delete(ox, ctx):
 
 
 def test_default_group_cannot_be_deleted(ox, ctx):
-    raises_fault("Group with id 1 cannot be deleted", ox.group.delete, ctx=ctx.ref,
-                 grp={"id": DEFAULT_GROUP}, auth=ctx.admin)
-    raises_fault("Group with id 1 cannot be deleted", ox.group.delete, ctx=ctx.ref,
-                 grp={"name": "users"}, auth=ctx.admin)
+    raises_fault(
+        "Group with id 1 cannot be deleted",
+        ox.group.delete,
+        ctx=ctx.ref,
+        grp={"id": DEFAULT_GROUP},
+        auth=ctx.admin,
+    )
+    raises_fault(
+        "Group with id 1 cannot be deleted",
+        ox.group.delete,
+        ctx=ctx.ref,
+        grp={"name": "users"},
+        auth=ctx.admin,
+    )
     assert get_group(ctx, id=DEFAULT_GROUP).name == "users"
 
 
@@ -194,17 +238,26 @@ def test_list_returns_full_groups(ox, ctx):
 
 def test_list_all(ox, ctx):
     a, b = create_group(ctx, "la-a"), create_group(ctx, "la-b")
-    assert [g.id for g in ox.group.listAll(ctx=ctx.ref, auth=ctx.admin)] == [DEFAULT_GROUP,
-                                                                              a.id, b.id]
+    assert [g.id for g in ox.group.listAll(ctx=ctx.ref, auth=ctx.admin)] == [
+        DEFAULT_GROUP,
+        a.id,
+        b.id,
+    ]
 
 
 def test_get_multiple_data_keeps_order(ox, ctx):
     a, b = create_group(ctx, "gm-a"), create_group(ctx, "gm-b")
-    got = ox.group.getMultipleData(ctx=ctx.ref, grps=[{"id": b.id}, {"name": "gm-a"}],
-                                   auth=ctx.admin)
+    got = ox.group.getMultipleData(
+        ctx=ctx.ref, grps=[{"id": b.id}, {"name": "gm-a"}], auth=ctx.admin
+    )
     assert [(g.id, g.name) for g in got] == [(b.id, "gm-b"), (a.id, "gm-a")]
-    raises_fault("No such group 4242", ox.group.getMultipleData, ctx=ctx.ref,
-                 grps=[{"id": a.id}, {"id": 4242}], auth=ctx.admin)
+    raises_fault(
+        "No such group 4242",
+        ox.group.getMultipleData,
+        ctx=ctx.ref,
+        grps=[{"id": a.id}, {"id": 4242}],
+        auth=ctx.admin,
+    )
 
 
 def test_list_groups_for_user_includes_default_group(ox, ctx):
@@ -232,32 +285,50 @@ def test_get_default_group(ox, ctx):
 def test_add_and_remove_member(ox, ctx):
     alice, bob = user_ids(ctx, "alice", "bob")
     group = create_group(ctx, "g", members=[alice])
-    ox.group.addMember(ctx=ctx.ref, grp={"id": group.id}, members=[{"id": bob}],
-                       auth=ctx.admin)
+    ox.group.addMember(ctx=ctx.ref, grp={"id": group.id}, members=[{"id": bob}], auth=ctx.admin)
     assert members_of(ctx, id=group.id) == sorted([alice, bob])
-    ox.group.removeMember(ctx=ctx.ref, grp={"id": group.id}, members=[{"id": alice}],
-                          auth=ctx.admin)
+    ox.group.removeMember(
+        ctx=ctx.ref, grp={"id": group.id}, members=[{"id": alice}], auth=ctx.admin
+    )
     assert members_of(ctx, id=group.id) == [bob]
 
 
 def test_add_existing_member_is_refused(ox, ctx):
     (alice,) = user_ids(ctx, "alice")
     group = create_group(ctx, "g", members=[alice])
-    raises_fault("Member already exists in group", ox.group.addMember, ctx=ctx.ref,
-                 grp={"id": group.id}, members=[{"id": alice}], auth=ctx.admin)
+    raises_fault(
+        "Member already exists in group",
+        ox.group.addMember,
+        ctx=ctx.ref,
+        grp={"id": group.id},
+        members=[{"id": alice}],
+        auth=ctx.admin,
+    )
 
 
 def test_add_unknown_member_is_refused(ox, ctx):
     group = create_group(ctx, "g")
     # OX: NoSuchUserException("No such user") for unknown member ids (contract §3)
-    raises_fault("No such user", ox.group.addMember, ctx=ctx.ref, grp={"id": group.id},
-                 members=[{"id": 4242}], auth=ctx.admin)
+    raises_fault(
+        "No such user",
+        ox.group.addMember,
+        ctx=ctx.ref,
+        grp={"id": group.id},
+        members=[{"id": 4242}],
+        auth=ctx.admin,
+    )
 
 
 def test_add_member_to_unknown_group(ox, ctx):
     (alice,) = user_ids(ctx, "alice")
-    raises_fault("No such group", ox.group.addMember, ctx=ctx.ref, grp={"id": 4242},
-                 members=[{"id": alice}], auth=ctx.admin)
+    raises_fault(
+        "No such group",
+        ox.group.addMember,
+        ctx=ctx.ref,
+        grp={"id": 4242},
+        members=[{"id": alice}],
+        auth=ctx.admin,
+    )
 
 
 def test_deleting_a_user_removes_it_from_groups_but_keeps_the_group(ox, ctx):
@@ -288,8 +359,9 @@ def _shared_ctx(ox):
     if "ctx" not in _PROPERTY_CTX:
         c = new_context(ox)
         ids = [c.create_user(f"p{i}").id for i in range(5)]
-        group = c.ox.group.create(ctx=c.ref, grp={"name": "prop", "displayname": "Prop"},
-                                  auth=c.admin)
+        group = c.ox.group.create(
+            ctx=c.ref, grp={"name": "prop", "displayname": "Prop"}, auth=c.admin
+        )
         _PROPERTY_CTX.update(ctx=c, ids=ids, gid=group.id)
     return _PROPERTY_CTX["ctx"], _PROPERTY_CTX["ids"], _PROPERTY_CTX["gid"]
 
@@ -301,4 +373,3 @@ def test_change_members_then_get_data_returns_exactly_them(ox, picks):
     wanted = [ids[i] for i in picks]
     ox.group.change(ctx=c.ref, grp={"id": gid, "members": wanted}, auth=c.admin)
     assert sorted(get_group(c, id=gid).members or []) == sorted(wanted)
-

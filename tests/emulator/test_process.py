@@ -13,8 +13,12 @@ from ..oxclient import OX, new_context, raises_fault
 
 
 def start(tmp_path, *args: str, db: str = ":memory:") -> EmulatorProcess:
-    return EmulatorProcess(secrets.token_urlsafe(12), db=db, extra_args=list(args),
-                           log_path=tmp_path / f"emulator-{secrets.token_hex(4)}.log").start()
+    return EmulatorProcess(
+        secrets.token_urlsafe(12),
+        db=db,
+        extra_args=list(args),
+        log_path=tmp_path / f"emulator-{secrets.token_hex(4)}.log",
+    ).start()
 
 
 def connect(proc: EmulatorProcess) -> OX:
@@ -58,21 +62,34 @@ def test_wrong_master_password_after_restart_is_refused(tmp_path):
 def switched(tmp_path_factory):
     """One emulator with every non-default OX switch on."""
     tmp = tmp_path_factory.mktemp("switched")
-    proc = start(tmp, "--username-changeable", "--no-unique-display-names",
-                 "--master-account-override", "--primary-mail-unchangeable",
-                 "--user-name-chars", "a-z0-9 ")
+    proc = start(
+        tmp,
+        "--username-changeable",
+        "--no-unique-display-names",
+        "--master-account-override",
+        "--primary-mail-unchangeable",
+        "--user-name-chars",
+        "a-z0-9 ",
+    )
     yield connect(proc)
     proc.stop()
 
 
 def test_default_switches_are_oxs(ox, ctx):
     ctx.create_user("same1", display_name="Same Name")
-    raises_fault("The displayname is already used", ctx.create_user, "same2",
-                 display_name="Same Name")
-    raises_fault("Changing username is disabled!", ox.user.change, ctx=ctx.ref,
-                 usrdata={"id": 2, "name": "renamed"}, auth=ctx.admin)
-    raises_fault("Authentication failed", ox.user.list, ctx=ctx.ref, search_pattern="*",
-                 auth=ox.master)
+    raises_fault(
+        "The displayname is already used", ctx.create_user, "same2", display_name="Same Name"
+    )
+    raises_fault(
+        "Changing username is disabled!",
+        ox.user.change,
+        ctx=ctx.ref,
+        usrdata={"id": 2, "name": "renamed"},
+        auth=ctx.admin,
+    )
+    raises_fault(
+        "Authentication failed", ox.user.list, ctx=ctx.ref, search_pattern="*", auth=ox.master
+    )
 
 
 def test_username_changeable(switched):
@@ -81,8 +98,13 @@ def test_username_changeable(switched):
     ctx.create_user("taken")
     switched.user.change(ctx=ctx.ref, usrdata={"id": user.id, "name": "after"}, auth=ctx.admin)
     assert ctx.get_user(id=user.id).name == "after"
-    raises_fault("User taken already exists in this context", switched.user.change,
-                 ctx=ctx.ref, usrdata={"id": user.id, "name": "taken"}, auth=ctx.admin)
+    raises_fault(
+        "User taken already exists in this context",
+        switched.user.change,
+        ctx=ctx.ref,
+        usrdata={"id": user.id, "name": "taken"},
+        auth=ctx.admin,
+    )
 
 
 def test_display_names_need_not_be_unique(switched):
@@ -93,23 +115,44 @@ def test_display_names_need_not_be_unique(switched):
 
 def test_master_account_override(switched):
     ctx = new_context(switched)
-    user = switched.user.create(ctx=ctx.ref, usrdata={
-        "name": "bymaster", "display_name": "By Master", "password": "x", "given_name": "B",
-        "sur_name": "M", "primaryEmail": "bymaster@example.org",
-        "email1": "bymaster@example.org"}, auth=switched.master)
+    user = switched.user.create(
+        ctx=ctx.ref,
+        usrdata={
+            "name": "bymaster",
+            "display_name": "By Master",
+            "password": "x",
+            "given_name": "B",
+            "sur_name": "M",
+            "primaryEmail": "bymaster@example.org",
+            "email1": "bymaster@example.org",
+        },
+        auth=switched.master,
+    )
     assert user.name == "bymaster"
-    raises_fault("Context 999999 does not exist", switched.user.list, ctx={"id": 999999},
-                 search_pattern="*", auth=switched.master)
+    raises_fault(
+        "Context 999999 does not exist",
+        switched.user.list,
+        ctx={"id": 999999},
+        search_pattern="*",
+        auth=switched.master,
+    )
 
 
 def test_primary_mail_unchangeable(switched):
     ctx = new_context(switched)
     user = ctx.create_user("fixed")
-    raises_fault("primary mail must not be changed", switched.user.change, ctx=ctx.ref,
-                 usrdata={"id": user.id, "primaryEmail": "new@example.org",
-                          "email1": "new@example.org",
-                          "aliases": ["new@example.org", "fixed@example.org"]},
-                 auth=ctx.admin)
+    raises_fault(
+        "primary mail must not be changed",
+        switched.user.change,
+        ctx=ctx.ref,
+        usrdata={
+            "id": user.id,
+            "primaryEmail": "new@example.org",
+            "email1": "new@example.org",
+            "aliases": ["new@example.org", "fixed@example.org"],
+        },
+        auth=ctx.admin,
+    )
 
 
 def test_allowed_user_name_characters(switched):

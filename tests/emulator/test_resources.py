@@ -11,8 +11,12 @@ from ..oxclient import new_context, raises_fault
 
 
 def resource(name, **fields):
-    return {"name": name, "displayname": f"{name} display", "email": f"{name}@example.org",
-            **fields}
+    return {
+        "name": name,
+        "displayname": f"{name} display",
+        "email": f"{name}@example.org",
+        **fields,
+    }
 
 
 def create_resource(ctx, name, **fields):
@@ -32,15 +36,30 @@ def test_create_and_get_data(ox, ctx):
     created = create_resource(ctx, "beamer", description="Projector", available=False)
     got = get_resource(ctx, id=created.id)
     assert (got.name, got.displayname, got.email, got.description, got.available) == (
-        "beamer", "beamer display", "beamer@example.org", "Projector", False)
+        "beamer",
+        "beamer display",
+        "beamer@example.org",
+        "Projector",
+        False,
+    )
     assert get_resource(ctx, name="beamer").id == created.id
 
 
 def test_create_needs_name_displayname_and_email(ox, ctx):
-    raises_fault("Mandatory fields not set: [name, displayname, email]", ox.resource.create,
-                 ctx=ctx.ref, res={"description": "x"}, auth=ctx.admin)
-    raises_fault("Mandatory fields not set: [email]", ox.resource.create, ctx=ctx.ref,
-                 res={"name": "r", "displayname": "R"}, auth=ctx.admin)
+    raises_fault(
+        "Mandatory fields not set: [name, displayname, email]",
+        ox.resource.create,
+        ctx=ctx.ref,
+        res={"description": "x"},
+        auth=ctx.admin,
+    )
+    raises_fault(
+        "Mandatory fields not set: [email]",
+        ox.resource.create,
+        ctx=ctx.ref,
+        res={"name": "r", "displayname": "R"},
+        auth=ctx.admin,
+    )
 
 
 def test_name_with_space_is_allowed(ox, ctx):
@@ -49,27 +68,41 @@ def test_name_with_space_is_allowed(ox, ctx):
 
 
 def test_name_with_illegal_chars_is_refused(ox, ctx):
-    raises_fault('Illegal chars: "!"', create_resource, ctx, "room!",
-                 email="room@example.org")
+    raises_fault('Illegal chars: "!"', create_resource, ctx, "room!", email="room@example.org")
 
 
 def test_duplicate_name_is_refused(ox, ctx):
     create_resource(ctx, "car")
-    raises_fault("Resource car already exists in this context", create_resource, ctx, "car",
-                 email="car2@example.org")
+    raises_fault(
+        "Resource car already exists in this context",
+        create_resource,
+        ctx,
+        "car",
+        email="car2@example.org",
+    )
 
 
 def test_duplicate_email_is_refused(ox, ctx):
     create_resource(ctx, "car")
-    raises_fault("Resource with this email address already exists", create_resource, ctx,
-                 "truck", email="car@example.org")
+    raises_fault(
+        "Resource with this email address already exists",
+        create_resource,
+        ctx,
+        "truck",
+        email="car@example.org",
+    )
 
 
 def test_email_of_a_users_primary_mail_is_refused(ox, ctx):
     uid = ctx.create_user("alice").id
-    raises_fault(f'Primary mail address "alice@example.org" already exists in context '
-                 f"{ctx.id} (Already assigned to user {uid}).", create_resource, ctx, "desk",
-                 email="alice@example.org")
+    raises_fault(
+        f'Primary mail address "alice@example.org" already exists in context '
+        f"{ctx.id} (Already assigned to user {uid}).",
+        create_resource,
+        ctx,
+        "desk",
+        email="alice@example.org",
+    )
 
 
 def test_invalid_email_is_refused(ox, ctx):
@@ -93,7 +126,12 @@ def test_change_is_partial(ox, ctx):
     change_resource(ctx, id=created.id, description="New")
     got = get_resource(ctx, id=created.id)
     assert (got.name, got.displayname, got.email, got.description, got.available) == (
-        "van", "van display", "van@example.org", "New", True)
+        "van",
+        "van display",
+        "van@example.org",
+        "New",
+        True,
+    )
 
 
 def test_change_description_to_empty(ox, ctx):
@@ -118,18 +156,29 @@ def test_change_keeps_own_email_and_name(ox, ctx):
 def test_change_to_taken_name_or_email_is_refused(ox, ctx):
     create_resource(ctx, "car")
     van = create_resource(ctx, "van")
-    raises_fault("Resource car already exists in this context", change_resource, ctx,
-                 id=van.id, name="car")
-    raises_fault("Resource with this email address already exists", change_resource, ctx,
-                 id=van.id, email="car@example.org")
+    raises_fault(
+        "Resource car already exists in this context", change_resource, ctx, id=van.id, name="car"
+    )
+    raises_fault(
+        "Resource with this email address already exists",
+        change_resource,
+        ctx,
+        id=van.id,
+        email="car@example.org",
+    )
 
 
 def test_change_to_a_users_primary_mail_is_refused(ox, ctx):
     uid = ctx.create_user("alice").id
     van = create_resource(ctx, "van")
-    raises_fault(f'Primary mail address "alice@example.org" already exists in context '
-                 f"{ctx.id} (Already assigned to user {uid}).", change_resource, ctx,
-                 id=van.id, email="alice@example.org")
+    raises_fault(
+        f'Primary mail address "alice@example.org" already exists in context '
+        f"{ctx.id} (Already assigned to user {uid}).",
+        change_resource,
+        ctx,
+        id=van.id,
+        email="alice@example.org",
+    )
 
 
 def test_change_to_blank_name_is_refused(ox, ctx):
@@ -140,8 +189,9 @@ def test_change_to_blank_name_is_refused(ox, ctx):
 
 
 def test_change_of_missing_resource(ox, ctx):
-    raises_fault("Resource with this id does not exists", change_resource, ctx, id=4242,
-                 description="x")
+    raises_fault(
+        "Resource with this id does not exists", change_resource, ctx, id=4242, description="x"
+    )
 
 
 # delete ------------------------------------------------------------------------------------
@@ -154,8 +204,13 @@ def test_delete(ox, ctx):
 
 
 def test_delete_missing_resource(ox, ctx):
-    raises_fault("resource with with this id does not exist", ox.resource.delete,
-                 ctx=ctx.ref, res={"id": 4242}, auth=ctx.admin)
+    raises_fault(
+        "resource with with this id does not exist",
+        ox.resource.delete,
+        ctx=ctx.ref,
+        res={"id": 4242},
+        auth=ctx.admin,
+    )
 
 
 # reading -----------------------------------------------------------------------------------
@@ -170,8 +225,7 @@ def test_list_matches_name_like_or_displayname_equal(ox, ctx):
     beamer = create_resource(ctx, "beamer", displayname="room-x")
 
     def listed(pattern):
-        return sorted(r.id for r in ox.resource.list(ctx=ctx.ref, pattern=pattern,
-                                                     auth=ctx.admin))
+        return sorted(r.id for r in ox.resource.list(ctx=ctx.ref, pattern=pattern, auth=ctx.admin))
 
     assert listed("room*") == [room_a.id, room_b.id]
     assert listed("Meeting A") == [room_a.id]
@@ -183,8 +237,11 @@ def test_list_matches_name_like_or_displayname_equal(ox, ctx):
 def test_list_returns_full_resources(ox, ctx):
     create_resource(ctx, "printer", description="Laser")
     (got,) = ox.resource.list(ctx=ctx.ref, pattern="printer", auth=ctx.admin)
-    assert (got.displayname, got.email, got.description) == ("printer display",
-                                                             "printer@example.org", "Laser")
+    assert (got.displayname, got.email, got.description) == (
+        "printer display",
+        "printer@example.org",
+        "Laser",
+    )
 
 
 def test_list_all(ox, ctx):
@@ -194,8 +251,9 @@ def test_list_all(ox, ctx):
 
 def test_get_multiple_data_keeps_order(ox, ctx):
     a, b = create_resource(ctx, "ra"), create_resource(ctx, "rb")
-    got = ox.resource.getMultipleData(ctx=ctx.ref, resources=[{"id": b.id}, {"name": "ra"}],
-                                      auth=ctx.admin)
+    got = ox.resource.getMultipleData(
+        ctx=ctx.ref, resources=[{"id": b.id}, {"name": "ra"}], auth=ctx.admin
+    )
     assert [(r.id, r.name) for r in got] == [(b.id, "rb"), (a.id, "ra")]
 
 
@@ -206,10 +264,14 @@ def test_needs_context_admin(ox, ctx):
 
 
 # property ----------------------------------------------------------------------------------
-_TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs"),
-                              blacklist_characters="\ufffe\uffff"), min_size=1, max_size=30)
+_TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff"),
+    min_size=1,
+    max_size=30,
+)
 _NAME = st.text(st.sampled_from("abcXYZ019 $@%.+_-"), min_size=1, max_size=20).filter(
-    lambda s: s.strip())
+    lambda s: s.strip()
+)
 _SHARED = {}
 
 
@@ -219,12 +281,18 @@ def test_unicode_round_trip(ox, name, displayname, description):
     if "ctx" not in _SHARED:
         _SHARED["ctx"] = new_context(ox)
     c = _SHARED["ctx"]
-    created = c.ox.resource.create(ctx=c.ref, res={
-        "name": name, "displayname": displayname, "email": "unicode@example.org",
-        "description": description}, auth=c.admin)
+    created = c.ox.resource.create(
+        ctx=c.ref,
+        res={
+            "name": name,
+            "displayname": displayname,
+            "email": "unicode@example.org",
+            "description": description,
+        },
+        auth=c.admin,
+    )
     try:
         got = get_resource(c, id=created.id)
-        assert (got.name, got.displayname, got.description) == (name, displayname,
-                                                               description)
+        assert (got.name, got.displayname, got.description) == (name, displayname, description)
     finally:
         c.ox.resource.delete(ctx=c.ref, res={"id": created.id}, auth=c.admin)

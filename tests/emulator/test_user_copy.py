@@ -24,8 +24,11 @@ def test_copy_keeps_login_and_takes_id_from_destination(ox, ctx, dest):
     assert copied.name == "bob"
     assert copied.id == filler.id + 1
     got = dest.get_user(name="bob")
-    assert (got.id, got.display_name, got.primaryEmail) == (copied.id, "Bob B",
-                                                            "bob@school.example")
+    assert (got.id, got.display_name, got.primaryEmail) == (
+        copied.id,
+        "Bob B",
+        "bob@school.example",
+    )
     assert got.contextadmin is False
 
 
@@ -48,8 +51,9 @@ def test_source_user_stays_until_deleted(ox, ctx, dest):
 def test_login_existing_in_destination_is_refused(ox, ctx, dest):
     bob = ctx.create_user("bob")
     dest.create_user("bob", mail="other-bob@example.org", display_name="Other Bob")
-    raises_fault(f"User bob already exists in context {dest.id}", copy, ox, ctx, dest,
-                 {"id": bob.id})
+    raises_fault(
+        f"User bob already exists in context {dest.id}", copy, ox, ctx, dest, {"id": bob.id}
+    )
 
 
 def test_unknown_user_is_refused(ox, ctx, dest):
@@ -58,16 +62,34 @@ def test_unknown_user_is_refused(ox, ctx, dest):
 
 def test_missing_context_is_refused(ox, ctx, dest):
     bob = ctx.create_user("bob")
-    raises_fault("Context 999999 does not exist", ox.copy.copyUser, user={"id": bob.id},
-                 src=ctx.ref, dest={"id": 999999}, auth=ox.master)
-    raises_fault("Context 999999 does not exist", ox.copy.copyUser, user={"id": bob.id},
-                 src={"id": 999999}, dest=dest.ref, auth=ox.master)
+    raises_fault(
+        "Context 999999 does not exist",
+        ox.copy.copyUser,
+        user={"id": bob.id},
+        src=ctx.ref,
+        dest={"id": 999999},
+        auth=ox.master,
+    )
+    raises_fault(
+        "Context 999999 does not exist",
+        ox.copy.copyUser,
+        user={"id": bob.id},
+        src={"id": 999999},
+        dest=dest.ref,
+        auth=ox.master,
+    )
 
 
 def test_needs_master_credentials(ox, ctx, dest):
     bob = ctx.create_user("bob")
-    raises_fault("Authentication failed", copy, ox, ctx, dest, {"id": bob.id},
-                 auth=ctx.admin)
-    raises_fault("Authentication failed", copy, ox, ctx, dest, {"id": bob.id},
-                 auth={"login": "oxadminmaster", "password": "wrong"})
+    raises_fault("Authentication failed", copy, ox, ctx, dest, {"id": bob.id}, auth=ctx.admin)
+    raises_fault(
+        "Authentication failed",
+        copy,
+        ox,
+        ctx,
+        dest,
+        {"id": bob.id},
+        auth={"login": "oxadminmaster", "password": "wrong"},
+    )
     assert ox.user.exists(ctx=dest.ref, user={"name": "bob"}, auth=dest.admin) is False

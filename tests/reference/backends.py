@@ -35,10 +35,24 @@ import pytest
 import requests
 
 from connector.config import Settings
-from connector.simulator import (ACCESS_PROFILES, CONTEXTS, FUNCTIONAL_ACCOUNTS, GROUPS,
-                                 RESOURCES, RIGHTS, USERS, Directory, InvalidValue,
-                                 NoSuchObject, ObjectExists, SyncError, UDMError, UDMObject,
-                                 in_process_trigger, queued)
+from connector.simulator import (
+    ACCESS_PROFILES,
+    CONTEXTS,
+    FUNCTIONAL_ACCOUNTS,
+    GROUPS,
+    RESOURCES,
+    RIGHTS,
+    USERS,
+    Directory,
+    InvalidValue,
+    NoSuchObject,
+    ObjectExists,
+    SyncError,
+    UDMError,
+    UDMObject,
+    in_process_trigger,
+    queued,
+)
 
 from .inspector import OXInspector, OXServices, credentials_file
 
@@ -75,8 +89,9 @@ class Backend(ABC):
 
     # -- UDM -------------------------------------------------------------------------------
     @abstractmethod
-    def create(self, module: str, properties: dict[str, Any],
-               position: str | None = None) -> UDMObject:
+    def create(
+        self, module: str, properties: dict[str, Any], position: str | None = None
+    ) -> UDMObject:
         """Create a UDM object (UDM's defaults filled in); raises UDMError."""
 
     @abstractmethod
@@ -122,52 +137,82 @@ class Backend(ABC):
         cid = self.new_context_id() if cid is None else cid
         return self.create(CONTEXTS, {"name": f"context{cid}", "contextid": cid, **props})
 
-    def user(self, username: str | None = None, context: int | None = None,
-             **props: Any) -> UDMObject:
+    def user(
+        self, username: str | None = None, context: int | None = None, **props: Any
+    ) -> UDMObject:
         """A new OX user (isOxUser OK, premium) in ``context`` (default: the default
         context); ``props`` override the defaults."""
         username = username or self.unique("user")
-        defaults = {"username": username, "firstname": "Test", "lastname": username.title(),
-                    "mailPrimaryAddress": self.mail(username), "isOxUser": "OK",
-                    "oxAccess": "premium"}
+        defaults = {
+            "username": username,
+            "firstname": "Test",
+            "lastname": username.title(),
+            "mailPrimaryAddress": self.mail(username),
+            "isOxUser": "OK",
+            "oxAccess": "premium",
+        }
         if context is not None:
             defaults["oxContext"] = context
         return self.create(USERS, {**defaults, **props})
 
-    def group(self, name: str | None = None, members: Iterable[UDMObject | str] = (),
-              **props: Any) -> UDMObject:
+    def group(
+        self, name: str | None = None, members: Iterable[UDMObject | str] = (), **props: Any
+    ) -> UDMObject:
         """A new OX group (isOxGroup OK) with these member users (objects or DNs)."""
         users = [m.dn if isinstance(m, UDMObject) else m for m in members]
-        return self.create(GROUPS, {"name": name or self.unique("group"), "isOxGroup": "OK",
-                                    "users": users, **props})
+        return self.create(
+            GROUPS,
+            {"name": name or self.unique("group"), "isOxGroup": "OK", "users": users, **props},
+        )
 
-    def resource(self, admin: UDMObject, name: str | None = None, context: int | None = None,
-                 **props: Any) -> UDMObject:
+    def resource(
+        self, admin: UDMObject, name: str | None = None, context: int | None = None, **props: Any
+    ) -> UDMObject:
         """A new OX resource administered by the OX user ``admin``."""
         name = name or self.unique("room")
-        defaults = {"name": name, "displayname": name.title(), "description": "",
-                    "resourceMailAddress": self.mail(name),
-                    "resourceadmin": str(admin.properties["uidNumber"])}
+        defaults = {
+            "name": name,
+            "displayname": name.title(),
+            "description": "",
+            "resourceMailAddress": self.mail(name),
+            "resourceadmin": str(admin.properties["uidNumber"]),
+        }
         if context is not None:
             defaults["oxContext"] = context
         return self.create(RESOURCES, {**defaults, **props})
 
-    def functional_account(self, name: str | None = None, users: Iterable[UDMObject] = (),
-                           groups: Iterable[UDMObject] = (), **props: Any) -> UDMObject:
+    def functional_account(
+        self,
+        name: str | None = None,
+        users: Iterable[UDMObject] = (),
+        groups: Iterable[UDMObject] = (),
+        **props: Any,
+    ) -> UDMObject:
         name = name or self.unique("fa")
-        return self.create(FUNCTIONAL_ACCOUNTS, {
-            "name": name, "mailPrimaryAddress": self.mail(name),
-            "users": [u.dn for u in users], "groups": [g.dn for g in groups], **props})
+        return self.create(
+            FUNCTIONAL_ACCOUNTS,
+            {
+                "name": name,
+                "mailPrimaryAddress": self.mail(name),
+                "users": [u.dn for u in users],
+                "groups": [g.dn for g in groups],
+                **props,
+            },
+        )
 
-    def access_profile(self, name: str | None = None, rights: Iterable[str] = (),
-                       **props: Any) -> UDMObject:
+    def access_profile(
+        self, name: str | None = None, rights: Iterable[str] = (), **props: Any
+    ) -> UDMObject:
         """A new access profile granting exactly ``rights`` (lower-case UDM names)."""
         granted = set(rights)
-        return self.create(ACCESS_PROFILES, {"name": name or self.unique("profile"),
-                                             **{r: r in granted for r in RIGHTS}, **props})
+        return self.create(
+            ACCESS_PROFILES,
+            {"name": name or self.unique("profile"), **{r: r in granted for r in RIGHTS}, **props},
+        )
 
 
 # -- embedded ---------------------------------------------------------------------------------
+
 
 @dataclass
 class EmbeddedWorld:
@@ -183,28 +228,35 @@ class EmbeddedWorld:
     def __post_init__(self) -> None:
         # Parsed once per worker (checking LOCAL_TIMEZONE lists every zone: ~0.15 s);
         # each backend replaces its paths and default context.
-        self.settings = Settings.from_env(embedded_env(self.url, self.master_password,
-                                                       Path("/nonexistent"), 10))
+        self.settings = Settings.from_env(
+            embedded_env(self.url, self.master_password, Path("/nonexistent"), 10)
+        )
 
     @property
     def master(self) -> dict[str, str]:
         return {"login": "oxadminmaster", "password": self.master_password}
 
 
-def embedded_env(url: str, master_password: str, root: Path, default_context: int,
-                 domain: str = "example.org") -> dict[str, str]:
+def embedded_env(
+    url: str, master_password: str, root: Path, default_context: int, domain: str = "example.org"
+) -> dict[str, str]:
     """The App Center settings of an embedded installation in ``root`` (as
     ``ox-connector run`` reads them from the environment)."""
-    return {"OX_SOAP_SERVER": url, "OX_MASTER_ADMIN": "oxadminmaster",
-            "OX_MASTER_PASSWORD": master_password,
-            "OX_CREDENTIALS_FILE": str(root / "data" / "secrets" / "contexts.json"),
-            "OX_CONNECTOR_QUEUE_DIR": str(root / "listener"),
-            "OX_CONNECTOR_STATE_DIR": str(root / "data"),
-            "DEFAULT_CONTEXT": str(default_context),
-            "OX_IMAP_SERVER": f"imap://mail.{domain}:143",
-            "OX_SMTP_SERVER": f"smtp://mail.{domain}:587", "DOMAINNAME": domain,
-            # the converter re-runs some seconds later; a test's next sync() is that re-run
-            "OX_CONNECTOR_RETRY_FIRST": "0", "OX_CONNECTOR_RETRY_MAX": "0"}
+    return {
+        "OX_SOAP_SERVER": url,
+        "OX_MASTER_ADMIN": "oxadminmaster",
+        "OX_MASTER_PASSWORD": master_password,
+        "OX_CREDENTIALS_FILE": str(root / "data" / "secrets" / "contexts.json"),
+        "OX_CONNECTOR_QUEUE_DIR": str(root / "listener"),
+        "OX_CONNECTOR_STATE_DIR": str(root / "data"),
+        "DEFAULT_CONTEXT": str(default_context),
+        "OX_IMAP_SERVER": f"imap://mail.{domain}:143",
+        "OX_SMTP_SERVER": f"smtp://mail.{domain}:587",
+        "DOMAINNAME": domain,
+        # the converter re-runs some seconds later; a test's next sync() is that re-run
+        "OX_CONNECTOR_RETRY_FIRST": "0",
+        "OX_CONNECTOR_RETRY_MAX": "0",
+    }
 
 
 class EmbeddedBackend(Backend):
@@ -226,23 +278,32 @@ class EmbeddedBackend(Backend):
         self.max_runs = max_runs
         self.directory = Directory(self.queue_dir, self.base, self.default_context)
         self.credentials_path = self.state_dir / "secrets" / "contexts.json"
-        self.ox = OXInspector(world.services, world.master,
-                              credentials_file(self.credentials_path))
+        self.ox = OXInspector(world.services, world.master, credentials_file(self.credentials_path))
         self.settings = dataclasses.replace(
-            world.settings, queue_dir=self.queue_dir, state_dir=self.state_dir,
-            credentials_file=self.credentials_path, default_context=self.default_context)
+            world.settings,
+            queue_dir=self.queue_dir,
+            state_dir=self.state_dir,
+            credentials_file=self.credentials_path,
+            default_context=self.default_context,
+        )
         self._trigger = in_process_trigger(self.settings)
         # what a UCS with the app has before any test: the default context, the profiles
-        self.create(CONTEXTS, {"name": f"context{self.default_context}",
-                               "contextid": self.default_context})
+        self.create(
+            CONTEXTS, {"name": f"context{self.default_context}", "contextid": self.default_context}
+        )
         self.directory.create_default_access_profiles()
         self.sync()
 
     def env(self) -> dict[str, str]:
         """The settings of this installation as environment variables (for running the
         real ``ox-connector`` command against it)."""
-        return embedded_env(self.world.url, self.world.master_password, self.root,
-                            self.default_context, self.mail_domain)
+        return embedded_env(
+            self.world.url,
+            self.world.master_password,
+            self.root,
+            self.default_context,
+            self.mail_domain,
+        )
 
     def create(self, module, properties, position=None):
         return self.directory.create(module, properties, position)
@@ -270,6 +331,7 @@ class EmbeddedBackend(Backend):
 
 
 # -- ucs --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class UCSConfig:
@@ -305,9 +367,11 @@ class UCSConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> UCSConfig:
         """Raises ValueError naming every missing or malformed variable."""
-        problems = [f"{name} is not set" for name in
-                    ("UCS_HOST", "UCS_ADMIN_PASSWORD", "OX_SOAP_SERVER", "OX_MASTER_PASSWORD")
-                    if not env.get(name, "").strip()]
+        problems = [
+            f"{name} is not set"
+            for name in ("UCS_HOST", "UCS_ADMIN_PASSWORD", "OX_SOAP_SERVER", "OX_MASTER_PASSWORD")
+            if not env.get(name, "").strip()
+        ]
         host = env.get("UCS_HOST", "").strip()
         domain = env.get("UCS_MAIL_DOMAIN", "").strip() or host.partition(".")[2] or host
         try:
@@ -322,20 +386,27 @@ class UCSConfig:
         if problems:
             raise ValueError("; ".join(problems))
         return cls(
-            host=host, admin_user=env.get("UCS_ADMIN_USER", "Administrator"),
-            admin_password=env["UCS_ADMIN_PASSWORD"], ca_file=env.get("UCS_CA_FILE") or None,
+            host=host,
+            admin_user=env.get("UCS_ADMIN_USER", "Administrator"),
+            admin_password=env["UCS_ADMIN_PASSWORD"],
+            ca_file=env.get("UCS_CA_FILE") or None,
             ox_url=env["OX_SOAP_SERVER"].rstrip("/"),
             ox_master_user=env.get("OX_MASTER_ADMIN", "oxadminmaster"),
             ox_master_password=env["OX_MASTER_PASSWORD"],
-            credentials_file=Path(env.get("OX_CREDENTIALS_FILE")
-                                  or f"{APP_DATA}/secrets/contexts.json"),
+            credentials_file=Path(
+                env.get("OX_CREDENTIALS_FILE") or f"{APP_DATA}/secrets/contexts.json"
+            ),
             queue_dir=Path(env.get("OX_TEST_QUEUE_DIR") or f"{APP_DATA}/listener"),
             listener_dir=Path(env.get("OX_TEST_LISTENER_DIR") or LISTENER_DIR),
             notifier_id_file=Path(env.get("OX_TEST_NOTIFIER_ID_FILE") or NOTIFIER_ID),
             listener_id_file=Path(env.get("OX_TEST_LISTENER_ID_FILE") or LISTENER_ID),
-            default_context=default_context, mail_domain=domain,
+            default_context=default_context,
+            mail_domain=domain,
             base=env.get("UCS_LDAP_BASE") or ",".join(f"dc={p}" for p in domain.split(".")),
-            sync_timeout=timeout, quiet_seconds=quiet, context_range=context_range)
+            sync_timeout=timeout,
+            quiet_seconds=quiet,
+            context_range=context_range,
+        )
 
 
 def ucs_preflight(env: Mapping[str, str] = os.environ, timeout: float = 5.0) -> list[str]:
@@ -347,24 +418,29 @@ def ucs_preflight(env: Mapping[str, str] = os.environ, timeout: float = 5.0) -> 
     except ValueError as exc:
         return [f"ucs backend settings: {exc}"]
     problems = []
-    for what, url, auth in (("UDM REST API", config.udm_url,
-                             (config.admin_user, config.admin_password)),
-                            ("OX SOAP API", f"{config.ox_url}/webservices/OXContextService?wsdl",
-                             None)):
+    for what, url, auth in (
+        ("UDM REST API", config.udm_url, (config.admin_user, config.admin_password)),
+        ("OX SOAP API", f"{config.ox_url}/webservices/OXContextService?wsdl", None),
+    ):
         problem = _reachable(url, auth, config.verify, timeout)
         if problem:
             problems.append(f"{what} at {url}: {problem}")
     if not config.credentials_file.is_file():
-        problems.append(f"OX context credentials {config.credentials_file} not readable "
-                        "(set OX_CREDENTIALS_FILE)")
+        problems.append(
+            f"OX context credentials {config.credentials_file} not readable "
+            "(set OX_CREDENTIALS_FILE)"
+        )
     if not config.queue_dir.is_dir():
-        problems.append(f"the app's queue dir {config.queue_dir} does not exist "
-                        "(set OX_TEST_QUEUE_DIR; run the suite on the UCS host)")
+        problems.append(
+            f"the app's queue dir {config.queue_dir} does not exist "
+            "(set OX_TEST_QUEUE_DIR; run the suite on the UCS host)"
+        )
     return problems
 
 
-def _reachable(url: str, auth: tuple[str, str] | None, verify: bool | str,
-               timeout: float) -> str | None:
+def _reachable(
+    url: str, auth: tuple[str, str] | None, verify: bool | str, timeout: float
+) -> str | None:
     host = urlsplit(url).hostname or ""
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         lookup = pool.submit(socket.getaddrinfo, host, None)
@@ -375,8 +451,13 @@ def _reachable(url: str, auth: tuple[str, str] | None, verify: bool | str,
         except OSError as exc:
             return f"name {host} does not resolve ({exc})"
     try:
-        response = requests.get(url, auth=auth, verify=verify, timeout=(timeout, timeout),
-                                headers={"Accept": "application/json"})
+        response = requests.get(
+            url,
+            auth=auth,
+            verify=verify,
+            timeout=(timeout, timeout),
+            headers={"Accept": "application/json"},
+        )
     except requests.RequestException as exc:
         return f"not reachable ({type(exc).__name__}: {exc})"
     if response.status_code == 401:
@@ -395,8 +476,7 @@ class UDMRest:
         self.session = requests.Session()
         self.session.auth = (config.admin_user, config.admin_password)
         self.session.verify = config.verify
-        self.session.headers.update({"Accept": "application/hal+json",
-                                     "Accept-Language": "en-US"})
+        self.session.headers.update({"Accept": "application/hal+json", "Accept-Language": "en-US"})
 
     def url(self, module: str, dn: str | None = None) -> str:
         return urljoin(self.base, f"{module}/" + (quote(dn, safe="") if dn else ""))
@@ -412,8 +492,7 @@ class UDMRest:
 
     def get_any(self, dn: str) -> UDMObject:
         """The object at ``dn`` whatever its module (``/object/<dn>`` redirects)."""
-        return _record(self._send("GET", urljoin(self.base, "object/" + quote(dn, safe="")))
-                       .json())
+        return _record(self._send("GET", urljoin(self.base, "object/" + quote(dn, safe=""))).json())
 
     def modify(self, module: str, dn: str, body: dict[str, Any], object_id: str) -> UDMObject:
         response = self._send("PATCH", self.url(module, dn), body)
@@ -423,19 +502,24 @@ class UDMRest:
         self._send("DELETE", self.url(module, dn))
 
     def search(self, module: str, ldap_filter: str) -> list[UDMObject]:
-        response = self._send("GET", self.url(module), params={"filter": ldap_filter,
-                                                               "properties": "*"})
+        response = self._send(
+            "GET", self.url(module), params={"filter": ldap_filter, "properties": "*"}
+        )
         found = response.json().get("_embedded", {}).get("udm:object", [])
         return [_record(o) for o in found]
 
-    def _object(self, response: requests.Response, module: str,
-                object_id: str | None = None) -> UDMObject:
+    def _object(
+        self, response: requests.Response, module: str, object_id: str | None = None
+    ) -> UDMObject:
         """The object a create/modify resulted in: the body, the Location, or by entryUUID
         (a rename answers with the old URL gone)."""
         if response.status_code == 202:  # a move or rename runs as a job: wait for it
             response = self._wait(response.headers["Location"])
-        if response.content and response.headers.get("Content-Type", "").endswith("json") \
-                and "dn" in response.json():
+        if (
+            response.content
+            and response.headers.get("Content-Type", "").endswith("json")
+            and "dn" in response.json()
+        ):
             return _record(response.json())
         if response.headers.get("Location"):
             return _record(self._send("GET", response.headers["Location"]).json())
@@ -453,11 +537,11 @@ class UDMRest:
             time.sleep(0.2)
         raise UDMError(f"UDM REST: the job {location} did not finish within {self.timeout} s")
 
-    def _send(self, method: str, url: str, body: dict | None = None,
-              **kwargs: Any) -> requests.Response:
+    def _send(
+        self, method: str, url: str, body: dict | None = None, **kwargs: Any
+    ) -> requests.Response:
         try:
-            response = self.session.request(method, url, json=body, timeout=self.timeout,
-                                            **kwargs)
+            response = self.session.request(method, url, json=body, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise UDMError(f"UDM REST {method} {url}: {exc}") from exc
         if response.status_code >= 400:
@@ -469,8 +553,13 @@ def _record(data: dict[str, Any]) -> UDMObject:
     options = data.get("options") or {}
     if isinstance(options, dict):
         options = [k for k, v in options.items() if v]
-    return UDMObject(data.get("uuid") or data.get("id") or "", data.get("objectType", ""),
-                     data["dn"], dict(data.get("properties") or {}), tuple(options))
+    return UDMObject(
+        data.get("uuid") or data.get("id") or "",
+        data.get("objectType", ""),
+        data["dn"],
+        dict(data.get("properties") or {}),
+        tuple(options),
+    )
 
 
 def _error(method: str, url: str, response: requests.Response) -> UDMError:
@@ -485,8 +574,9 @@ def _error(method: str, url: str, response: requests.Response) -> UDMError:
     if details:
         message += f" {json.dumps(details, ensure_ascii=False)}"
     text = f"UDM REST {method} {url}: HTTP {response.status_code}: {message}".strip()
-    kind = {404: NoSuchObject, 409: ObjectExists, 422: InvalidValue}.get(response.status_code,
-                                                                          UDMError)
+    kind = {404: NoSuchObject, 409: ObjectExists, 422: InvalidValue}.get(
+        response.status_code, UDMError
+    )
     return kind(text)
 
 
@@ -515,9 +605,11 @@ class UCSBackend(Backend):
         self.default_context = config.default_context
         self.mail_domain = config.mail_domain
         self.udm = UDMRest(config)
-        self.ox = OXInspector(services, {"login": config.ox_master_user,
-                                         "password": config.ox_master_password},
-                              credentials_file(config.credentials_file))
+        self.ox = OXInspector(
+            services,
+            {"login": config.ox_master_user, "password": config.ox_master_password},
+            credentials_file(config.credentials_file),
+        )
         self._created: dict[str, tuple[str, str]] = {}  # entryUUID -> (module, current DN)
         self._context_ids: set[int] = set()
 
@@ -543,8 +635,9 @@ class UCSBackend(Backend):
     def modify(self, dn, changes):
         module = self._module_of(dn)
         current = self.udm.get(module, dn)
-        return self._track(self.udm.modify(module, dn, {"properties": _wire(module, changes)},
-                                           current.id))
+        return self._track(
+            self.udm.modify(module, dn, {"properties": _wire(module, changes)}, current.id)
+        )
 
     def move(self, dn, position):
         module = self._module_of(dn)
@@ -553,8 +646,9 @@ class UCSBackend(Backend):
 
     def remove(self, dn):
         self.udm.remove(self._module_of(dn), dn)
-        self._created = {i: (m, d) for i, (m, d) in self._created.items()
-                         if d.lower() != dn.lower()}
+        self._created = {
+            i: (m, d) for i, (m, d) in self._created.items() if d.lower() != dn.lower()
+        }
 
     def get(self, dn):
         return self.udm.get(self._module_of(dn), dn)
@@ -578,18 +672,24 @@ class UCSBackend(Backend):
             else:
                 quiet_since = None
             if now > deadline:
-                pytest.fail(_timeout_message(self.config, waiting, caught_up, seen, target),
-                            pytrace=False)
+                pytest.fail(
+                    _timeout_message(self.config, waiting, caught_up, seen, target), pytrace=False
+                )
             time.sleep(0.2)
 
     def new_context_id(self) -> int:
-        used = set(self.ox.context_ids()) | self._context_ids | {
-            int(c.properties["contextid"]) for c in self.udm.search(CONTEXTS, "(objectClass=*)")}
+        used = (
+            set(self.ox.context_ids())
+            | self._context_ids
+            | {int(c.properties["contextid"]) for c in self.udm.search(CONTEXTS, "(objectClass=*)")}
+        )
         low, high = self.config.context_range
         free = [cid for cid in range(low, high + 1) if cid not in used]
         if not free:
-            pytest.fail(f"ucs backend: no free context id in {low}-{high} "
-                        "(OX_TEST_CONTEXT_RANGE)", pytrace=False)
+            pytest.fail(
+                f"ucs backend: no free context id in {low}-{high} (OX_TEST_CONTEXT_RANGE)",
+                pytrace=False,
+            )
         cid = random.choice(free)
         self._context_ids.add(cid)
         return cid
@@ -619,10 +719,13 @@ def _read_id(path: Path) -> int | None:
         return None
 
 
-def _timeout_message(config: UCSConfig, waiting: list[Path], caught_up: bool,
-                     seen: int | None, target: int | None) -> str:
-    lines = [f"ucs backend: the app did not apply the changes within {config.sync_timeout:.0f} s"
-             " (OX_TEST_SYNC_TIMEOUT)."]
+def _timeout_message(
+    config: UCSConfig, waiting: list[Path], caught_up: bool, seen: int | None, target: int | None
+) -> str:
+    lines = [
+        f"ucs backend: the app did not apply the changes within {config.sync_timeout:.0f} s"
+        " (OX_TEST_SYNC_TIMEOUT)."
+    ]
     if not caught_up:
         lines.append(f"The listener is at transaction {seen}, the notifier at {target}.")
     for path in waiting[:10]:
@@ -634,6 +737,8 @@ def _timeout_message(config: UCSConfig, waiting: list[Path], caught_up: bool,
         lines.append(f"  still queued: {path} {what}")
     if len(waiting) > 10:
         lines.append(f"  ... and {len(waiting) - 10} more")
-    lines.append("The connector stops at a failing file: see `univention-app logs ox-connector`"
-                 " or /var/log/univention/listener_modules/ox-connector.log.")
+    lines.append(
+        "The connector stops at a failing file: see `univention-app logs ox-connector`"
+        " or /var/log/univention/listener_modules/ox-connector.log."
+    )
     return "\n".join(lines)

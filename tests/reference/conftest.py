@@ -15,8 +15,16 @@ from hypothesis.errors import InvalidArgument
 
 from connector.emulator.process import EmulatorProcess
 
-from .backends import (UCS, Backend, EmbeddedBackend, EmbeddedWorld, UCSBackend, UCSConfig,
-                       selected_backend, ucs_preflight)
+from .backends import (
+    UCS,
+    Backend,
+    EmbeddedBackend,
+    EmbeddedWorld,
+    UCSBackend,
+    UCSConfig,
+    selected_backend,
+    ucs_preflight,
+)
 from .inspector import OXServices
 
 # The OX settings the suite expects (the connector's documented prerequisites): user
@@ -28,12 +36,16 @@ FIRST_CONTEXT_ID = 20_000  # apart from the other test modules' context ids
 # test serves all its examples (names come from backend.unique()). HYPOTHESIS_PROFILE
 # (ci, the default, or thorough) picks "reference-<name>" for this suite's tests; the
 # names are this suite's own, so tests/conftest.py's global "ci"/"thorough" stay as they are.
-_COMMON = {"deadline": None,
-           "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                     HealthCheck.data_too_large]}
+_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+}
 settings.register_profile("reference-ci", max_examples=10, stateful_step_count=10, **_COMMON)
-settings.register_profile("reference-thorough", max_examples=200, stateful_step_count=50,
-                          **_COMMON)
+settings.register_profile("reference-thorough", max_examples=200, stateful_step_count=50, **_COMMON)
 PROFILE = "reference-" + os.environ.get("HYPOTHESIS_PROFILE", "ci")
 
 PREFLIGHT = pytest.StashKey[list]()
@@ -78,16 +90,18 @@ def pytest_configure(config: pytest.Config) -> None:
         problems = ucs_preflight()
         config.stash[PREFLIGHT] = problems
         if problems:
-            raise pytest.UsageError("OX_TEST_BACKEND=ucs cannot be used:\n  "
-                                    + "\n  ".join(problems))
+            raise pytest.UsageError(
+                "OX_TEST_BACKEND=ucs cannot be used:\n  " + "\n  ".join(problems)
+            )
 
 
 @pytest.fixture(scope="session")
 def reference_emulator(tmp_path_factory):
     """The worker's OX emulator (embedded backend), with the OX settings above."""
     log = tmp_path_factory.mktemp("reference-emulator") / "emulator.log"
-    with EmulatorProcess(secrets.token_urlsafe(16), extra_args=EMULATOR_ARGS,
-                         log_path=log) as process:
+    with EmulatorProcess(
+        secrets.token_urlsafe(16), extra_args=EMULATOR_ARGS, log_path=log
+    ) as process:
         yield process
 
 
@@ -102,8 +116,12 @@ def ox_services(request) -> OXServices:
 
 @pytest.fixture(scope="session")
 def embedded_world(reference_emulator, ox_services) -> EmbeddedWorld:
-    return EmbeddedWorld(reference_emulator.url, reference_emulator.master_password,
-                         ox_services, itertools.count(FIRST_CONTEXT_ID))
+    return EmbeddedWorld(
+        reference_emulator.url,
+        reference_emulator.master_password,
+        ox_services,
+        itertools.count(FIRST_CONTEXT_ID),
+    )
 
 
 @pytest.fixture

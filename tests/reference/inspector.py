@@ -28,8 +28,17 @@ from ..oxclient import reference_wsdl_dir
 Auth = dict[str, str]  # {"login": ..., "password": ...}
 DEFAULT_GROUP_ID = 1  # OX's own group "users" of every context
 # User fields that differ between two OX installations for the same directory content.
-VOLATILE_USER_FIELDS = frozenset({"id", "password", "default_group", "filestoreId",
-                                  "filestore_name", "usedQuota", "userAttributes"})
+VOLATILE_USER_FIELDS = frozenset(
+    {
+        "id",
+        "password",
+        "default_group",
+        "filestoreId",
+        "filestore_name",
+        "usedQuota",
+        "userAttributes",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,9 @@ class OXServices:
     secondary: Any
 
     @classmethod
-    def connect(cls, base_url: str, *, verify: bool | str = True,
-                timeout: float = 30) -> OXServices:
+    def connect(
+        cls, base_url: str, *, verify: bool | str = True, timeout: float = 30
+    ) -> OXServices:
         session = requests.Session()
         session.trust_env = False  # no proxy look-up per call
         session.verify = verify
@@ -56,9 +66,13 @@ class OXServices:
             binding = next(iter(client.wsdl.bindings))
             return client.create_service(binding, f"{base_url.rstrip('/')}/webservices/{name}")
 
-        return cls(service("OXContextService"), service("OXUserService"),
-                   service("OXGroupService"), service("OXResourceService"),
-                   service("OXSecondaryAccountService"))
+        return cls(
+            service("OXContextService"),
+            service("OXUserService"),
+            service("OXGroupService"),
+            service("OXResourceService"),
+            service("OXSecondaryAccountService"),
+        )
 
 
 def credentials_file(path: Path | str) -> Callable[[int], Auth | None]:
@@ -91,8 +105,9 @@ class OXInspector:
     """Reads OX. ``master`` are the master admin's credentials, ``credentials(cid)`` gives
     a context's admin (None: unknown, the context's objects cannot be read)."""
 
-    def __init__(self, services: OXServices, master: Auth,
-                 credentials: Callable[[int], Auth | None]):
+    def __init__(
+        self, services: OXServices, master: Auth, credentials: Callable[[int], Auth | None]
+    ):
         self.services = services
         self.master = master
         self.credentials = credentials
@@ -100,8 +115,9 @@ class OXInspector:
     def _auth(self, cid: int) -> Auth:
         auth = self.credentials(cid)
         if auth is None:
-            raise LookupError(f"no admin credentials for OX context {cid} (not created by "
-                              "the connector?)")
+            raise LookupError(
+                f"no admin credentials for OX context {cid} (not created by the connector?)"
+            )
         return auth
 
     # -- contexts --------------------------------------------------------------------------
@@ -124,8 +140,9 @@ class OXInspector:
         ids = self.services.user.listAll(ctx={"id": cid}, auth=auth) or []
         if not ids:
             return []
-        found = self.services.user.getMultipleData(ctx={"id": cid},
-                                                   users=[{"id": u.id} for u in ids], auth=auth)
+        found = self.services.user.getMultipleData(
+            ctx={"id": cid}, users=[{"id": u.id} for u in ids], auth=auth
+        )
         return [plain(u) for u in found or []]
 
     def users(self, cid: int) -> dict[str, dict[str, Any]]:
@@ -138,13 +155,15 @@ class OXInspector:
         auth = self._auth(cid)
         if not self.services.user.exists(ctx={"id": cid}, user={"name": name}, auth=auth):
             return None
-        return plain(self.services.user.getData(ctx={"id": cid}, user={"name": name},
-                                                auth=auth))
+        return plain(self.services.user.getData(ctx={"id": cid}, user={"name": name}, auth=auth))
 
     def module_access(self, cid: int, name: str) -> dict[str, bool]:
         """The user's UserModuleAccess: right -> bool (unset rights left out)."""
-        access = plain(self.services.user.getModuleAccess(ctx={"id": cid}, user={"name": name},
-                                                          auth=self._auth(cid)))
+        access = plain(
+            self.services.user.getModuleAccess(
+                ctx={"id": cid}, user={"name": name}, auth=self._auth(cid)
+            )
+        )
         return {k: v for k, v in access.items() if isinstance(v, bool)}
 
     def rights(self, cid: int, name: str) -> list[str]:
@@ -176,7 +195,8 @@ class OXInspector:
         if not found:
             return {}
         full = self.services.resource.getMultipleData(
-            ctx={"id": cid}, resources=[{"id": r.id} for r in found], auth=auth)
+            ctx={"id": cid}, resources=[{"id": r.id} for r in found], auth=auth
+        )
         return {r["name"]: r for r in (plain(x) for x in full or [])}
 
     def functional_accounts(self, cid: int) -> dict[str, dict[str, Any]]:
@@ -186,13 +206,21 @@ class OXInspector:
         if not users:
             return {}
         names = {u["id"]: u["name"] for u in users}
-        accounts = self.services.secondary.list(context={"id": cid},
-                                                users=[{"id": i} for i in names], groups=[],
-                                                auth=self._auth(cid)) or []
+        accounts = (
+            self.services.secondary.list(
+                context={"id": cid},
+                users=[{"id": i} for i in names],
+                groups=[],
+                auth=self._auth(cid),
+            )
+            or []
+        )
         out: dict[str, dict[str, Any]] = {}
         for a in accounts:
-            entry = out.setdefault(a.primaryAddress, {"name": a.name, "personal": a.personal,
-                                                      "users": [], "logins": []})
+            entry = out.setdefault(
+                a.primaryAddress,
+                {"name": a.name, "personal": a.personal, "users": [], "logins": []},
+            )
             entry["users"].append(names.get(a.userId, f"#{a.userId}"))
             entry["logins"].append(a.login)
         for entry in out.values():
@@ -212,17 +240,26 @@ class OXInspector:
             if context is None:
                 out[cid] = None
                 continue
-            users = {name: {**{k: v for k, v in u.items() if k not in VOLATILE_USER_FIELDS},
-                            "rights": self.rights(cid, name)}
-                     for name, u in self.users(cid).items()}
+            users = {
+                name: {
+                    **{k: v for k, v in u.items() if k not in VOLATILE_USER_FIELDS},
+                    "rights": self.rights(cid, name),
+                }
+                for name, u in self.users(cid).items()
+            }
             out[cid] = {
-                "context": {k: context.get(k) for k in ("name", "maxQuota", "enabled",
-                                                        "loginMappings")},
+                "context": {
+                    k: context.get(k) for k in ("name", "maxQuota", "enabled", "loginMappings")
+                },
                 "users": users,
-                "groups": {n: {"displayname": g["displayname"], "members": g["members"]}
-                           for n, g in self.groups(cid).items()},
-                "resources": {n: {k: v for k, v in r.items() if k not in ("id", "permissions")}
-                              for n, r in self.resources(cid).items()},
+                "groups": {
+                    n: {"displayname": g["displayname"], "members": g["members"]}
+                    for n, g in self.groups(cid).items()
+                },
+                "resources": {
+                    n: {k: v for k, v in r.items() if k not in ("id", "permissions")}
+                    for n, r in self.resources(cid).items()
+                },
                 "functional_accounts": self.functional_accounts(cid),
             }
         return out

@@ -89,9 +89,11 @@ def test_a_user_switching_profiles_gets_exactly_the_new_rights(backend):
     backend.sync()
     assert granted(backend, cid, user) == expected(PROFILE_RIGHTS["premium"])
 
-    for profile, rights in (("webmail", PROFILE_RIGHTS["webmail"]),
-                            (custom["name"], ("calendar", "tasks", "syncml")),
-                            ("pim_drive", PROFILE_RIGHTS["pim_drive"])):
+    for profile, rights in (
+        ("webmail", PROFILE_RIGHTS["webmail"]),
+        (custom["name"], ("calendar", "tasks", "syncml")),
+        ("pim_drive", PROFILE_RIGHTS["pim_drive"]),
+    ):
         backend.modify(user.dn, {"oxAccess": profile})
         backend.sync()
         assert granted(backend, cid, user) == expected(rights), profile
@@ -143,8 +145,11 @@ def test_a_profile_re_created_with_other_rights_reaches_every_user_that_takes_it
     home, second = backend.default_context, backend.context()["contextid"]
     name = backend.unique("profile")
     profile = backend.access_profile(name, rights=["webmail", "calendar"])
-    users = [backend.user(oxAccess=name), backend.user(oxAccess=name),
-             backend.user(context=second, oxAccess=name)]
+    users = [
+        backend.user(oxAccess=name),
+        backend.user(oxAccess=name),
+        backend.user(context=second, oxAccess=name),
+    ]
     where = [home, home, second]
     backend.sync()
     for cid, user in zip(where, users, strict=True):
@@ -154,8 +159,10 @@ def test_a_profile_re_created_with_other_rights_reaches_every_user_that_takes_it
         backend.modify(user.dn, {"oxAccess": "none"})
     backend.remove(profile.dn)
     backend.sync()
-    again = backend.create(ACCESS_PROFILES, {
-        "name": name, **{r: r in ("webmail", "tasks", "infostore") for r in RIGHTS}})
+    again = backend.create(
+        ACCESS_PROFILES,
+        {"name": name, **{r: r in ("webmail", "tasks", "infostore") for r in RIGHTS}},
+    )
     assert again["calendar"] == "FALSE" and again["tasks"] == "TRUE"
     for user in users:
         backend.modify(user.dn, {"oxAccess": name})
@@ -186,7 +193,8 @@ def test_a_profile_re_created_in_one_batch_reaches_its_users(backend):
 def test_rights_survive_a_context_move(backend):
     home, second = backend.default_context, backend.context()["contextid"]
     profile = backend.access_profile(
-        rights=["webmail", "editpassword", "globaladdressbookdisabled"])
+        rights=["webmail", "editpassword", "globaladdressbookdisabled"]
+    )
     none_user = backend.user(oxAccess="none")
     user = backend.user(oxAccess=profile["name"])
     backend.sync()
@@ -196,7 +204,8 @@ def test_rights_survive_a_context_move(backend):
     backend.sync()
     assert backend.ox.user(home, user["username"]) is None
     assert granted(backend, second, user) == expected(
-        ["webmail", "editpassword", "globaladdressbookdisabled"])
+        ["webmail", "editpassword", "globaladdressbookdisabled"]
+    )
     assert granted(backend, second, none_user) == []
     assert mail_enabled(backend, second, none_user) is False
     assert mail_enabled(backend, second, user) is True

@@ -30,9 +30,12 @@ def users_of(backend, cid: int, fa) -> list[str]:
 
 def expected(fa, *users, personal: str | None = None) -> dict:
     """What the inspector shows for ``fa`` with these member users (default template)."""
-    return {"name": fa["name"], "personal": personal if personal is not None else fa["personal"],
-            "users": sorted(u["username"] for u in users),
-            "logins": sorted(f"{fa.id}{u['username']}" for u in users)}
+    return {
+        "name": fa["name"],
+        "personal": personal if personal is not None else fa["personal"],
+        "users": sorted(u["username"] for u in users),
+        "logins": sorted(f"{fa.id}{u['username']}" for u in users),
+    }
 
 
 def assert_account(backend, cid: int, fa, *users, personal: str | None = None) -> None:
@@ -43,7 +46,9 @@ def assert_account(backend, cid: int, fa, *users, personal: str | None = None) -
     assert found is not None, f"no {fa['mailPrimaryAddress']} in context {cid}"
     want = expected(fa, *users, personal=personal)
     assert {**found, "personal": found["personal"] or ""} == {
-        **want, "personal": want["personal"] or ""}
+        **want,
+        "personal": want["personal"] or "",
+    }
 
 
 @pytest.fixture
@@ -253,7 +258,8 @@ def test_udm_refuses_an_address_another_object_has(backend):
         backend.functional_account(users=[anna], mailPrimaryAddress=fa["mailPrimaryAddress"])
     backend.sync()
     assert list(backend.ox.functional_accounts(backend.default_context)) == [
-        fa["mailPrimaryAddress"]]
+        fa["mailPrimaryAddress"]
+    ]
 
 
 def test_removal(backend, second):
@@ -294,7 +300,8 @@ def test_a_members_rename_updates_the_login(backend, second):
     fa = backend.functional_account(users=[a1, a2], groups=[team])
     backend.sync()
     assert entries(backend, home, fa)["logins"] == sorted(
-        [f"{fa.id}{a1['username']}", f"{fa.id}{a2['username']}"])
+        [f"{fa.id}{a1['username']}", f"{fa.id}{a2['username']}"]
+    )
 
     a1 = backend.modify(a1.dn, {"username": backend.unique("renamed")})
     b1 = backend.modify(b1.dn, {"username": backend.unique("renamed")})

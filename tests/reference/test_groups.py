@@ -129,8 +129,10 @@ def test_a_members_rename_keeps_the_member(backend, second):
     b1 = backend.user(context=second)
     staff = backend.group(members=[a1, a2, b1])
     backend.sync()
-    ids = (backend.ox.groups(home)[staff["name"]]["id"],
-           backend.ox.groups(second)[staff["name"]]["id"])
+    ids = (
+        backend.ox.groups(home)[staff["name"]]["id"],
+        backend.ox.groups(second)[staff["name"]]["id"],
+    )
 
     a1 = backend.modify(a1.dn, {"username": backend.unique("renamed")})
     b1 = backend.modify(b1.dn, {"username": backend.unique("renamed")})
@@ -139,8 +141,10 @@ def test_a_members_rename_keeps_the_member(backend, second):
 
     assert members(backend, home, staff) == names(a1, a2)
     assert members(backend, second, staff) == names(b1)
-    assert (backend.ox.groups(home)[staff["name"]]["id"],
-            backend.ox.groups(second)[staff["name"]]["id"]) == ids
+    assert (
+        backend.ox.groups(home)[staff["name"]]["id"],
+        backend.ox.groups(second)[staff["name"]]["id"],
+    ) == ids
 
 
 def test_a_group_rename_keeps_the_ox_id_and_the_members(backend, second):
@@ -157,8 +161,11 @@ def test_a_group_rename_keeps_the_ox_id_and_the_members(backend, second):
     for cid, member in ((home, a1), (second, b1)):
         groups = backend.ox.groups(cid)
         assert staff["name"] not in groups
-        assert groups[renamed["name"]] == {"id": ids[cid], "displayname": renamed["name"],
-                                           "members": names(member)}
+        assert groups[renamed["name"]] == {
+            "id": ids[cid],
+            "displayname": renamed["name"],
+            "members": names(member),
+        }
 
 
 def test_the_last_member_leaving_a_context_removes_the_group_there(backend, second):
@@ -286,8 +293,9 @@ def test_the_only_members_context_move_moves_the_group(backend, second):
 
 
 @pytest.mark.parametrize("name", ["users", "Users"])
-def test_a_group_renamed_to_users_leaves_ox_and_comes_back_when_renamed_again(backend, second,
-                                                                          name):
+def test_a_group_renamed_to_users_leaves_ox_and_comes_back_when_renamed_again(
+    backend, second, name
+):
     home = backend.default_context
     a1, b1 = backend.user(), backend.user(context=second)
     staff = backend.group(members=[a1, b1])
@@ -315,8 +323,9 @@ def test_rename_membership_and_context_changes_in_one_batch(backend, second):
     backend.sync()
     ox_id = backend.ox.groups(home)[staff["name"]]["id"]
 
-    renamed = backend.modify(staff.dn, {"name": backend.unique("renamed"),
-                                        "users": [a1.dn, a2.dn, a3.dn]})
+    renamed = backend.modify(
+        staff.dn, {"name": backend.unique("renamed"), "users": [a1.dn, a2.dn, a3.dn]}
+    )
     a2 = backend.modify(a2.dn, {"oxContext": second})
     a1 = backend.modify(a1.dn, {"username": backend.unique("renamed")})
     backend.sync()
@@ -335,8 +344,9 @@ def test_unsynced_properties_change_nothing(backend):
     backend.sync()
     before = backend.ox.groups(home)[staff["name"]]
 
-    backend.modify(staff.dn, {"description": "after", "mailAddress": backend.mail(
-        backend.unique("list"))})
+    backend.modify(
+        staff.dn, {"description": "after", "mailAddress": backend.mail(backend.unique("list"))}
+    )
     backend.sync()
     assert backend.ox.groups(home)[staff["name"]] == before
 

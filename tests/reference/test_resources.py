@@ -17,8 +17,9 @@ from connector.simulator import RESOURCES, UDMError
 from .strategies import EMPTY, MAX_TEXT, NON_ASCII_TEXT, texts
 
 
-def assert_resource(backend, cid: int, room, displayname: str, description: str | None,
-                    mail: str) -> dict:
+def assert_resource(
+    backend, cid: int, room, displayname: str, description: str | None, mail: str
+) -> dict:
     """The OX resource of ``room`` in ``cid`` has these values; returns it."""
     found = backend.ox.resources(cid).get(room["name"])
     assert found is not None, f"no resource {room['name']} in context {cid}"
@@ -38,12 +39,18 @@ def admin(backend):
 
 def test_a_resource_lands_in_the_default_context(backend, admin):
     name = backend.unique("room")
-    room = backend.resource(admin, name=name, displayname="Room 1.23",
-                            description="Beamer, 12 seats", resourceMailAddress=backend.mail(name))
+    room = backend.resource(
+        admin,
+        name=name,
+        displayname="Room 1.23",
+        description="Beamer, 12 seats",
+        resourceMailAddress=backend.mail(name),
+    )
     assert room["oxContext"] == backend.default_context  # the extended attribute's default
     backend.sync()
-    assert_resource(backend, backend.default_context, room, "Room 1.23", "Beamer, 12 seats",
-                    backend.mail(name))
+    assert_resource(
+        backend, backend.default_context, room, "Room 1.23", "Beamer, 12 seats", backend.mail(name)
+    )
 
 
 def test_a_resource_in_a_new_context(backend, admin):
@@ -57,8 +64,14 @@ def test_a_resource_in_a_new_context(backend, admin):
 def test_a_resource_without_description(backend, admin):
     room = backend.resource(admin, description=None)
     backend.sync()
-    assert_resource(backend, backend.default_context, room, room["displayname"], None,
-                    room["resourceMailAddress"])
+    assert_resource(
+        backend,
+        backend.default_context,
+        room,
+        room["displayname"],
+        None,
+        room["resourceMailAddress"],
+    )
 
 
 def test_changes_reach_ox(backend, admin):
@@ -68,8 +81,10 @@ def test_changes_reach_ox(backend, admin):
     ox_id = backend.ox.resources(cid)[room["name"]]["id"]
 
     new_mail = backend.mail(backend.unique("newroom"))
-    room = backend.modify(room.dn, {"displayname": "New name", "description": "new text",
-                                    "resourceMailAddress": new_mail})
+    room = backend.modify(
+        room.dn,
+        {"displayname": "New name", "description": "new text", "resourceMailAddress": new_mail},
+    )
     backend.sync()
     found = assert_resource(backend, cid, room, "New name", "new text", new_mail)
     assert found["id"] == ox_id  # changed in place
@@ -111,14 +126,16 @@ def test_a_context_move_keeps_the_attributes(backend, admin):
     room = backend.modify(room.dn, {"oxContext": second, "displayname": "Board room 2"})
     backend.sync()
     assert room["name"] not in backend.ox.resources(home)
-    assert_resource(backend, second, room, "Board room 2", "second floor",
-                    room["resourceMailAddress"])
+    assert_resource(
+        backend, second, room, "Board room 2", "second floor", room["resourceMailAddress"]
+    )
 
     room = backend.modify(room.dn, {"oxContext": third})
     backend.sync()
     assert room["name"] not in backend.ox.resources(second)
-    assert_resource(backend, third, room, "Board room 2", "second floor",
-                    room["resourceMailAddress"])
+    assert_resource(
+        backend, third, room, "Board room 2", "second floor", room["resourceMailAddress"]
+    )
 
 
 def test_removal(backend, admin):
@@ -152,18 +169,23 @@ DISPLAY_NAMES = texts()
 DESCRIPTIONS = st.one_of(st.just(EMPTY), texts())
 
 
-@given(first=st.tuples(DISPLAY_NAMES, DESCRIPTIONS),
-       second=st.tuples(DISPLAY_NAMES, DESCRIPTIONS))
+@given(first=st.tuples(DISPLAY_NAMES, DESCRIPTIONS), second=st.tuples(DISPLAY_NAMES, DESCRIPTIONS))
 @example(first=(MAX_TEXT, MAX_TEXT), second=(NON_ASCII_TEXT, EMPTY))
 @example(first=(NON_ASCII_TEXT, NON_ASCII_TEXT), second=("x", MAX_TEXT))
 def test_display_names_and_descriptions_arrive_unchanged(backend, first, second):
     cid = backend.default_context
     admin = backend.user()
     name = backend.unique("room")
-    room = backend.create(RESOURCES, {
-        "name": name, "displayname": first[0], "description": first[1],
-        "resourceMailAddress": backend.mail(name),
-        "resourceadmin": str(admin["uidNumber"])})
+    room = backend.create(
+        RESOURCES,
+        {
+            "name": name,
+            "displayname": first[0],
+            "description": first[1],
+            "resourceMailAddress": backend.mail(name),
+            "resourceadmin": str(admin["uidNumber"]),
+        },
+    )
     backend.sync()
     assert_resource(backend, cid, room, first[0], first[1], backend.mail(name))
 

@@ -45,7 +45,8 @@ def test_user_rename_reaches_groups_through_refint(backend):
     assert user["id"] == ox_id  # a rename keeps the OX user
     assert backend.ox.user(backend.default_context, anna["username"]) is None
     assert backend.ox.groups(backend.default_context)[staff["name"]]["members"] == [
-        renamed["username"]]
+        renamed["username"]
+    ]
 
 
 def test_removal(backend):
@@ -71,8 +72,15 @@ def test_udm_refuses_a_second_user_with_the_same_name(backend):
 
 
 @given(person=people())
-@example(person={"username": "zoe", "firstname": NON_ASCII_NAMES[0], "lastname": "Ørsted",
-                 "mailPrimaryAddress": "zoe@example.org", "isOxUser": "OK"})
+@example(
+    person={
+        "username": "zoe",
+        "firstname": NON_ASCII_NAMES[0],
+        "lastname": "Ørsted",
+        "mailPrimaryAddress": "zoe@example.org",
+        "isOxUser": "OK",
+    }
+)
 def test_a_realistic_person_arrives_field_by_field(backend, person):
     person = unique_person(person, backend.unique)
     person["mailPrimaryAddress"] = backend.mail(person["username"])
@@ -82,8 +90,12 @@ def test_a_realistic_person_arrives_field_by_field(backend, person):
     assert (ox["given_name"], ox["sur_name"]) == (person["firstname"], person["lastname"])
     assert ox["display_name"] == f"{person['firstname']} {person['lastname']}"
     assert ox["primaryEmail"] == ox["email1"] == person["mailPrimaryAddress"]
-    for prop, field in (("organisation", "company"), ("city", "city_business"),
-                        ("street", "street_business"), ("postcode", "postal_code_business")):
+    for prop, field in (
+        ("organisation", "company"),
+        ("city", "city_business"),
+        ("street", "street_business"),
+        ("postcode", "postal_code_business"),
+    ):
         assert (ox[field] or "") == person.get(prop, ""), prop  # unset: None or ""
 
 
@@ -102,16 +114,23 @@ def test_snapshots_compare_whole_contexts(backend):
 
 # -- the ucs backend's parts that need no UCS -------------------------------------------------
 
+
 def test_ucs_settings_and_a_dry_run_without_hosts_fail_fast():
     import time
 
     from .backends import UCSConfig, ucs_preflight
 
-    assert ucs_preflight({}) == ["ucs backend settings: UCS_HOST is not set; UCS_ADMIN_PASSWORD"
-                                 " is not set; OX_SOAP_SERVER is not set; OX_MASTER_PASSWORD "
-                                 "is not set"]
-    env = {"UCS_HOST": "primary.school.test", "UCS_ADMIN_PASSWORD": "pw",
-           "OX_SOAP_SERVER": "http://127.0.0.1:9/", "OX_MASTER_PASSWORD": "pw"}
+    assert ucs_preflight({}) == [
+        "ucs backend settings: UCS_HOST is not set; UCS_ADMIN_PASSWORD"
+        " is not set; OX_SOAP_SERVER is not set; OX_MASTER_PASSWORD "
+        "is not set"
+    ]
+    env = {
+        "UCS_HOST": "primary.school.test",
+        "UCS_ADMIN_PASSWORD": "pw",
+        "OX_SOAP_SERVER": "http://127.0.0.1:9/",
+        "OX_MASTER_PASSWORD": "pw",
+    }
     config = UCSConfig.from_env(env)
     assert (config.mail_domain, config.base) == ("school.test", "dc=school,dc=test")
     assert config.udm_url == "https://primary.school.test/univention/udm/"
@@ -128,10 +147,21 @@ def test_udm_rest_documents_become_records_and_errors():
 
     from .backends import _error, _record, _wire
 
-    record = _record({"dn": "uid=a,cn=users,dc=x", "uuid": "1-2", "objectType": USERS,
-                      "properties": {"username": "a"}, "options": {"default": True, "pki": False}})
+    record = _record(
+        {
+            "dn": "uid=a,cn=users,dc=x",
+            "uuid": "1-2",
+            "objectType": USERS,
+            "properties": {"username": "a"},
+            "options": {"default": True, "pki": False},
+        }
+    )
     assert (record.id, record.module, record["username"], record.options) == (
-        "1-2", USERS, "a", ("default",))
+        "1-2",
+        USERS,
+        "a",
+        ("default",),
+    )
     assert _wire(USERS, {"isOxUser": True, "title": "Dr."}) == {"isOxUser": "OK", "title": "Dr."}
 
     def response(status: int, body: dict) -> requests.Response:
@@ -139,7 +169,18 @@ def test_udm_rest_documents_become_records_and_errors():
         r.status_code, r._content = status, json.dumps(body).encode()
         return r
 
-    error = _error("POST", "https://h/univention/udm/users/user/", response(422, {"error": {
-        "message": "Invalid property", "error": {"properties": {"username": "taken"}}}}))
+    error = _error(
+        "POST",
+        "https://h/univention/udm/users/user/",
+        response(
+            422,
+            {
+                "error": {
+                    "message": "Invalid property",
+                    "error": {"properties": {"username": "taken"}},
+                }
+            },
+        ),
+    )
     assert isinstance(error, InvalidValue) and "taken" in str(error) and "HTTP 422" in str(error)
     assert isinstance(_error("GET", "u", response(404, {})), NoSuchObject)

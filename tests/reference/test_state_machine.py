@@ -62,26 +62,60 @@ from typing import Any
 import pytest
 from hypothesis import Phase, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, consumes, initialize,
-                                 invariant, multiple, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from connector.simulator import (GROUPS, RESOURCES, USERS, InvalidValue, ObjectExists,
-                                 ObjectInUse, UDMError)
+from connector.simulator import (
+    GROUPS,
+    RESOURCES,
+    USERS,
+    InvalidValue,
+    ObjectExists,
+    ObjectInUse,
+    UDMError,
+)
 
-from .backends import (EMBEDDED, UCS, Backend, EmbeddedBackend, UCSBackend, UCSConfig,
-                       selected_backend)
+from .backends import (
+    EMBEDDED,
+    UCS,
+    Backend,
+    EmbeddedBackend,
+    UCSBackend,
+    UCSConfig,
+    selected_backend,
+)
 from .strategies import LIST_FIELDS, TEXT_FIELDS, attribute_values, names, texts
 
 CI_EXAMPLES, CI_STEPS = 40, 25
 MAX_EXTRA_CONTEXTS = 3  # contexts besides the default one, at a time
 
 # The mapped users/user attributes the machine sets and unsets -> their OX fields.
-ATTRIBUTES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
-    **{p: (TEXT_FIELDS[p],) for p in ("title", "organisation", "oxDepartment", "city",
-                                      "oxEmail2", "oxUserfield01", "oxNote")},
-    "phone": (LIST_FIELDS["phone", 0], LIST_FIELDS["phone", 1]),
-})
+ATTRIBUTES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
+    {
+        **{
+            p: (TEXT_FIELDS[p],)
+            for p in (
+                "title",
+                "organisation",
+                "oxDepartment",
+                "city",
+                "oxEmail2",
+                "oxUserfield01",
+                "oxNote",
+            )
+        },
+        "phone": (LIST_FIELDS["phone", 0], LIST_FIELDS["phone", 1]),
+    }
+)
 # The OX user fields compared besides the attributes (and "name", the key).
 USER_FIELDS = ("given_name", "sur_name", "display_name", "primaryEmail", "email1", "aliases")
 # How a rule picks a name or an address: a new one, or (an int) one given up earlier.
@@ -94,6 +128,7 @@ def freshly_or_reused() -> st.SearchStrategy[Any]:
 
 
 # -- the model ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Context:
@@ -210,23 +245,37 @@ class Model:
     # -- OX ----------------------------------------------------------------------------------
     def expected(self, key: str) -> dict[str, Any]:
         """What OX must hold in the (live) context ``key``."""
-        users = {u.username: expected_user(u) for u in self.users.values()
-                 if u.enabled and u.context == key}
+        users = {
+            u.username: expected_user(u)
+            for u in self.users.values()
+            if u.enabled and u.context == key
+        }
         groups = {}
         for g in self.groups.values():
-            members = sorted(self.users[m].username for m in g.members
-                             if self.users[m].enabled and self.users[m].context == key)
+            members = sorted(
+                self.users[m].username
+                for m in g.members
+                if self.users[m].enabled and self.users[m].context == key
+            )
             if g.enabled and members:  # no OX group in a context without OX members
                 groups[g.name] = {"displayname": g.name, "members": members}
-        resources = {r.name: {"displayname": r.displayname, "description": r.description,
-                              "email": r.email}
-                     for r in self.resources.values() if r.context == key}
+        resources = {
+            r.name: {"displayname": r.displayname, "description": r.description, "email": r.email}
+            for r in self.resources.values()
+            if r.context == key
+        }
         return {"users": users, "groups": groups, "resources": resources}
 
 
 def expected_user(u: User) -> dict[str, Any]:
-    out = {"given_name": u.first, "sur_name": u.last, "display_name": u.display,
-           "primaryEmail": u.primary, "email1": u.primary, "aliases": u.aliases()}
+    out = {
+        "given_name": u.first,
+        "sur_name": u.last,
+        "display_name": u.display,
+        "primaryEmail": u.primary,
+        "email1": u.primary,
+        "aliases": u.aliases(),
+    }
     for prop, fields in ATTRIBUTES.items():
         value = u.attributes.get(prop)
         values = value if isinstance(value, list) else [value]
@@ -275,9 +324,11 @@ class RunStats:
     rules: Counter[str] = field(default_factory=Counter)
 
     def line(self) -> str:
-        return (f"state machine run: {self.steps} steps ({self.changes} directory changes, "
-                f"{self.refusals} UDM refusals, {self.syncs} syncs checked), "
-                f"{self.counts}, {self.seconds:.1f} s")
+        return (
+            f"state machine run: {self.steps} steps ({self.changes} directory changes, "
+            f"{self.refusals} UDM refusals, {self.syncs} syncs checked), "
+            f"{self.counts}, {self.seconds:.1f} s"
+        )
 
 
 class SyncFailed(AssertionError):
@@ -286,14 +337,14 @@ class SyncFailed(AssertionError):
 
 # -- the machine -------------------------------------------------------------------------------
 
+
 class OXModelMachine(RuleBasedStateMachine):
     contexts = Bundle("contexts")
     users = Bundle("users")
     groups = Bundle("groups")
     resources = Bundle("resources")
 
-    def __init__(self, make_backend: Callable[[], Backend],
-                 report: Callable[[RunStats], None]):
+    def __init__(self, make_backend: Callable[[], Backend], report: Callable[[RunStats], None]):
         super().__init__()
         self.backend = make_backend()
         self.report = report
@@ -327,7 +378,8 @@ class OXModelMachine(RuleBasedStateMachine):
             if self.backend.name == EMBEDDED:
                 assert isinstance(exc, expected), (
                     f"UDM refused ({why}) with {type(exc).__name__}, expected "
-                    f"{expected.__name__}: {exc}")
+                    f"{expected.__name__}: {exc}"
+                )
         else:
             raise AssertionError(f"UDM accepted what it must refuse: {why}")
         self.stats.refusals += 1
@@ -338,7 +390,8 @@ class OXModelMachine(RuleBasedStateMachine):
         while isinstance(how, int) and pool:
             name = pool.pop(how % len(pool))
             if not self.model.name_holder(name) and not any(
-                    r.name.lower() == name.lower() for r in self.model.resources.values()):
+                r.name.lower() == name.lower() for r in self.model.resources.values()
+            ):
                 event("reused a name")
                 return name
         name = self.backend.unique(prefix)
@@ -365,16 +418,22 @@ class OXModelMachine(RuleBasedStateMachine):
         self.cadence = cadence
         return "default"
 
-    @initialize(target=users, people=st.lists(
-        st.tuples(names(), names(), st.sampled_from([True, True, True, False])),
-        min_size=1, max_size=3))
+    @initialize(
+        target=users,
+        people=st.lists(
+            st.tuples(names(), names(), st.sampled_from([True, True, True, False])),
+            min_size=1,
+            max_size=3,
+        ),
+    )
     def some_people(self, people):
         """A few users in the default context to start from (OX users unless False)."""
         self._step("some_people")
         keys = []
         for first, last, enabled in people:
-            keys.append(self._create_user("default", first, last, None, {}, [], FRESH, FRESH,
-                                          enabled))
+            keys.append(
+                self._create_user("default", first, last, None, {}, [], FRESH, FRESH, enabled)
+            )
         return multiple(*keys)
 
     @precondition(lambda self: self.pending > 0)
@@ -413,9 +472,13 @@ class OXModelMachine(RuleBasedStateMachine):
             return [f"{where}: missing in OX"]
         problems = []
         if ctx.dn is not None:  # the default context is the backend's, not the model's
-            problems += [f"{where}: {p}" for p in differences(
-                {"name": f"context{ctx.cid}", "maxQuota": ctx.quota, "enabled": True},
-                {k: found.get(k) for k in ("name", "maxQuota", "enabled")})]
+            problems += [
+                f"{where}: {p}"
+                for p in differences(
+                    {"name": f"context{ctx.cid}", "maxQuota": ctx.quota, "enabled": True},
+                    {k: found.get(k) for k in ("name", "maxQuota", "enabled")},
+                )
+            ]
         ox_users = ox.users(ctx.cid)
         ox_groups = ox.groups(ctx.cid)
         ox_resources = ox.resources(ctx.cid)
@@ -427,16 +490,23 @@ class OXModelMachine(RuleBasedStateMachine):
             ox_resources = {n: r for n, r in ox_resources.items() if n in mine}
         actual = {
             "users": {n: actual_user(u) for n, u in ox_users.items()},
-            "groups": {n: {"displayname": g["displayname"], "members": g["members"]}
-                       for n, g in ox_groups.items()},
-            "resources": {n: {"displayname": _text(r.get("displayname")),
-                              "description": _text(r.get("description")),
-                              "email": _text(r.get("email"))}
-                          for n, r in ox_resources.items()},
+            "groups": {
+                n: {"displayname": g["displayname"], "members": g["members"]}
+                for n, g in ox_groups.items()
+            },
+            "resources": {
+                n: {
+                    "displayname": _text(r.get("displayname")),
+                    "description": _text(r.get("description")),
+                    "email": _text(r.get("email")),
+                }
+                for n, r in ox_resources.items()
+            },
         }
         problems += [f"{where}: {p}" for p in differences(self.model.expected(ctx.key), actual)]
-        problems += [f"{where}: {p}" for p in self.check_ids(ctx, ox_users, ox_groups,
-                                                             ox_resources)]
+        problems += [
+            f"{where}: {p}" for p in self.check_ids(ctx, ox_users, ox_groups, ox_resources)
+        ]
         return problems
 
     def check_ids(self, ctx: Context, ox_users, ox_groups, ox_resources) -> list[str]:
@@ -476,7 +546,8 @@ class OXModelMachine(RuleBasedStateMachine):
             self.stats.counts = (
                 f"{sum(not c.removed for c in m.contexts.values())} contexts, "
                 f"{len(m.users)} users ({sum(u.enabled for u in m.users.values())} in OX), "
-                f"{len(m.groups)} groups, {len(m.resources)} resources at the end")
+                f"{len(m.groups)} groups, {len(m.resources)} resources at the end"
+            )
             event("steps per run", str(self.stats.steps))
             event("syncs per run", str(self.stats.syncs))
             print(self.stats.line())
@@ -520,8 +591,11 @@ class OXModelMachine(RuleBasedStateMachine):
         if c.dn is None:
             return multiple(ctx)  # the default context stays
         if self.model.context_in_use(ctx):
-            self._refused(ObjectInUse, lambda: self.backend.remove(c.dn),
-                          f"removing context {c.cid} while users or resources use it")
+            self._refused(
+                ObjectInUse,
+                lambda: self.backend.remove(c.dn),
+                f"removing context {c.cid} while users or resources use it",
+            )
             return multiple(ctx)
         self.backend.remove(c.dn)
         c.removed = True
@@ -529,23 +603,36 @@ class OXModelMachine(RuleBasedStateMachine):
         return multiple()
 
     # -- users -------------------------------------------------------------------------------
-    @rule(target=users, ctx=contexts, first=names(), last=names(),
-          display=st.one_of(st.none(), texts()),
-          attributes=st.fixed_dictionaries({}, optional={p: attribute_values(p)
-                                                         for p in ATTRIBUTES}),
-          alternatives=st.lists(st.one_of(st.just(FRESH), st.just("own primary"), REUSE),
-                                max_size=3),
-          name=freshly_or_reused(), mail=freshly_or_reused(),
-          enabled=st.sampled_from([True, True, True, False]))
-    def create_user(self, ctx, first, last, display, attributes, alternatives, name, mail,
-                    enabled):
+    @rule(
+        target=users,
+        ctx=contexts,
+        first=names(),
+        last=names(),
+        display=st.one_of(st.none(), texts()),
+        attributes=st.fixed_dictionaries({}, optional={p: attribute_values(p) for p in ATTRIBUTES}),
+        alternatives=st.lists(st.one_of(st.just(FRESH), st.just("own primary"), REUSE), max_size=3),
+        name=freshly_or_reused(),
+        mail=freshly_or_reused(),
+        enabled=st.sampled_from([True, True, True, False]),
+    )
+    def create_user(self, ctx, first, last, display, attributes, alternatives, name, mail, enabled):
         self._step("create_user")
-        return self._create_user(ctx, first, last, display, attributes, alternatives, name,
-                                 mail, enabled)
+        return self._create_user(
+            ctx, first, last, display, attributes, alternatives, name, mail, enabled
+        )
 
-    def _create_user(self, ctx: str, first: str, last: str, display: str | None,
-                     attributes: dict[str, Any], alternatives: list[Any], name: Any,
-                     mail: Any, enabled: bool) -> str:
+    def _create_user(
+        self,
+        ctx: str,
+        first: str,
+        last: str,
+        display: str | None,
+        attributes: dict[str, Any],
+        alternatives: list[Any],
+        name: Any,
+        mail: Any,
+        enabled: bool,
+    ) -> str:
         username = self._name(name, "u", self.model.free_names)
         primary = self._mail(mail)
         alts: list[str] = []
@@ -555,9 +642,16 @@ class OXModelMachine(RuleBasedStateMachine):
             else:
                 a = self._mail(how)
                 alts.append(a if a != primary else self._mail(FRESH))
-        props = {"username": username, "firstname": first, "lastname": last,
-                 "mailPrimaryAddress": primary, "mailAlternativeAddress": alts,
-                 "isOxUser": "OK" if enabled else "Not", "oxAccess": "premium", **attributes}
+        props = {
+            "username": username,
+            "firstname": first,
+            "lastname": last,
+            "mailPrimaryAddress": primary,
+            "mailAlternativeAddress": alts,
+            "isOxUser": "OK" if enabled else "Not",
+            "oxAccess": "premium",
+            **attributes,
+        }
         if ctx != "default":
             props["oxContext"] = self._cid(ctx)  # else UDM's default: the default context
         if display is not None:
@@ -565,19 +659,36 @@ class OXModelMachine(RuleBasedStateMachine):
         obj = self.backend.create(USERS, props)
         key = self._key("u")
         self.model.users[key] = User(
-            key, obj.dn, str(obj["uidNumber"]), username, ctx, enabled, first, last,
-            display if display is not None else display_of(first, last), primary,
-            list(dict.fromkeys(alts)), dict(attributes))
+            key,
+            obj.dn,
+            str(obj["uidNumber"]),
+            username,
+            ctx,
+            enabled,
+            first,
+            last,
+            display if display is not None else display_of(first, last),
+            primary,
+            list(dict.fromkeys(alts)),
+            dict(attributes),
+        )
         self._changed()
         return key
 
-    @rule(user=users, first=st.one_of(st.none(), names()), last=st.one_of(st.none(), names()),
-          display=st.one_of(st.none(), texts()))
+    @rule(
+        user=users,
+        first=st.one_of(st.none(), names()),
+        last=st.one_of(st.none(), names()),
+        display=st.one_of(st.none(), texts()),
+    )
     def change_names(self, user, first, last, display):
         self._step("change_names")
         u = self.model.users[user]
-        changes = {p: v for p, v in (("firstname", first), ("lastname", last),
-                                     ("oxDisplayName", display)) if v is not None}
+        changes = {
+            p: v
+            for p, v in (("firstname", first), ("lastname", last), ("oxDisplayName", display))
+            if v is not None
+        }
         if not changes:
             return
         self.backend.modify(u.dn, changes)
@@ -590,8 +701,12 @@ class OXModelMachine(RuleBasedStateMachine):
         u.first, u.last = new_first, new_last
         self._changed()
 
-    @rule(user=users, attributes=st.fixed_dictionaries(
-        {}, optional={p: st.one_of(st.none(), attribute_values(p)) for p in ATTRIBUTES}))
+    @rule(
+        user=users,
+        attributes=st.fixed_dictionaries(
+            {}, optional={p: st.one_of(st.none(), attribute_values(p)) for p in ATTRIBUTES}
+        ),
+    )
     def change_attributes(self, user, attributes):
         """Set (a value) or unset (None) some mapped attributes."""
         self._step("change_attributes")
@@ -606,9 +721,12 @@ class OXModelMachine(RuleBasedStateMachine):
                 u.attributes[prop] = value
         self._changed()
 
-    @rule(user=users,
-          alternatives=st.lists(st.one_of(st.just(FRESH), st.just("keep"),
-                                          st.just("own primary"), REUSE), max_size=3))
+    @rule(
+        user=users,
+        alternatives=st.lists(
+            st.one_of(st.just(FRESH), st.just("keep"), st.just("own primary"), REUSE), max_size=3
+        ),
+    )
     def set_alternatives(self, user, alternatives):
         """Replace the alternative addresses: kept ones, new ones, freed ones, the primary."""
         self._step("set_alternatives")
@@ -631,8 +749,11 @@ class OXModelMachine(RuleBasedStateMachine):
         self.model.release_mails(old)
         self._changed()
 
-    @rule(user=users, how=st.one_of(st.just(FRESH), st.just("an alternative"), REUSE),
-          keep_old=st.booleans())
+    @rule(
+        user=users,
+        how=st.one_of(st.just(FRESH), st.just("an alternative"), REUSE),
+        keep_old=st.booleans(),
+    )
     def change_primary(self, user, how, keep_old):
         """A new primary address: new, freed, or one of the user's alternatives; the old
         one is given up or (``keep_old``) becomes an alternative."""
@@ -725,8 +846,11 @@ class OXModelMachine(RuleBasedStateMachine):
         self._step("remove_user")
         u = self.model.users[user]
         if self.model.administers(user):
-            self._refused(ObjectInUse, lambda: self.backend.remove(u.dn),
-                          f"removing {u.username}, the admin of a resource")
+            self._refused(
+                ObjectInUse,
+                lambda: self.backend.remove(u.dn),
+                f"removing {u.username}, the admin of a resource",
+            )
             return multiple(user)
         self.backend.remove(u.dn)
         self._touch_groups_of(user)
@@ -738,33 +862,54 @@ class OXModelMachine(RuleBasedStateMachine):
         self._changed()
         return multiple()
 
-    @rule(user=users, other=users,
-          how=st.sampled_from(["create a user of its name", "rename to its name",
-                               "take its primary address", "take it as an alternative"]))
+    @rule(
+        user=users,
+        other=users,
+        how=st.sampled_from(
+            [
+                "create a user of its name",
+                "rename to its name",
+                "take its primary address",
+                "take it as an alternative",
+            ]
+        ),
+    )
     def take_what_another_user_has(self, user, other, how):
         """UDM refuses a taken username or address; of one's own, the primary may be an
         alternative as well, and setting a value again changes nothing."""
         self._step("take_what_another_user_has")
         u, o = self.model.users[user], self.model.users[other]
         if how == "create a user of its name":
-            props = {"username": o.username, "firstname": "X", "lastname": "Y",
-                     "mailPrimaryAddress": self._mail(FRESH), "isOxUser": "OK"}
-            self._refused(ObjectExists, lambda: self.backend.create(USERS, props),
-                          f"a second user named {o.username}")
+            props = {
+                "username": o.username,
+                "firstname": "X",
+                "lastname": "Y",
+                "mailPrimaryAddress": self._mail(FRESH),
+                "isOxUser": "OK",
+            }
+            self._refused(
+                ObjectExists,
+                lambda: self.backend.create(USERS, props),
+                f"a second user named {o.username}",
+            )
         elif how == "rename to its name":
             if user == other:
                 self.backend.modify(u.dn, {"username": u.username})  # nothing changes
                 return
-            self._refused(ObjectExists,
-                          lambda: self.backend.modify(u.dn, {"username": o.username}),
-                          f"renaming {u.username} to {o.username}")
+            self._refused(
+                ObjectExists,
+                lambda: self.backend.modify(u.dn, {"username": o.username}),
+                f"renaming {u.username} to {o.username}",
+            )
         elif how == "take its primary address":
             if user == other:
                 self.backend.modify(u.dn, {"mailPrimaryAddress": u.primary})
                 return
-            self._refused(ObjectExists,
-                          lambda: self.backend.modify(u.dn, {"mailPrimaryAddress": o.primary}),
-                          f"{u.username} taking the address of {o.username}")
+            self._refused(
+                ObjectExists,
+                lambda: self.backend.modify(u.dn, {"mailPrimaryAddress": o.primary}),
+                f"{u.username} taking the address of {o.username}",
+            )
         else:
             if o.primary in u.alternatives:
                 return
@@ -774,22 +919,34 @@ class OXModelMachine(RuleBasedStateMachine):
                 u.alternatives = alts
                 self._changed()
                 return
-            self._refused(ObjectExists,
-                          lambda: self.backend.modify(u.dn, {"mailAlternativeAddress": alts}),
-                          f"{u.username} taking the address of {o.username} as alternative")
+            self._refused(
+                ObjectExists,
+                lambda: self.backend.modify(u.dn, {"mailAlternativeAddress": alts}),
+                f"{u.username} taking the address of {o.username} as alternative",
+            )
 
     # -- groups ------------------------------------------------------------------------------
-    @rule(target=groups, first=users, others=st.lists(st.integers(0, 63), max_size=3),
-          with_members=st.sampled_from([True, True, True, False]),
-          enabled=st.sampled_from([True, True, True, False]), name=freshly_or_reused())
+    @rule(
+        target=groups,
+        first=users,
+        others=st.lists(st.integers(0, 63), max_size=3),
+        with_members=st.sampled_from([True, True, True, False]),
+        enabled=st.sampled_from([True, True, True, False]),
+        name=freshly_or_reused(),
+    )
     def create_group(self, first, others, with_members, enabled, name):
         """``others`` pick further users (by position among all users)."""
         self._step("create_group")
         members = self._members(first, others) if with_members else []
         group_name = self._name(name, "g", self.model.free_names)
-        obj = self.backend.create(GROUPS, {
-            "name": group_name, "isOxGroup": "OK" if enabled else "Not",
-            "users": [self.model.users[m].dn for m in members]})
+        obj = self.backend.create(
+            GROUPS,
+            {
+                "name": group_name,
+                "isOxGroup": "OK" if enabled else "Not",
+                "users": [self.model.users[m].dn for m in members],
+            },
+        )
         key = self._key("g")
         self.model.groups[key] = Group(key, obj.dn, group_name, enabled, members)
         self._changed()
@@ -827,8 +984,12 @@ class OXModelMachine(RuleBasedStateMachine):
         for _ in range(3):
             self._changed()
 
-    @rule(group=groups, first=users, others=st.lists(st.integers(0, 63), max_size=3),
-          empty=st.sampled_from([False, False, False, True]))
+    @rule(
+        group=groups,
+        first=users,
+        others=st.lists(st.integers(0, 63), max_size=3),
+        empty=st.sampled_from([False, False, False, True]),
+    )
     def set_group_members(self, group, first, others, empty):
         self._step("set_group_members")
         g = self.model.groups[group]
@@ -858,40 +1019,60 @@ class OXModelMachine(RuleBasedStateMachine):
     def rename_group_to_a_username(self, group, user):
         self._step("rename_group_to_a_username")
         g, u = self.model.groups[group], self.model.users[user]
-        self._refused(ObjectExists, lambda: self.backend.modify(g.dn, {"name": u.username}),
-                      f"renaming group {g.name} to the username {u.username}")
+        self._refused(
+            ObjectExists,
+            lambda: self.backend.modify(g.dn, {"name": u.username}),
+            f"renaming group {g.name} to the username {u.username}",
+        )
 
     # -- resources ---------------------------------------------------------------------------
-    @rule(target=resources, admin=users, ctx=contexts,
-          displayname=st.one_of(st.none(), texts()), description=st.one_of(st.none(), texts()),
-          name=freshly_or_reused(), mail=freshly_or_reused())
+    @rule(
+        target=resources,
+        admin=users,
+        ctx=contexts,
+        displayname=st.one_of(st.none(), texts()),
+        description=st.one_of(st.none(), texts()),
+        name=freshly_or_reused(),
+        mail=freshly_or_reused(),
+    )
     def create_resource(self, admin, ctx, displayname, description, name, mail):
         self._step("create_resource")
         room = self._name(name, "room", self.model.free_rooms)
         address = self._mail(mail)
-        props = {"name": room, "resourceMailAddress": address,
-                 "resourceadmin": self.model.users[admin].uid, "oxContext": self._cid(ctx)}
+        props = {
+            "name": room,
+            "resourceMailAddress": address,
+            "resourceadmin": self.model.users[admin].uid,
+            "oxContext": self._cid(ctx),
+        }
         if displayname is not None:
             props["displayname"] = displayname
         if description is not None:
             props["description"] = description
         if not self.model.is_ox_user(admin):
-            self._refused(InvalidValue, lambda: self.backend.create(RESOURCES, props),
-                          "a resource administered by a user who is not an OX user")
+            self._refused(
+                InvalidValue,
+                lambda: self.backend.create(RESOURCES, props),
+                "a resource administered by a user who is not an OX user",
+            )
             self.model.free_rooms.append(room)
             self.model.release_mails([address])
             return multiple()
         obj = self.backend.create(RESOURCES, props)
         key = self._key("r")
-        self.model.resources[key] = Resource(key, obj.dn, room, ctx, displayname or room,
-                                             description, address, admin)
+        self.model.resources[key] = Resource(
+            key, obj.dn, room, ctx, displayname or room, description, address, admin
+        )
         self._changed()
         return key
 
-    @rule(resource=resources, admin=st.one_of(st.none(), users),
-          displayname=st.one_of(st.none(), texts()),
-          description=st.one_of(st.none(), st.just(""), texts()),
-          mail=st.one_of(st.none(), st.just(FRESH), REUSE))
+    @rule(
+        resource=resources,
+        admin=st.one_of(st.none(), users),
+        displayname=st.one_of(st.none(), texts()),
+        description=st.one_of(st.none(), st.just(""), texts()),
+        mail=st.one_of(st.none(), st.just(FRESH), REUSE),
+    )
     def change_resource(self, resource, admin, displayname, description, mail):
         """Change some of display name, description ("" unsets), address, admin (UDM
         checks on every change that the admin is an OX user)."""
@@ -925,8 +1106,11 @@ class OXModelMachine(RuleBasedStateMachine):
         if not changes:
             return False
         if not self.model.is_ox_user(admin):
-            self._refused(InvalidValue, lambda: self.backend.modify(r.dn, changes),
-                          f"changing resource {r.name} whose admin is not an OX user")
+            self._refused(
+                InvalidValue,
+                lambda: self.backend.modify(r.dn, changes),
+                f"changing resource {r.name} whose admin is not an OX user",
+            )
             return False
         self.backend.modify(r.dn, changes)
         r.admin = admin
@@ -954,6 +1138,7 @@ class OXModelMachine(RuleBasedStateMachine):
 
 # -- the test ----------------------------------------------------------------------------------
 
+
 def machine_settings() -> settings:
     """The active reference profile's settings (conftest loads it for this directory),
     with the CI profile's example and step counts set to what a model run needs. CI runs
@@ -970,9 +1155,14 @@ def machine_settings() -> settings:
     steps = int(os.environ.get("OX_TEST_STATE_MACHINE_STEPS") or steps)
     # the explain phase re-runs a failure traced: minutes against a live connector
     phases = [p for p in profile.phases if p is not Phase.explain]
-    return settings(profile, max_examples=examples, stateful_step_count=steps, phases=phases,
-                    report_multiple_bugs=profile.report_multiple_bugs and not ci,
-                    derandomize=profile.derandomize or ci)
+    return settings(
+        profile,
+        max_examples=examples,
+        stateful_step_count=steps,
+        phases=phases,
+        report_multiple_bugs=profile.report_multiple_bugs and not ci,
+        derandomize=profile.derandomize or ci,
+    )
 
 
 def test_ox_follows_random_directory_changes(request, tmp_path_factory, record_property):
@@ -993,20 +1183,27 @@ def test_ox_follows_random_directory_changes(request, tmp_path_factory, record_p
     runs: list[RunStats] = []
     started = time.monotonic()
     chosen = machine_settings()
-    print(f"state machine: up to {chosen.max_examples} runs of {chosen.stateful_step_count} "
-          f"steps ({os.environ.get('HYPOTHESIS_PROFILE', 'ci')} profile)")
+    print(
+        f"state machine: up to {chosen.max_examples} runs of {chosen.stateful_step_count} "
+        f"steps ({os.environ.get('HYPOTHESIS_PROFILE', 'ci')} profile)"
+    )
     try:
-        run_state_machine_as_test(lambda: OXModelMachine(make_backend, runs.append),
-                                  settings=chosen)
+        run_state_machine_as_test(
+            lambda: OXModelMachine(make_backend, runs.append), settings=chosen
+        )
     finally:  # also after a failure: the runs include Hypothesis's shrinking attempts
         steps = sum(r.steps for r in runs)
         record_property("state_machine_runs", len(runs))
         record_property("state_machine_steps", steps)
-        print(f"state machine: {len(runs)} runs, {steps} steps, "
-              f"{sum(r.changes for r in runs)} directory changes, "
-              f"{sum(r.refusals for r in runs)} UDM refusals, "
-              f"{sum(r.syncs for r in runs)} syncs checked, "
-              f"{time.monotonic() - started:.0f} s")
+        print(
+            f"state machine: {len(runs)} runs, {steps} steps, "
+            f"{sum(r.changes for r in runs)} directory changes, "
+            f"{sum(r.refusals for r in runs)} UDM refusals, "
+            f"{sum(r.syncs for r in runs)} syncs checked, "
+            f"{time.monotonic() - started:.0f} s"
+        )
         rules = sum((r.rules for r in runs), Counter())
-        print("state machine steps per rule: "
-              + ", ".join(f"{name} {n}" for name, n in rules.most_common()))
+        print(
+            "state machine steps per rule: "
+            + ", ".join(f"{name} {n}" for name, n in rules.most_common())
+        )

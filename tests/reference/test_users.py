@@ -41,11 +41,33 @@ from hypothesis import strategies as st
 
 from connector.simulator import DEFAULT_ACCESS_PROFILES, USERS, UDMObject
 
-from .strategies import (DATE_FIELDS, EDGE_DATES, EDGE_MAILS, EDGE_PHONES, EMPTY, LIST_FIELDS,
-                         MAX_TEXT, NON_ASCII_NAMES, NON_ASCII_TEXT, OX_RIGHTS,
-                         SMALLEST_JPEG, TEXT_FIELDS, attribute_values, jpeg, jpeg_images,
-                         jpeg_photos, languages, mail_local_parts, names, people,
-                         phone_numbers, quotas, texts, timezones, unique_person)
+from .strategies import (
+    DATE_FIELDS,
+    EDGE_DATES,
+    EDGE_MAILS,
+    EDGE_PHONES,
+    EMPTY,
+    LIST_FIELDS,
+    MAX_TEXT,
+    NON_ASCII_NAMES,
+    NON_ASCII_TEXT,
+    OX_RIGHTS,
+    SMALLEST_JPEG,
+    TEXT_FIELDS,
+    attribute_values,
+    jpeg,
+    jpeg_images,
+    jpeg_photos,
+    languages,
+    mail_local_parts,
+    names,
+    people,
+    phone_numbers,
+    quotas,
+    texts,
+    timezones,
+    unique_person,
+)
 
 # ============================================================================================
 # The expected mapping, written from upstream §3.1 (OX SOAP field <- UDM property)
@@ -68,7 +90,8 @@ UNSETTABLE = tuple(p for p in MAPPED if p not in REQUIRED)
 PROFILE_RIGHTS = tuple(r for r in OX_RIGHTS if r != "publicfoldereditable")
 # The app's seven default profiles (the join script's table, upstream §2.5).
 DEFAULT_PROFILES: Mapping[str, frozenset[str]] = {
-    name: frozenset(rights) for name, _, rights in DEFAULT_ACCESS_PROFILES}
+    name: frozenset(rights) for name, _, rights in DEFAULT_ACCESS_PROFILES
+}
 
 # Fewer examples than the profile's for the tests that sync several times per example
 # (the profile's max_examples is the upper bound: CI 10, thorough 200): FEW for the one
@@ -82,6 +105,7 @@ SOME = max(3, settings.default.max_examples // 2)
 # Pure helpers: the expected OX user of a UDM user, and comparing OX with it
 # ============================================================================================
 
+
 def _text(value: Any) -> str | None:
     """A single UDM value as text; None when unset."""
     if isinstance(value, (list, tuple)):
@@ -94,8 +118,7 @@ def _text(value: Any) -> str | None:
 def _nth(value: Any, index: int) -> str | None:
     if not isinstance(value, (list, tuple)):
         value = [] if value in (None, "") else [value]
-    return str(value[index]) if len(value) > index and value[index] not in (None, "") \
-        else None
+    return str(value[index]) if len(value) > index and value[index] not in (None, "") else None
 
 
 def iso_date(value: Any) -> str | None:
@@ -104,7 +127,7 @@ def iso_date(value: Any) -> str | None:
         return None
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -126,15 +149,17 @@ def aliases_of(props: Mapping[str, Any]) -> frozenset[str]:
     return frozenset([primary, *(a for a in props.get("mailAlternativeAddress") or [] if a)])
 
 
-def expected_dates(props: Mapping[str, Any], before: Mapping[str, str | None]
-                   ) -> dict[str, str | None]:
+def expected_dates(
+    props: Mapping[str, Any], before: Mapping[str, str | None]
+) -> dict[str, str | None]:
     """OX's dates after a change: the UDM date, or what OX had when UDM's is empty (OX
     cannot empty a date through SOAP: a documented limit)."""
     return {ox: iso_date(props.get(udm)) or before.get(ox) for ox, udm in OX_DATES.items()}
 
 
-def expected_user(props: Mapping[str, Any], dates: Mapping[str, str | None] | None = None
-                  ) -> dict[str, Any]:
+def expected_user(
+    props: Mapping[str, Any], dates: Mapping[str, str | None] | None = None
+) -> dict[str, Any]:
     """What OX should hold for the UDM user ``props`` (as UDM has it): every mapped field.
     ``dates`` are the expected OX dates (``expected_dates``); None: as in UDM."""
     out: dict[str, Any] = {"name": props["username"]}
@@ -144,8 +169,7 @@ def expected_user(props: Mapping[str, Any], dates: Mapping[str, str | None] | No
         out[ox] = _nth(props.get(udm), index)
     out.update(dates if dates is not None else expected_dates(props, {}))
     primary = props["mailPrimaryAddress"]
-    out.update(primaryEmail=primary, email1=primary, imapLogin=primary,
-               aliases=aliases_of(props))
+    out.update(primaryEmail=primary, email1=primary, imapLogin=primary, aliases=aliases_of(props))
     photo = photo_bytes(props.get("jpegPhoto"))
     out.update(image1=photo, image1ContentType="image/jpeg" if photo else None)
     out["mailenabled"] = _text(props.get("oxAccess")) not in (None, "none")
@@ -167,13 +191,16 @@ def _normal(value: Any) -> Any:
 def differences(actual: Mapping[str, Any] | None, expected: Mapping[str, Any]) -> list[str]:
     if actual is None:
         return ["the user is not in OX"]
-    return [f"{field}: OX has {actual.get(field)!r}, expected {want!r}"
-            for field, want in expected.items()
-            if _normal(actual.get(field)) != _normal(want)]
+    return [
+        f"{field}: OX has {actual.get(field)!r}, expected {want!r}"
+        for field, want in expected.items()
+        if _normal(actual.get(field)) != _normal(want)
+    ]
 
 
-def assert_fields(actual: Mapping[str, Any] | None, expected: Mapping[str, Any],
-                  what: str = "") -> None:
+def assert_fields(
+    actual: Mapping[str, Any] | None, expected: Mapping[str, Any], what: str = ""
+) -> None:
     diffs = differences(actual, expected)
     assert not diffs, f"{what} OX user differs field by field:\n  " + "\n  ".join(diffs)
 
@@ -198,13 +225,15 @@ def server_of(url: str) -> tuple[str, int, str]:
 # Helpers on the backend (its public API and the inspector only)
 # ============================================================================================
 
+
 def now(backend, obj: UDMObject) -> dict[str, Any]:
     """The object's properties as UDM has them now (defaults and hooks applied)."""
     return backend.get(obj.dn).properties
 
 
-def check_user(backend, obj: UDMObject, dates: Mapping[str, str | None] | None = None,
-               what: str = "") -> dict[str, Any]:
+def check_user(
+    backend, obj: UDMObject, dates: Mapping[str, str | None] | None = None, what: str = ""
+) -> dict[str, Any]:
     """Assert OX holds ``obj`` as the mapping says (in the context UDM names); returns
     the OX user."""
     props = now(backend, obj)
@@ -240,6 +269,7 @@ def mail_home_server(backend) -> str:
 # Strategies for one property (the suite's, plus edge values and longer lists)
 # ============================================================================================
 
+
 def values_of(prop: str) -> st.SearchStrategy[Any]:
     """A value to set ``prop`` to: the suite's strategy, edge values mixed in, and for the
     multi-value properties lists of up to three values (OX takes the first or second)."""
@@ -248,8 +278,9 @@ def values_of(prop: str) -> st.SearchStrategy[Any]:
             return st.lists(texts(), min_size=1, max_size=3, unique_by=str.casefold)
         return phone_lists(min_size=1)
     if prop == "birthday":
-        return st.one_of(st.sampled_from(("1900-01-01", "2000-02-29", "2099-12-31")),
-                         attribute_values(prop))
+        return st.one_of(
+            st.sampled_from(("1900-01-01", "2000-02-29", "2099-12-31")), attribute_values(prop)
+        )
     if prop == "oxAnniversary":
         return st.one_of(st.sampled_from(EDGE_DATES), attribute_values(prop))
     if prop in ("oxEmail2", "oxEmail3"):
@@ -257,8 +288,7 @@ def values_of(prop: str) -> st.SearchStrategy[Any]:
     if prop == "jpegPhoto":
         return st.one_of(st.just(base64.b64encode(SMALLEST_JPEG).decode()), jpeg_photos())
     if prop in ("firstname", "lastname", "oxDisplayName"):
-        return st.one_of(st.sampled_from((MAX_TEXT, NON_ASCII_TEXT, *NON_ASCII_NAMES)),
-                         names())
+        return st.one_of(st.sampled_from((MAX_TEXT, NON_ASCII_TEXT, *NON_ASCII_NAMES)), names())
     if prop == "oxUrl":
         return attribute_values(prop)
     if prop.startswith(("oxTelephone", "oxFax")) or prop == "oxMobileBusiness":
@@ -273,8 +303,12 @@ def _phone_key(number: str) -> str:
 
 def phone_lists(min_size: int = 0, max_size: int = 3) -> st.SearchStrategy[list[str]]:
     """Values of a multi-value phone property (distinct as LDAP compares them)."""
-    return st.lists(st.one_of(st.sampled_from(EDGE_PHONES), phone_numbers()),
-                    min_size=min_size, max_size=max_size, unique_by=_phone_key)
+    return st.lists(
+        st.one_of(st.sampled_from(EDGE_PHONES), phone_numbers()),
+        min_size=min_size,
+        max_size=max_size,
+        unique_by=_phone_key,
+    )
 
 
 def all_values() -> st.SearchStrategy[dict[str, Any]]:
@@ -291,17 +325,33 @@ def edge_user(text: str, tag: str) -> dict[str, Any]:
     values (``tag`` varies them between examples)."""
     out: dict[str, Any] = {p: text for p in OX_TEXT.values()}
     phone = EDGE_PHONES[0] if tag == "a" else EDGE_PHONES[3]
-    for prop in ("oxMobileBusiness", "oxFaxBusiness", "oxFaxHome", "oxFaxOther",
-                 "oxTelephoneAssistant", "oxTelephoneCar", "oxTelephoneCompany",
-                 "oxTelephoneIp", "oxTelephoneOther", "oxTelephoneTelex", "oxTelephoneTtydd"):
+    for prop in (
+        "oxMobileBusiness",
+        "oxFaxBusiness",
+        "oxFaxHome",
+        "oxFaxOther",
+        "oxTelephoneAssistant",
+        "oxTelephoneCar",
+        "oxTelephoneCompany",
+        "oxTelephoneIp",
+        "oxTelephoneOther",
+        "oxTelephoneTelex",
+        "oxTelephoneTtydd",
+    ):
         out[prop] = phone
-    out.update(oxEmail2=EDGE_MAILS[1], oxEmail3=EDGE_MAILS[2], oxUrl="https://example.org/a_b",
-               phone=list(EDGE_PHONES[:3]), homeTelephoneNumber=list(EDGE_PHONES[1:]),
-               mobileTelephoneNumber=[EDGE_PHONES[2], EDGE_PHONES[0]],
-               pagerTelephoneNumber=[EDGE_PHONES[3]], roomNumber=[text, "R 2"],
-               birthday="2000-02-29" if tag == "a" else "1900-01-01",
-               oxAnniversary="29.02.2000" if tag == "a" else "1.1.1970",
-               jpegPhoto=_b64(SMALLEST_JPEG if tag == "a" else jpeg([[0, 255], [255, 0]])))
+    out.update(
+        oxEmail2=EDGE_MAILS[1],
+        oxEmail3=EDGE_MAILS[2],
+        oxUrl="https://example.org/a_b",
+        phone=list(EDGE_PHONES[:3]),
+        homeTelephoneNumber=list(EDGE_PHONES[1:]),
+        mobileTelephoneNumber=[EDGE_PHONES[2], EDGE_PHONES[0]],
+        pagerTelephoneNumber=[EDGE_PHONES[3]],
+        roomNumber=[text, "R 2"],
+        birthday="2000-02-29" if tag == "a" else "1900-01-01",
+        oxAnniversary="29.02.2000" if tag == "a" else "1.1.1970",
+        jpegPhoto=_b64(SMALLEST_JPEG if tag == "a" else jpeg([[0, 255], [255, 0]])),
+    )
     return out
 
 
@@ -309,11 +359,15 @@ def edge_user(text: str, tag: str) -> dict[str, Any]:
 # The mapping table itself
 # ============================================================================================
 
+
 def test_the_expected_table_matches_the_suites_upstream_table():
     """Turning strategies.py's table (from upstream §3.1) around lost nothing (no OX field
     fed by two properties), so every property the strategies generate is asserted here."""
     assert (len(OX_TEXT), len(OX_LIST), len(OX_DATES)) == (
-        len(TEXT_FIELDS), len(LIST_FIELDS), len(DATE_FIELDS))
+        len(TEXT_FIELDS),
+        len(LIST_FIELDS),
+        len(DATE_FIELDS),
+    )
     # 73 text fields, 7 fields from 5 multi-value properties, 2 dates, the photo
     assert (len(OX_TEXT), len(OX_LIST), len(LIST_PROPERTIES)) == (73, 7, 5)
     assert len(set(MAPPED)) == len(MAPPED) == 81
@@ -323,13 +377,15 @@ def test_the_expected_table_matches_the_suites_upstream_table():
 # Creating, ignoring, modifying, removing (upstream test_user.py)
 # ============================================================================================
 
+
 def test_a_user_without_isOxUser_is_not_in_ox(backend):
     """upstream test_ignore_user: isOxUser "Not", or not set at all (UDM's default)."""
     cid = backend.context()["contextid"]
     backend.sync()
     plain = backend.user(context=cid, isOxUser="Not")
-    unset = backend.create(USERS, {"username": backend.unique("plain"), "lastname": "Plain",
-                                   "oxContext": cid})
+    unset = backend.create(
+        USERS, {"username": backend.unique("plain"), "lastname": "Plain", "oxContext": cid}
+    )
     backend.sync()
     assert backend.ox.user(cid, plain["username"]) is None
     assert backend.ox.user(cid, unset["username"]) is None
@@ -365,8 +421,14 @@ def test_modify_lastname_primary_mail_and_commercial_register(backend):
     emil = backend.user(firstname="Emil", oxCommercialRegister="HRB 1")
     backend.sync()
     ox_id = check_user(backend, emil)["id"]
-    emil = backend.modify(emil.dn, {"lastname": "Neumann", "oxCommercialRegister": "HRB 2",
-                                    "mailPrimaryAddress": unique_mail(backend, "emil")})
+    emil = backend.modify(
+        emil.dn,
+        {
+            "lastname": "Neumann",
+            "oxCommercialRegister": "HRB 2",
+            "mailPrimaryAddress": unique_mail(backend, "emil"),
+        },
+    )
     backend.sync()
     ox = check_user(backend, emil)
     assert ox["id"] == ox_id
@@ -407,8 +469,7 @@ def test_changes_of_one_user_within_one_sync(backend):
     enabled = backend.user(context=b, isOxUser="Not")
     enabled = backend.modify(enabled.dn, {"isOxUser": "OK"})
     backend.sync()
-    assert set(backend.ox.users(b)) == {renamed["username"], moved["username"],
-                                        enabled["username"]}
+    assert set(backend.ox.users(b)) == {renamed["username"], moved["username"], enabled["username"]}
     assert backend.ox.user(b, first_name) is None
     assert backend.ox.user(backend.default_context, moved["username"]) is None
     for user in (renamed, moved, enabled):
@@ -418,6 +479,7 @@ def test_changes_of_one_user_within_one_sync(backend):
 # ============================================================================================
 # Every mapped attribute: set, unset, set again
 # ============================================================================================
+
 
 @settings(max_examples=FEW)
 @given(data=st.data())
@@ -438,8 +500,9 @@ def test_set_and_unset_every_attribute_one_at_a_time(backend, data):
         for prop in data.draw(st.permutations(MAPPED), label=f"order of {step}"):
             if step == "unset" and prop in REQUIRED:
                 continue
-            value = None if step == "unset" else data.draw(values_of(prop),
-                                                              label=f"{prop} ({step})")
+            value = (
+                None if step == "unset" else data.draw(values_of(prop), label=f"{prop} ({step})")
+            )
             backend.modify(users[prop].dn, {prop: value})
             changed[prop] = value
         backend.sync()
@@ -447,8 +510,11 @@ def test_set_and_unset_every_attribute_one_at_a_time(backend, data):
         for prop, value in changed.items():
             props = now(backend, users[prop])
             dates[prop] = expected_dates(props, dates[prop])
-            assert_fields(in_ox.get(props["username"]), expected_user(props, dates[prop]),
-                          what=f"after {step} {prop}={value!r}:")
+            assert_fields(
+                in_ox.get(props["username"]),
+                expected_user(props, dates[prop]),
+                what=f"after {step} {prop}={value!r}:",
+            )
 
 
 @settings(max_examples=FEW)
@@ -460,9 +526,11 @@ def test_set_unset_and_set_every_attribute_at_once(backend, first, second):
     user = backend.user()
     backend.sync()
     dates: dict[str, str | None] = {}
-    for step, change in (("set", first),
-                         ("unset", {p: None for p in UNSETTABLE}),
-                         ("set again", second)):
+    for step, change in (
+        ("set", first),
+        ("unset", {p: None for p in UNSETTABLE}),
+        ("set again", second),
+    ):
         backend.modify(user.dn, change)
         backend.sync()
         dates = expected_dates(now(backend, user), dates)
@@ -489,14 +557,24 @@ def test_a_full_blown_user_is_created_with_every_field(backend, attributes):
 def test_phone_lists_map_by_index(backend, values):
     """phone / homeTelephoneNumber give the first and second value, mobile and pager
     the first; fewer values clear the fields beyond them."""
-    user = backend.user(phone=["+1 0", "+2 0"], homeTelephoneNumber=["+3 0", "+4 0"],
-                        mobileTelephoneNumber=["+5 0"], pagerTelephoneNumber=["+6 0"],
-                        roomNumber=["A 1", "A 2"])
+    user = backend.user(
+        phone=["+1 0", "+2 0"],
+        homeTelephoneNumber=["+3 0", "+4 0"],
+        mobileTelephoneNumber=["+5 0"],
+        pagerTelephoneNumber=["+6 0"],
+        roomNumber=["A 1", "A 2"],
+    )
     backend.sync()
-    user = backend.modify(user.dn, {"phone": values, "homeTelephoneNumber": values[::-1],
-                                    "mobileTelephoneNumber": values,
-                                    "pagerTelephoneNumber": values[1:],
-                                    "roomNumber": [v.replace("+", "R") for v in values]})
+    user = backend.modify(
+        user.dn,
+        {
+            "phone": values,
+            "homeTelephoneNumber": values[::-1],
+            "mobileTelephoneNumber": values,
+            "pagerTelephoneNumber": values[1:],
+            "roomNumber": [v.replace("+", "R") for v in values],
+        },
+    )
     backend.sync()
     ox = check_user(backend, user)
     assert (ox["telephone_business1"] or None) == (values[0] if values else None)
@@ -508,15 +586,29 @@ def test_phone_lists_map_by_index(backend, values):
 # Dates, photo, quota, language and time zone, display name
 # ============================================================================================
 
+
 @settings(max_examples=SOME)
-@given(birthday=values_of("birthday"), anniversary=values_of("oxAnniversary"),
-       later_birthday=values_of("birthday"), later_anniversary=values_of("oxAnniversary"))
-@example(birthday="1900-01-01", anniversary="29.02.2000", later_birthday="2099-12-31",
-         later_anniversary="1.1.1970")
-@example(birthday="2000-02-29", anniversary="2099-12-31", later_birthday="1970-01-01",
-         later_anniversary="31.12.1999")
-def test_dates_in_both_udm_formats_and_emptied_dates_stay(backend, birthday, anniversary,
-                                                          later_birthday, later_anniversary):
+@given(
+    birthday=values_of("birthday"),
+    anniversary=values_of("oxAnniversary"),
+    later_birthday=values_of("birthday"),
+    later_anniversary=values_of("oxAnniversary"),
+)
+@example(
+    birthday="1900-01-01",
+    anniversary="29.02.2000",
+    later_birthday="2099-12-31",
+    later_anniversary="1.1.1970",
+)
+@example(
+    birthday="2000-02-29",
+    anniversary="2099-12-31",
+    later_birthday="1970-01-01",
+    later_anniversary="31.12.1999",
+)
+def test_dates_in_both_udm_formats_and_emptied_dates_stay(
+    backend, birthday, anniversary, later_birthday, later_anniversary
+):
     """birthday (ISO only) and oxAnniversary (ISO or DD.MM.YYYY) arrive as ISO dates;
     emptied in UDM they stay in OX (OX cannot empty a date through SOAP: documented);
     set again they change."""
@@ -524,23 +616,27 @@ def test_dates_in_both_udm_formats_and_emptied_dates_stay(backend, birthday, ann
     backend.sync()
     ox = check_user(backend, user)
     assert (iso_date(ox["birthday"]), iso_date(ox["anniversary"])) == (
-        iso_date(birthday), iso_date(anniversary))
+        iso_date(birthday),
+        iso_date(anniversary),
+    )
 
     backend.modify(user.dn, {"birthday": None, "oxAnniversary": ""})
     backend.sync()
-    ox = check_user(backend, user, {"birthday": iso_date(birthday),
-                                    "anniversary": iso_date(anniversary)})
+    ox = check_user(
+        backend, user, {"birthday": iso_date(birthday), "anniversary": iso_date(anniversary)}
+    )
 
     backend.modify(user.dn, {"birthday": later_birthday, "oxAnniversary": later_anniversary})
     backend.sync()
     ox = check_user(backend, user)
     assert (iso_date(ox["birthday"]), iso_date(ox["anniversary"])) == (
-        iso_date(later_birthday), iso_date(later_anniversary))
+        iso_date(later_birthday),
+        iso_date(later_anniversary),
+    )
 
 
 @settings(max_examples=SOME)
-@given(first=st.sampled_from([SMALLEST_JPEG]) | jpeg_images(),
-       second=jpeg_images())
+@given(first=st.sampled_from([SMALLEST_JPEG]) | jpeg_images(), second=jpeg_images())
 @example(first=SMALLEST_JPEG, second=jpeg([[0, 255], [255, 0]]))
 def test_photo_set_replaced_and_cleared(backend, first, second):
     """jpegPhoto (base64 in UDM) becomes image1 with content type image/jpeg; a new photo
@@ -586,20 +682,30 @@ def test_quota_never_blocks_the_user(backend, first, second):
 
 
 @settings(max_examples=SOME)
-@given(language=languages(), timezone=timezones(), later_language=languages(),
-       later_timezone=timezones())
-@example(language="fr_FR", timezone="Australia/Sydney", later_language="de_DE",
-         later_timezone="Europe/Berlin")
-def test_language_and_timezone_are_set_at_creation_only(backend, language, timezone,
-                                                        later_language, later_timezone):
+@given(
+    language=languages(),
+    timezone=timezones(),
+    later_language=languages(),
+    later_timezone=timezones(),
+)
+@example(
+    language="fr_FR",
+    timezone="Australia/Sydney",
+    later_language="de_DE",
+    later_timezone="Europe/Berlin",
+)
+def test_language_and_timezone_are_set_at_creation_only(
+    backend, language, timezone, later_language, later_timezone
+):
     """oxLanguage / oxTimeZone are the user's preferences in OX after the creation:
     a later UDM change leaves OX's values alone (upstream 2.2.0)."""
     user = backend.user(oxLanguage=language, oxTimeZone=timezone)
     backend.sync()
     ox = check_user(backend, user)
     assert (ox["language"], ox["timezone"]) == (language, timezone)
-    backend.modify(user.dn, {"oxLanguage": later_language, "oxTimeZone": later_timezone,
-                             "oxNote": "changed"})
+    backend.modify(
+        user.dn, {"oxLanguage": later_language, "oxTimeZone": later_timezone, "oxNote": "changed"}
+    )
     backend.sync()
     ox = check_user(backend, user)
     assert (ox["language"], ox["timezone"], ox["note"]) == (language, timezone, "changed")
@@ -612,11 +718,15 @@ def test_language_and_timezone_fall_back_to_the_settings(backend):
     backend.sync()
     props = now(backend, user)
     ox = check_user(backend, user)
-    for field, prop, name, default in (("language", "oxLanguage", "OX_LANGUAGE", "de_DE"),
-                                       ("timezone", "oxTimeZone", "LOCAL_TIMEZONE",
-                                        "Europe/Berlin")):
-        expected = _text(props.get(prop)) or setting(backend, name) or (
-            default if backend.name == "embedded" else None)
+    for field, prop, name, default in (
+        ("language", "oxLanguage", "OX_LANGUAGE", "de_DE"),
+        ("timezone", "oxTimeZone", "LOCAL_TIMEZONE", "Europe/Berlin"),
+    ):
+        expected = (
+            _text(props.get(prop))
+            or setting(backend, name)
+            or (default if backend.name == "embedded" else None)
+        )
         if expected is None:  # ucs without the app's setting in the environment
             assert ox[field], field
         else:
@@ -652,6 +762,7 @@ def test_display_name_custom_following_the_name_and_not_unique(backend):
 # oxAccess: rights and mail
 # ============================================================================================
 
+
 def test_every_default_access_profile_at_creation_and_on_change(backend):
     """Each of the app's seven profiles gives exactly its rights; "none" gives no rights
     and mail disabled, every other profile mail enabled."""
@@ -669,13 +780,16 @@ def test_every_default_access_profile_at_creation_and_on_change(backend):
         backend.modify(changing.dn, {"oxAccess": profile})
         backend.sync()
         assert backend.ox.rights(cid, changing["username"]) == ox_rights(
-            DEFAULT_PROFILES[profile]), profile
+            DEFAULT_PROFILES[profile]
+        ), profile
         assert check_user(backend, changing)["mailenabled"] is (profile != "none"), profile
 
 
 @settings(max_examples=SOME)
-@given(rights=st.frozensets(st.sampled_from(sorted(PROFILE_RIGHTS))),
-       later=st.frozensets(st.sampled_from(sorted(PROFILE_RIGHTS))))
+@given(
+    rights=st.frozensets(st.sampled_from(sorted(PROFILE_RIGHTS))),
+    later=st.frozensets(st.sampled_from(sorted(PROFILE_RIGHTS))),
+)
 @example(rights=frozenset(), later=frozenset(PROFILE_RIGHTS))
 @example(rights=frozenset(PROFILE_RIGHTS), later=frozenset({"webmail"}))
 def test_a_custom_access_profile_gives_exactly_its_rights(backend, rights, later):
@@ -694,6 +808,7 @@ def test_a_custom_access_profile_gives_exactly_its_rights(backend, rights, later
 # ============================================================================================
 # Rename, enable / disable
 # ============================================================================================
+
 
 def test_rename_keeps_the_ox_user_and_its_groups_follow(backend):
     """upstream test_rename_user: a username change renames the OX user (same id); the
@@ -714,17 +829,25 @@ def test_rename_keeps_the_ox_user_and_its_groups_follow(backend):
     assert ox["id"] == ox_id
     assert backend.ox.user(cid, old_name) is None
     assert backend.ox.groups(cid)[staff["name"]]["members"] == sorted(
-        [anna["username"], bert["username"]])
+        [anna["username"], bert["username"]]
+    )
 
-    anna = backend.modify(anna.dn, {"username": backend.unique("anja"), "firstname": "Anja",
-                                    "oxNote": NON_ASCII_TEXT,
-                                    "mailPrimaryAddress": unique_mail(backend, "anja")})
+    anna = backend.modify(
+        anna.dn,
+        {
+            "username": backend.unique("anja"),
+            "firstname": "Anja",
+            "oxNote": NON_ASCII_TEXT,
+            "mailPrimaryAddress": unique_mail(backend, "anja"),
+        },
+    )
     backend.sync()
     ox = check_user(backend, anna)
     assert (ox["id"], ox["given_name"], ox["note"]) == (ox_id, "Anja", NON_ASCII_TEXT)
     assert set(backend.ox.users(cid)) == {anna["username"], bert["username"]}
     assert backend.ox.groups(cid)[staff["name"]]["members"] == sorted(
-        [anna["username"], bert["username"]])
+        [anna["username"], bert["username"]]
+    )
 
 
 def test_two_users_swap_names(backend):
@@ -808,6 +931,7 @@ def test_removing_a_disabled_user_changes_nothing_in_ox(backend):
 # Context moves
 # ============================================================================================
 
+
 def _full_user(backend, context: int, **extra: Any) -> UDMObject:
     return backend.user(context=context, **{**edge_user(NON_ASCII_TEXT, "a"), **extra})
 
@@ -819,24 +943,29 @@ def test_context_move_keeps_the_user_and_its_data_and_groups_follow(backend):
     follow (a group left without members leaves the old context)."""
     a, b = backend.context()["contextid"], backend.context()["contextid"]
     backend.sync()
-    user = _full_user(backend, a, oxLanguage="fr_FR", oxTimeZone="Australia/Sydney",
-                      birthday="1970-05-17")
+    user = _full_user(
+        backend, a, oxLanguage="fr_FR", oxTimeZone="Australia/Sydney", birthday="1970-05-17"
+    )
     stay = backend.user(context=a)
     both = backend.group(members=[user, stay])
     solo = backend.group(members=[user])
     backend.sync()
     check_user(backend, user)
     # UDM changes that OX does not take over for an existing user
-    backend.modify(user.dn, {"oxLanguage": "de_DE", "oxTimeZone": "Europe/Berlin",
-                             "birthday": None})
+    backend.modify(
+        user.dn, {"oxLanguage": "de_DE", "oxTimeZone": "Europe/Berlin", "birthday": None}
+    )
     backend.sync()
 
     backend.modify(user.dn, {"oxContext": b})
     backend.sync()
     assert backend.ox.user(a, user["username"]) is None
     assert set(backend.ox.users(a)) == {stay["username"]}
-    ox = check_user(backend, user, {"birthday": "1970-05-17",
-                                    "anniversary": iso_date(now(backend, user)["oxAnniversary"])})
+    ox = check_user(
+        backend,
+        user,
+        {"birthday": "1970-05-17", "anniversary": iso_date(now(backend, user)["oxAnniversary"])},
+    )
     assert (ox["language"], ox["timezone"]) == ("fr_FR", "Australia/Sydney")
     assert backend.ox.rights(b, user["username"]) == ox_rights(DEFAULT_PROFILES["premium"])
     groups_a, groups_b = backend.ox.groups(a), backend.ox.groups(b)
@@ -913,6 +1042,7 @@ def test_rename_and_context_move_in_one_change(backend):
 # The context admin
 # ============================================================================================
 
+
 def test_the_context_admin_is_never_touched(backend):
     """A UDM user named like the admin of its OX context (upstream Bug #51517) is left
     alone on create, modify and remove: the admin keeps its data, rights and login, and no
@@ -927,13 +1057,19 @@ def test_the_context_admin_is_never_touched(backend):
     def unchanged() -> None:
         now_ = backend.ox.user(cid, admin)  # reading with the admin's login: still valid
         assert {k: v for k, v in now_.items() if k != "usedQuota"} == {
-            k: v for k, v in before.items() if k != "usedQuota"}
+            k: v for k, v in before.items() if k != "usedQuota"
+        }
         assert backend.ox.module_access(cid, admin) == access
         assert backend.ox.users(cid) == {}
 
-    mallory = backend.user(username=admin, context=cid, firstname="Mallory",
-                           lastname="Intruder", oxAccess="none",
-                           mailPrimaryAddress=unique_mail(backend, "mallory"))
+    mallory = backend.user(
+        username=admin,
+        context=cid,
+        firstname="Mallory",
+        lastname="Intruder",
+        oxAccess="none",
+        mailPrimaryAddress=unique_mail(backend, "mallory"),
+    )
     backend.sync()
     unchanged()
     backend.modify(mallory.dn, {"lastname": "Changed", "oxNote": "x", "oxAccess": "webmail"})
@@ -981,8 +1117,10 @@ def test_aliases_are_the_primary_and_the_alternatives(backend, first, second):
 
     old_primary = user["mailPrimaryAddress"]
     new_primary = unique_mail(backend, "new")
-    backend.modify(user.dn, {"mailPrimaryAddress": new_primary,
-                             "mailAlternativeAddress": [*alternatives, old_primary]})
+    backend.modify(
+        user.dn,
+        {"mailPrimaryAddress": new_primary, "mailAlternativeAddress": [*alternatives, old_primary]},
+    )
     backend.sync()
     aliases, sender = aliases_and_sender()
     assert aliases == {new_primary, old_primary, *alternatives}
@@ -1029,12 +1167,14 @@ def test_mail_server_default_and_mailHomeServer(backend):
     assert servers(plain) == {**default, "imapServer": host, "smtpServer": host}
     assert servers(homed) == default
     assert backend.ox.user(cid, plain["username"])["imapServerString"].startswith(
-        f'{default["imapSchema"]}{host}')
+        f"{default['imapSchema']}{host}"
+    )
 
 
 # ============================================================================================
 # Realistic people and non-ASCII names
 # ============================================================================================
+
 
 @settings(max_examples=SOME)
 @given(person=people(), later=people())

@@ -11,11 +11,29 @@ from pathlib import Path
 import pytest
 
 from connector.queue import pending_files, read_change
-from connector.simulator import (ACCESS_PROFILES, CONTEXTS, FUNCTIONAL_ACCOUNTS, GROUPS,
-                                 RESOURCES, RIGHTS, USERS, Directory, InvalidValue,
-                                 NoSuchObject, ObjectExists, ObjectInUse, SyncError,
-                                 TriggerFailed, UDMError, ValueMayNotChange, ValueRequired,
-                                 command_trigger, file_name, name_time, run_like_converter)
+from connector.simulator import (
+    ACCESS_PROFILES,
+    CONTEXTS,
+    FUNCTIONAL_ACCOUNTS,
+    GROUPS,
+    RESOURCES,
+    RIGHTS,
+    USERS,
+    Directory,
+    InvalidValue,
+    NoSuchObject,
+    ObjectExists,
+    ObjectInUse,
+    SyncError,
+    TriggerFailed,
+    UDMError,
+    ValueMayNotChange,
+    ValueRequired,
+    command_trigger,
+    file_name,
+    name_time,
+    run_like_converter,
+)
 from connector.simulator import dn as dnlib
 from connector.simulator.converter import _error_line
 
@@ -29,9 +47,17 @@ def directory(tmp_path) -> Directory:
 
 
 def ox_user(directory: Directory, name: str, **props):
-    return directory.create(USERS, {"username": name, "firstname": name.title(),
-                                    "lastname": "Tester", "isOxUser": "OK",
-                                    "mailPrimaryAddress": f"{name}@example.org", **props})
+    return directory.create(
+        USERS,
+        {
+            "username": name,
+            "firstname": name.title(),
+            "lastname": "Tester",
+            "isOxUser": "OK",
+            "mailPrimaryAddress": f"{name}@example.org",
+            **props,
+        },
+    )
 
 
 def docs(directory: Directory) -> list[dict]:
@@ -50,15 +76,23 @@ def drain(directory: Directory) -> None:
 
 # -- DNs and ids ------------------------------------------------------------------------------
 
+
 def test_dns_are_built_as_udm_builds_them(directory):
     ctx = directory.create(CONTEXTS, {"name": "context10", "contextid": 10})
     user = ox_user(directory, "anna")
     group = directory.create(GROUPS, {"name": "Staff Room"})
-    resource = directory.create(RESOURCES, {"name": "beamer", "resourceadmin": user["uidNumber"],
-                                            "resourceMailAddress": "beamer@example.org"})
+    resource = directory.create(
+        RESOURCES,
+        {
+            "name": "beamer",
+            "resourceadmin": user["uidNumber"],
+            "resourceMailAddress": "beamer@example.org",
+        },
+    )
     profile = directory.create(ACCESS_PROFILES, {"name": "mail"})
-    account = directory.create(FUNCTIONAL_ACCOUNTS, {"name": "help",
-                                                     "mailPrimaryAddress": "help@example.org"})
+    account = directory.create(
+        FUNCTIONAL_ACCOUNTS, {"name": "help", "mailPrimaryAddress": "help@example.org"}
+    )
     assert ctx.dn == f"cn=context10,cn=open-xchange,{BASE}"
     assert user.dn == f"uid=anna,cn=users,{BASE}"
     assert group.dn == f"cn=Staff Room,cn=groups,{BASE}"
@@ -78,12 +112,14 @@ def test_special_characters_in_names_are_escaped_in_the_dn(directory):
 
 
 def test_an_explicit_position_must_lie_below_the_base(directory):
-    user = directory.create(USERS, {"username": "otto", "lastname": "O"},
-                            position=f"ou=school,{BASE}")
+    user = directory.create(
+        USERS, {"username": "otto", "lastname": "O"}, position=f"ou=school,{BASE}"
+    )
     assert user.dn == f"uid=otto,ou=school,{BASE}"
     with pytest.raises(InvalidValue, match="not a container below"):
-        directory.create(USERS, {"username": "olga", "lastname": "O"},
-                         position="ou=school,dc=other")
+        directory.create(
+            USERS, {"username": "olga", "lastname": "O"}, position="ou=school,dc=other"
+        )
 
 
 def test_get_by_id_objects_and_properties_are_copies(directory):
@@ -99,16 +135,20 @@ def test_get_by_id_objects_and_properties_are_copies(directory):
 
 # -- defaults -----------------------------------------------------------------------------------
 
+
 def test_user_defaults_of_udm_and_the_ox_app(tmp_path):
-    directory = Directory(tmp_path, BASE, default_context=42, language="en_US",
-                          timezone="America/New_York")
-    user = directory.create(USERS, {"username": "paul", "firstname": "Paul",
-                                    "lastname": "Weber"})
+    directory = Directory(
+        tmp_path, BASE, default_context=42, language="en_US", timezone="America/New_York"
+    )
+    user = directory.create(USERS, {"username": "paul", "firstname": "Paul", "lastname": "Weber"})
     p = user.properties
     assert (p["isOxUser"], p["oxContext"], p["oxAccess"]) == ("Not", 42, "premium")
     assert (p["oxDisplayName"], p["displayName"]) == ("Paul Weber", "Paul Weber")
-    assert (p["oxLanguage"], p["oxTimeZone"], p["oxUserQuota"]) == ("en_US",
-                                                                   "America/New_York", "-1")
+    assert (p["oxLanguage"], p["oxTimeZone"], p["oxUserQuota"]) == (
+        "en_US",
+        "America/New_York",
+        "-1",
+    )
     assert p["uidNumber"] >= 2000 and p["unixhome"] == "/home/paul"
     assert p["groups"] == [] and p["mailAlternativeAddress"] == [] and p["title"] is None
     assert user.options == ("default",)
@@ -117,8 +157,15 @@ def test_user_defaults_of_udm_and_the_ox_app(tmp_path):
 
 
 def test_given_values_win_over_defaults_and_are_normalised(directory):
-    user = ox_user(directory, "anna", oxContext="11", isOxUser=True, phone="+49 1",
-                   oxDisplayName="Dr. Anna", title="")
+    user = ox_user(
+        directory,
+        "anna",
+        oxContext="11",
+        isOxUser=True,
+        phone="+49 1",
+        oxDisplayName="Dr. Anna",
+        title="",
+    )
     assert (user["oxContext"], user["isOxUser"]) == (11, "OK")
     assert user["phone"] == ["+49 1"] and user["title"] is None
     assert user["oxDisplayName"] == "Dr. Anna"
@@ -127,8 +174,14 @@ def test_given_values_win_over_defaults_and_are_normalised(directory):
 
 def test_other_modules_defaults(directory):
     anna = ox_user(directory, "anna")
-    resource = directory.create(RESOURCES, {"name": "room 1", "resourceadmin": anna["uidNumber"],
-                                            "resourceMailAddress": "room1@example.org"})
+    resource = directory.create(
+        RESOURCES,
+        {
+            "name": "room 1",
+            "resourceadmin": anna["uidNumber"],
+            "resourceMailAddress": "room1@example.org",
+        },
+    )
     assert (resource["oxContext"], resource["displayname"]) == (10, "room 1")
     assert resource["resourceadmin"] == str(anna["uidNumber"])
     assert directory.create(GROUPS, {"name": "staff"})["isOxGroup"] == "Not"
@@ -140,12 +193,24 @@ def test_other_modules_defaults(directory):
 
 def test_the_seven_default_access_profiles(directory):
     profiles = {p["name"]: p for p in directory.create_default_access_profiles()}
-    assert list(profiles) == ["none", "webmail", "webmail_drive", "pim", "pim_drive",
-                              "groupware", "premium"]
+    assert list(profiles) == [
+        "none",
+        "webmail",
+        "webmail_drive",
+        "pim",
+        "pim_drive",
+        "groupware",
+        "premium",
+    ]
     assert {r for r in RIGHTS if profiles["none"][r] == "TRUE"} == set()
     assert {r for r in RIGHTS if profiles["webmail_drive"][r] == "TRUE"} == {
-        "contacts", "webmail", "collectemailaddresses", "multiplemailaccounts",
-        "subscription", "infostore"}
+        "contacts",
+        "webmail",
+        "collectemailaddresses",
+        "multiplemailaccounts",
+        "subscription",
+        "infostore",
+    }
     assert len(directory.queued()) == 7
 
 
@@ -161,14 +226,27 @@ def test_display_name_follows_the_name_while_it_still_matches(directory):
 
 # -- refusals -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("props, prop", [
-    ({"lastname": "X"}, "username"),
-    ({"username": "x"}, "lastname"),
-    ({"username": "x", "lastname": "X", "isOxUser": "OK", "firstname": "X"},
-     "mailPrimaryAddress"),
-    ({"username": "x", "lastname": "X", "isOxUser": "OK",
-      "mailPrimaryAddress": "x@example.org"}, "firstname"),
-])
+
+@pytest.mark.parametrize(
+    "props, prop",
+    [
+        ({"lastname": "X"}, "username"),
+        ({"username": "x"}, "lastname"),
+        (
+            {"username": "x", "lastname": "X", "isOxUser": "OK", "firstname": "X"},
+            "mailPrimaryAddress",
+        ),
+        (
+            {
+                "username": "x",
+                "lastname": "X",
+                "isOxUser": "OK",
+                "mailPrimaryAddress": "x@example.org",
+            },
+            "firstname",
+        ),
+    ],
+)
 def test_required_user_properties(directory, props, prop):
     with pytest.raises(ValueRequired) as exc:
         directory.create(USERS, props)
@@ -176,12 +254,15 @@ def test_required_user_properties(directory, props, prop):
     assert directory.queued() == [] and directory.objects(USERS) == []
 
 
-@pytest.mark.parametrize("module, props, prop", [
-    (CONTEXTS, {"name": "c"}, "contextid"),
-    (RESOURCES, {"name": "r", "resourceMailAddress": "r@example.org"}, "resourceadmin"),
-    (FUNCTIONAL_ACCOUNTS, {"name": "f"}, "mailPrimaryAddress"),
-    (GROUPS, {"description": "no name"}, "name"),
-])
+@pytest.mark.parametrize(
+    "module, props, prop",
+    [
+        (CONTEXTS, {"name": "c"}, "contextid"),
+        (RESOURCES, {"name": "r", "resourceMailAddress": "r@example.org"}, "resourceadmin"),
+        (FUNCTIONAL_ACCOUNTS, {"name": "f"}, "mailPrimaryAddress"),
+        (GROUPS, {"description": "no name"}, "name"),
+    ],
+)
 def test_required_properties_of_other_modules(directory, module, props, prop):
     with pytest.raises(ValueRequired, match=prop):
         directory.create(module, props)
@@ -212,12 +293,21 @@ def test_usernames_and_group_names_are_unique_case_insensitively(directory):
 def test_mail_addresses_are_unique_across_users_resources_and_accounts(directory):
     anna = ox_user(directory, "anna", mailAlternativeAddress=["a.alt@example.org"])
     for module, props in (
-            (USERS, {"username": "b", "lastname": "B", "mailPrimaryAddress": "ANNA@example.org"}),
-            (USERS, {"username": "b", "lastname": "B",
-                     "mailAlternativeAddress": ["a.alt@example.org"]}),
-            (FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "a.alt@example.org"}),
-            (RESOURCES, {"name": "r", "resourceadmin": anna["uidNumber"],
-                         "resourceMailAddress": "anna@example.org"})):
+        (USERS, {"username": "b", "lastname": "B", "mailPrimaryAddress": "ANNA@example.org"}),
+        (
+            USERS,
+            {"username": "b", "lastname": "B", "mailAlternativeAddress": ["a.alt@example.org"]},
+        ),
+        (FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "a.alt@example.org"}),
+        (
+            RESOURCES,
+            {
+                "name": "r",
+                "resourceadmin": anna["uidNumber"],
+                "resourceMailAddress": "anna@example.org",
+            },
+        ),
+    ):
         with pytest.raises(ObjectExists, match="already used by uid=anna"):
             directory.create(module, props)
     directory.create(FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "Help@Example.org"})
@@ -235,15 +325,21 @@ def test_context_ids_are_unique(directory):
         directory.create(CONTEXTS, {"name": "C10", "contextid": 11})  # the same DN
 
 
-@pytest.mark.parametrize("module, props, change", [
-    (CONTEXTS, {"name": "c", "contextid": 10}, {"name": "d"}),
-    (CONTEXTS, {"name": "c", "contextid": 10}, {"contextid": 11}),
-    (ACCESS_PROFILES, {"name": "p"}, {"name": "q"}),
-    (ACCESS_PROFILES, {"name": "p"}, {"webmail": "TRUE"}),
-    (FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "f@example.org"}, {"name": "g"}),
-    (FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "f@example.org"},
-     {"mailPrimaryAddress": "g@example.org"}),
-])
+@pytest.mark.parametrize(
+    "module, props, change",
+    [
+        (CONTEXTS, {"name": "c", "contextid": 10}, {"name": "d"}),
+        (CONTEXTS, {"name": "c", "contextid": 10}, {"contextid": 11}),
+        (ACCESS_PROFILES, {"name": "p"}, {"name": "q"}),
+        (ACCESS_PROFILES, {"name": "p"}, {"webmail": "TRUE"}),
+        (FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "f@example.org"}, {"name": "g"}),
+        (
+            FUNCTIONAL_ACCOUNTS,
+            {"name": "f", "mailPrimaryAddress": "f@example.org"},
+            {"mailPrimaryAddress": "g@example.org"},
+        ),
+    ],
+)
 def test_unchangeable_properties(directory, module, props, change):
     obj = directory.create(module, props)
     with pytest.raises(ValueMayNotChange, match=next(iter(change))):
@@ -255,28 +351,39 @@ def test_resource_names_cannot_change_and_need_an_ox_admin(directory):
     anna = ox_user(directory, "anna")
     plain = directory.create(USERS, {"username": "plain", "lastname": "P"})
     with pytest.raises(InvalidValue, match="uidNumber of an OX user"):
-        directory.create(RESOURCES, {"name": "r", "resourceadmin": plain["uidNumber"],
-                                     "resourceMailAddress": "r@example.org"})
-    room = directory.create(RESOURCES, {"name": "r", "resourceadmin": anna["uidNumber"],
-                                        "resourceMailAddress": "r@example.org"})
+        directory.create(
+            RESOURCES,
+            {
+                "name": "r",
+                "resourceadmin": plain["uidNumber"],
+                "resourceMailAddress": "r@example.org",
+            },
+        )
+    room = directory.create(
+        RESOURCES,
+        {"name": "r", "resourceadmin": anna["uidNumber"], "resourceMailAddress": "r@example.org"},
+    )
     with pytest.raises(ValueMayNotChange):
         directory.modify(room.dn, {"name": "s"})
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"shoeSize": "42"}, "unknown property"),
-    ({"isOxUser": "yes"}, "isOxUser"),
-    ({"birthday": "24.12.1990"}, "birthday"),
-    ({"oxAnniversary": "31.02.2020"}, "oxAnniversary"),
-    ({"oxTimeZone": "Mars/Olympus"}, "oxTimeZone"),
-    ({"oxLanguage": "german"}, "oxLanguage"),
-    ({"mailPrimaryAddress": "not an address"}, "mailPrimaryAddress"),
-    ({"oxContext": "ten"}, "whole number"),
-    ({"title": ["a", "b"]}, "one value"),
-    ({"jpegPhoto": "%%%"}, "base64"),
-    ({"username": ".anna"}, "valid user name"),
-    ({"oxUserQuota": "-2"}, "quota"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"shoeSize": "42"}, "unknown property"),
+        ({"isOxUser": "yes"}, "isOxUser"),
+        ({"birthday": "24.12.1990"}, "birthday"),
+        ({"oxAnniversary": "31.02.2020"}, "oxAnniversary"),
+        ({"oxTimeZone": "Mars/Olympus"}, "oxTimeZone"),
+        ({"oxLanguage": "german"}, "oxLanguage"),
+        ({"mailPrimaryAddress": "not an address"}, "mailPrimaryAddress"),
+        ({"oxContext": "ten"}, "whole number"),
+        ({"title": ["a", "b"]}, "one value"),
+        ({"jpegPhoto": "%%%"}, "base64"),
+        ({"username": ".anna"}, "valid user name"),
+        ({"oxUserQuota": "-2"}, "quota"),
+    ],
+)
 def test_syntax_is_checked(directory, change, match):
     anna = ox_user(directory, "anna")
     drain(directory)
@@ -305,9 +412,15 @@ def test_removals_udm_refuses(directory):
     c20 = directory.create(CONTEXTS, {"name": "c20", "contextid": 20})
     directory.create(ACCESS_PROFILES, {"name": "premium"})
     anna = ox_user(directory, "anna", oxContext=20)
-    room = directory.create(RESOURCES, {"name": "room", "resourceadmin": anna["uidNumber"],
-                                        "resourceMailAddress": "room@example.org",
-                                        "oxContext": 10})
+    room = directory.create(
+        RESOURCES,
+        {
+            "name": "room",
+            "resourceadmin": anna["uidNumber"],
+            "resourceMailAddress": "room@example.org",
+            "oxContext": 10,
+        },
+    )
     drain(directory)
     with pytest.raises(ObjectInUse, match="context 20 is still used by 1"):
         directory.remove(c20.dn)
@@ -327,11 +440,14 @@ def test_removals_udm_refuses(directory):
 
 # -- refint -------------------------------------------------------------------------------------
 
+
 def test_user_rename_keeps_the_id_and_follows_into_groups_and_accounts(directory):
     anna = ox_user(directory, "anna")
     staff = directory.create(GROUPS, {"name": "staff", "users": [anna.dn]})
-    help_ = directory.create(FUNCTIONAL_ACCOUNTS, {"name": "help", "users": [anna.dn],
-                                                   "mailPrimaryAddress": "help@example.org"})
+    help_ = directory.create(
+        FUNCTIONAL_ACCOUNTS,
+        {"name": "help", "users": [anna.dn], "mailPrimaryAddress": "help@example.org"},
+    )
     drain(directory)
     renamed = directory.modify(anna.dn, {"username": "anna2"})
     assert renamed.id == anna.id and renamed.dn == f"uid=anna2,cn=users,{BASE}"
@@ -339,8 +455,11 @@ def test_user_rename_keeps_the_id_and_follows_into_groups_and_accounts(directory
     assert directory.get(staff.dn)["users"] == [renamed.dn]
     assert directory.get(help_.dn)["users"] == [renamed.dn]
     assert renamed["groups"] == [staff.dn]
-    assert summary(directory) == [(USERS, renamed.dn, False), (GROUPS, staff.dn, False),
-                                  (FUNCTIONAL_ACCOUNTS, help_.dn, False)]
+    assert summary(directory) == [
+        (USERS, renamed.dn, False),
+        (GROUPS, staff.dn, False),
+        (FUNCTIONAL_ACCOUNTS, help_.dn, False),
+    ]
     assert [d["id"] for d in docs(directory)] == [anna.id, staff.id, help_.id]
     assert docs(directory)[1]["object"]["users"] == [renamed.dn]
 
@@ -360,15 +479,24 @@ def test_user_move_is_a_new_dn_for_refint_too(directory):
 def test_user_removal_writes_null_then_updates_the_referrers(directory):
     anna, bert = ox_user(directory, "anna"), ox_user(directory, "bert")
     staff = directory.create(GROUPS, {"name": "staff", "users": [anna.dn, bert.dn]})
-    help_ = directory.create(FUNCTIONAL_ACCOUNTS, {"name": "help", "users": [anna.dn],
-                                                   "mailPrimaryAddress": "help@example.org"})
+    help_ = directory.create(
+        FUNCTIONAL_ACCOUNTS,
+        {"name": "help", "users": [anna.dn], "mailPrimaryAddress": "help@example.org"},
+    )
     drain(directory)
     directory.remove(anna.dn)
     removal = docs(directory)[0]
-    assert removal == {"id": anna.id, "udm_object_type": USERS, "dn": anna.dn, "object": None,
-                       "options": ["default"]}
-    assert summary(directory)[1:] == [(GROUPS, staff.dn, False),
-                                      (FUNCTIONAL_ACCOUNTS, help_.dn, False)]
+    assert removal == {
+        "id": anna.id,
+        "udm_object_type": USERS,
+        "dn": anna.dn,
+        "object": None,
+        "options": ["default"],
+    }
+    assert summary(directory)[1:] == [
+        (GROUPS, staff.dn, False),
+        (FUNCTIONAL_ACCOUNTS, help_.dn, False),
+    ]
     assert directory.get(staff.dn)["users"] == [bert.dn]
     assert directory.get(help_.dn)["users"] == []
 
@@ -376,8 +504,10 @@ def test_user_removal_writes_null_then_updates_the_referrers(directory):
 def test_group_rename_and_removal_follow_into_functional_accounts(directory):
     anna = ox_user(directory, "anna")
     staff = directory.create(GROUPS, {"name": "staff", "users": [anna.dn]})
-    help_ = directory.create(FUNCTIONAL_ACCOUNTS, {"name": "help", "groups": [staff.dn],
-                                                   "mailPrimaryAddress": "help@example.org"})
+    help_ = directory.create(
+        FUNCTIONAL_ACCOUNTS,
+        {"name": "help", "groups": [staff.dn], "mailPrimaryAddress": "help@example.org"},
+    )
     drain(directory)
     renamed = directory.modify(staff.dn, {"name": "teachers"})
     assert renamed.id == staff.id and renamed.dn == f"cn=teachers,cn=groups,{BASE}"
@@ -387,8 +517,11 @@ def test_group_rename_and_removal_follow_into_functional_accounts(directory):
     assert directory.get(help_.dn)["groups"] == []
     assert directory.get(anna.dn)["groups"] == []
     assert summary(directory) == [
-        (GROUPS, renamed.dn, False), (FUNCTIONAL_ACCOUNTS, help_.dn, False),
-        (GROUPS, renamed.dn, True), (FUNCTIONAL_ACCOUNTS, help_.dn, False)]
+        (GROUPS, renamed.dn, False),
+        (FUNCTIONAL_ACCOUNTS, help_.dn, False),
+        (GROUPS, renamed.dn, True),
+        (FUNCTIONAL_ACCOUNTS, help_.dn, False),
+    ]
 
 
 def test_setting_a_users_groups_changes_and_queues_the_groups(directory):
@@ -411,11 +544,14 @@ def test_members_must_exist_and_are_stored_once_with_their_dn(directory):
     group = directory.create(GROUPS, {"name": "g", "users": [anna.dn.upper(), anna.dn]})
     assert group["users"] == [anna.dn]
     with pytest.raises(InvalidValue, match="not a groups/group object"):
-        directory.create(FUNCTIONAL_ACCOUNTS, {"name": "f", "groups": [anna.dn],
-                                               "mailPrimaryAddress": "f@example.org"})
+        directory.create(
+            FUNCTIONAL_ACCOUNTS,
+            {"name": "f", "groups": [anna.dn], "mailPrimaryAddress": "f@example.org"},
+        )
 
 
 # -- queue files --------------------------------------------------------------------------------
+
 
 def test_files_have_converter_names_in_strictly_increasing_order(tmp_path):
     frozen = Directory(tmp_path, BASE, clock=lambda: 1_790_000_000.0)  # the same microsecond
@@ -434,7 +570,9 @@ def test_a_second_writer_continues_after_the_newest_queued_file(tmp_path):
     early = Directory(tmp_path, BASE, clock=lambda: 1_000_000_000.0)  # a clock behind
     early.create(GROUPS, {"name": "early"})
     assert [json.loads(p.read_text())["dn"].split(",")[0] for p in early.queued()] == [
-        "cn=late", "cn=early"]
+        "cn=late",
+        "cn=early",
+    ]
 
 
 def test_files_appear_whole_under_their_final_name(directory, monkeypatch):
@@ -444,8 +582,13 @@ def test_files_appear_whole_under_their_final_name(directory, monkeypatch):
     def watching_link(src, dst):
         # at publication the content is complete, under a hidden name the connector skips
         src = Path(src)
-        seen.append((src.name, json.loads(src.read_text())["dn"],
-                     [p.name for p in pending_files(directory.queue_dir)]))
+        seen.append(
+            (
+                src.name,
+                json.loads(src.read_text())["dn"],
+                [p.name for p in pending_files(directory.queue_dir)],
+            )
+        )
         return real_link(src, dst)
 
     monkeypatch.setattr(os, "link", watching_link)
@@ -461,7 +604,10 @@ def test_the_connector_reads_every_file_written(directory):
     directory.remove(staff.dn)
     changes = [read_change(p) for p in pending_files(directory.queue_dir)]
     assert [(c.udm_object_type, c.id, c.is_delete) for c in changes] == [
-        (USERS, anna.id, False), (GROUPS, staff.id, False), (GROUPS, staff.id, True)]
+        (USERS, anna.id, False),
+        (GROUPS, staff.id, False),
+        (GROUPS, staff.id, True),
+    ]
     assert changes[0].object["mailPrimaryAddress"] == "anna@example.org"
     assert changes[1].object["users"] == [anna.dn] and changes[1].options == ("posix", "samba")
 
@@ -482,6 +628,7 @@ def test_passwords_are_accepted_but_never_queued(directory):
 
 
 # -- running the connector like the converter -------------------------------------------------
+
 
 def test_run_like_converter_reruns_while_files_remain(directory):
     runs = []
@@ -526,11 +673,21 @@ def test_a_run_that_applies_nothing_or_never_ends_is_a_sync_error(directory):
 
 
 def test_the_commands_failure_is_its_last_error_log_line():
-    stderr = "\n".join([
-        json.dumps({"level": "info", "msg": "run started"}),
-        json.dumps({"level": "error", "msg": "change failed; the run stops here",
-                    "file": "f.json", "dn": "uid=a", "error": "No such context 5"}),
-        "not json"])
+    stderr = "\n".join(
+        [
+            json.dumps({"level": "info", "msg": "run started"}),
+            json.dumps(
+                {
+                    "level": "error",
+                    "msg": "change failed; the run stops here",
+                    "file": "f.json",
+                    "dn": "uid=a",
+                    "error": "No such context 5",
+                }
+            ),
+            "not json",
+        ]
+    )
     reason = _error_line(stderr)
     assert "change failed" in reason and "No such context 5" in reason and "f.json" in reason
     assert "exited 1" in str(TriggerFailed(1, reason, stderr))
@@ -538,14 +695,13 @@ def test_the_commands_failure_is_its_last_error_log_line():
 
 # -- the real command against an emulator -------------------------------------------------------
 
-def test_the_command_applies_what_the_directory_queued_and_reports_failures(emulator, ox,
-                                                                           tmp_path):
+
+def test_the_command_applies_what_the_directory_queued_and_reports_failures(emulator, ox, tmp_path):
     from tests.reference.backends import embedded_env
 
     cid = 31_000
     directory = Directory(tmp_path / "listener", BASE, default_context=cid)
-    trigger = command_trigger(embedded_env(emulator.url, emulator.master_password, tmp_path,
-                                           cid))
+    trigger = command_trigger(embedded_env(emulator.url, emulator.master_password, tmp_path, cid))
     directory.create(CONTEXTS, {"name": f"context{cid}", "contextid": cid})
     directory.create_default_access_profiles()
     anna = ox_user(directory, "anna")

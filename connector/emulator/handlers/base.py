@@ -40,9 +40,13 @@ class Handler:
     # authentication ---------------------------------------------------------------------
     def _is_master(self, auth: dict[str, Any] | None) -> bool:
         auth = auth or {}
-        return auth.get("login") == self.settings.master_login and hmac.compare_digest(
-            (auth.get("password") or "").encode(), self.settings.master_password.encode()
-        ) and bool(self.settings.master_password)
+        return (
+            auth.get("login") == self.settings.master_login
+            and hmac.compare_digest(
+                (auth.get("password") or "").encode(), self.settings.master_password.encode()
+            )
+            and bool(self.settings.master_password)
+        )
 
     def require_master(self, p: dict[str, Any]) -> None:
         if not self._is_master(p.get("auth")):
@@ -53,8 +57,9 @@ class Handler:
         cid = self.require_context_user(p, ctx_param)[0]
         return cid
 
-    def require_context_user(self, p: dict[str, Any], ctx_param: str = "ctx",
-                             allow_plain_user: bool = False) -> tuple[int, dict | None]:
+    def require_context_user(
+        self, p: dict[str, Any], ctx_param: str = "ctx", allow_plain_user: bool = False
+    ) -> tuple[int, dict | None]:
         """(context id, the calling user or None for the admin/master).
 
         OX answers "Authentication failed" for a context that does not exist, before any

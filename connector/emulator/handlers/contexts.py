@@ -9,10 +9,25 @@ from ..faults import OXFault
 from .base import Handler
 from .users import DEFAULT_GROUP_ID, UserHandler, named_access
 
-QUOTA_MODULES = ("calendar", "task", "contact", "infostore", "attachment", "invite_guests",
-                 "share_links")
-ADMIN_ATTRIBUTES = {"entries": [{"key": "config", "value": {"entries": [
-    {"key": "com.openexchange.mail.specialuse.check", "value": "true"}]}}]}
+QUOTA_MODULES = (
+    "calendar",
+    "task",
+    "contact",
+    "infostore",
+    "attachment",
+    "invite_guests",
+    "share_links",
+)
+ADMIN_ATTRIBUTES = {
+    "entries": [
+        {
+            "key": "config",
+            "value": {
+                "entries": [{"key": "com.openexchange.mail.specialuse.check", "value": "true"}]
+            },
+        }
+    ]
+}
 
 
 class ContextHandler(Handler):
@@ -21,14 +36,19 @@ class ContextHandler(Handler):
     def view(self, ctx: dict[str, Any]) -> dict[str, Any]:
         quota = ctx.get("maxQuota", -1)
         return {
-            "id": ctx["id"], "name": ctx["name"], "enabled": ctx.get("enabled", True),
+            "id": ctx["id"],
+            "name": ctx["name"],
+            "enabled": ctx.get("enabled", True),
             "loginMappings": ctx["loginMappings"],
             "maxQuota": None if quota == -1 else quota,  # OX omits an unlimited quota
-            "usedQuota": 0, "average_size": 100, "filestoreId": 1,
+            "usedQuota": 0,
+            "average_size": 100,
+            "filestoreId": 1,
             "filestore_name": f"{ctx['id']}_ctx_store",
             "readDatabase": {"id": 3, "name": "oxdatabase"},
             "writeDatabase": {"id": 3, "name": "oxdatabase"},
-            "userAttributes": ctx.get("userAttributes"), "gabMode": ctx.get("gabMode"),
+            "userAttributes": ctx.get("userAttributes"),
+            "gabMode": ctx.get("gabMode"),
         }
 
     def lookup(self, ref: dict[str, Any] | None) -> dict[str, Any]:
@@ -41,9 +61,11 @@ class ContextHandler(Handler):
         if ref.get("name"):
             ctx = self.store.context_by_name(ref["name"])
             if ctx is None:
-                raise OXFault("NoSuchContextException",
-                              "com.openexchange.admin.rmi.exceptions.NoSuchObjectException: "
-                              f"No such context {ref['name']}")
+                raise OXFault(
+                    "NoSuchContextException",
+                    "com.openexchange.admin.rmi.exceptions.NoSuchObjectException: "
+                    f"No such context {ref['name']}",
+                )
             return ctx
         raise OXFault.invalid_data("There must be a context identifier!")
 
@@ -56,8 +78,10 @@ class ContextHandler(Handler):
             if owner is not None and owner != cid:
                 raise OXFault.storage(
                     f"Cannot map '{m}' to the newly created context. This mapping is already "
-                    "in use." if creating else
-                    f'A mapping with login info "{m}" already exists in the system!')
+                    "in use."
+                    if creating
+                    else f'A mapping with login info "{m}" already exists in the system!'
+                )
 
     # create -----------------------------------------------------------------------------
     def _create(self, p, access: dict[str, bool] | None):
@@ -71,9 +95,11 @@ class ContextHandler(Handler):
         if c.get("maxQuota") is None:
             raise OXFault.invalid_data("Mandatory fields in context not set: [maxQuota]")
         if p.get("admin_user") is None:
-            raise OXFault.invalid_data("Mandatory fields in admin user not set: [name, "
-                                       "display_name, password, given_name, sur_name, "
-                                       "primaryEmail, email1]")
+            raise OXFault.invalid_data(
+                "Mandatory fields in admin user not set: [name, "
+                "display_name, password, given_name, sur_name, "
+                "primaryEmail, email1]"
+            )
         if self.store.context(cid) is not None:
             raise OXFault("ContextExistsException", f"Context {cid} already exists!")
         name = c.get("name") or str(cid)
@@ -82,18 +108,28 @@ class ContextHandler(Handler):
         mappings = list(dict.fromkeys([str(cid), name, *c.get("loginMappings", [])]))
         self._check_mappings(cid, mappings, creating=True)
 
-        self.store.put_context({"id": cid, "name": name, "enabled": True,
-                                "maxQuota": c["maxQuota"], "next_id": 1,
-                                "gabMode": c.get("gabMode"), "quotas": {}})
+        self.store.put_context(
+            {
+                "id": cid,
+                "name": name,
+                "enabled": True,
+                "maxQuota": c["maxQuota"],
+                "next_id": 1,
+                "gabMode": c.get("gabMode"),
+                "quotas": {},
+            }
+        )
         self.store.set_login_mappings(cid, mappings)
         group_id = self.store.next_principal_id(cid)
-        self.store.put_principal(cid, "group", {"id": group_id, "name": "users",
-                                                "displayname": "All users"}, None, None)
+        self.store.put_principal(
+            cid, "group", {"id": group_id, "name": "users", "displayname": "All users"}, None, None
+        )
         assert group_id == DEFAULT_GROUP_ID
         admin_data = {**p["admin_user"], "userAttributes": ADMIN_ATTRIBUTES}
         users = UserHandler(self.store, self.settings)
-        admin = users.create_user(cid, admin_data, access or rules.module_access(None),
-                                  context_admin=True)
+        admin = users.create_user(
+            cid, admin_data, access or rules.module_access(None), context_admin=True
+        )
         ctx = self.store.context(cid)
         ctx["admin_id"] = admin["id"]
         self.store.put_context(ctx)
@@ -176,9 +212,13 @@ class ContextHandler(Handler):
         if pattern is None:
             raise OXFault.invalid_data("Search pattern is null")
         regex = rules.like_to_regex(pattern)
-        return [self.view(ctx) for ctx in self.store.contexts()
-                if regex.match(ctx["name"]) or any(regex.match(m) for m in ctx["loginMappings"])
-                or (pattern.isdigit() and int(pattern) == ctx["id"])]
+        return [
+            self.view(ctx)
+            for ctx in self.store.contexts()
+            if regex.match(ctx["name"])
+            or any(regex.match(m) for m in ctx["loginMappings"])
+            or (pattern.isdigit() and int(pattern) == ctx["id"])
+        ]
 
     def list(self, p):
         self.require_master(p)
@@ -191,12 +231,11 @@ class ContextHandler(Handler):
     @staticmethod
     def _page(items, offset, length):
         start, size = int(offset or 0), int(length or 0)
-        return items[start:start + size] if size > 0 else items[start:]
+        return items[start : start + size] if size > 0 else items[start:]
 
     def listPage(self, p):
         self.require_master(p)
-        return self._page(self._matching(p.get("search_pattern")), p.get("offset"),
-                          p.get("length"))
+        return self._page(self._matching(p.get("search_pattern")), p.get("offset"), p.get("length"))
 
     def listPageAll(self, p):
         self.require_master(p)
@@ -273,8 +312,11 @@ class ContextHandler(Handler):
         def split(key):
             return {c.strip() for c in (p.get(key) or "").split(",") if c.strip()}
 
-        caps = (set(ctx.get("capabilities", [])) | split("capsToAdd")) - split(
-            "capsToRemove") - split("capsToDrop")
+        caps = (
+            (set(ctx.get("capabilities", [])) | split("capsToAdd"))
+            - split("capsToRemove")
+            - split("capsToDrop")
+        )
         ctx["capabilities"] = sorted(caps)
         self.store.put_context(ctx)
 

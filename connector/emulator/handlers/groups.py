@@ -14,9 +14,12 @@ class GroupHandler(Handler):
     service_name = "OXGroupService"
 
     def view(self, cid: int, group: dict[str, Any]) -> dict[str, Any]:
-        return {"id": group["id"], "name": group["name"],
-                "displayname": group.get("displayname"),
-                "members": self.store.members(cid, group["id"])}
+        return {
+            "id": group["id"],
+            "name": group["name"],
+            "displayname": group.get("displayname"),
+            "members": self.store.members(cid, group["id"]),
+        }
 
     def lookup(self, cid: int, ref: dict | None, in_write: bool = False) -> dict[str, Any]:
         ref = ref or {}
@@ -27,11 +30,14 @@ class GroupHandler(Handler):
             return group
         ident = ref.get("id") or ref.get("name")
         if in_write and by_name:
-            raise OXFault("NoSuchGroupException",
-                          f"{NO_SUCH_OBJECT_PREFIX}{EXC_PACKAGE}NoSuchGroupException: "
-                          f"No such group {ident} in context {cid}")
-        raise OXFault("NoSuchGroupException",
-                      f"No such group {ident}" if not in_write else "No such group")
+            raise OXFault(
+                "NoSuchGroupException",
+                f"{NO_SUCH_OBJECT_PREFIX}{EXC_PACKAGE}NoSuchGroupException: "
+                f"No such group {ident} in context {cid}",
+            )
+        raise OXFault(
+            "NoSuchGroupException", f"No such group {ident}" if not in_write else "No such group"
+        )
 
     def _check_members(self, cid: int, member_ids: list[int]) -> list[int]:
         for uid in member_ids:
@@ -56,8 +62,11 @@ class GroupHandler(Handler):
         if self.store.principal(cid, "group", name=g["name"]) is not None:
             raise OXFault.invalid_data("Group already exists!")
         members = self._check_members(cid, g.get("members", []))
-        group = {"id": self.store.next_principal_id(cid), "name": g["name"],
-                 "displayname": g["displayname"]}
+        group = {
+            "id": self.store.next_principal_id(cid),
+            "name": g["name"],
+            "displayname": g["displayname"],
+        }
         self.store.put_principal(cid, "group", group, None, None)
         self.store.set_members(cid, group["id"], members)
         return self.view(cid, group)
@@ -109,8 +118,11 @@ class GroupHandler(Handler):
     def list(self, p):
         cid = self.require_context_admin(p)
         regex = rules.like_to_regex(p.get("pattern"))
-        return [self.view(cid, g) for g in self.store.principals(cid, "group")
-                if regex.match(g["name"]) or regex.match(g.get("displayname") or "")]
+        return [
+            self.view(cid, g)
+            for g in self.store.principals(cid, "group")
+            if regex.match(g["name"]) or regex.match(g.get("displayname") or "")
+        ]
 
     def listAll(self, p):
         cid = self.require_context_admin(p)
@@ -119,8 +131,10 @@ class GroupHandler(Handler):
     def listGroupsForUser(self, p):
         cid = self.require_context_admin(p)
         user = UserHandler(self.store, self.settings).lookup(cid, p.get("usr"))
-        return [self.view(cid, self.store.principal(cid, "group", pid=gid))
-                for gid in self.store.groups_of(cid, user["id"])]
+        return [
+            self.view(cid, self.store.principal(cid, "group", pid=gid))
+            for gid in self.store.groups_of(cid, user["id"])
+        ]
 
     def getMembers(self, p):
         cid = self.require_context_admin(p)

@@ -15,16 +15,22 @@ class ResourceHandler(Handler):
 
     @staticmethod
     def view(res: dict[str, Any]) -> dict[str, Any]:
-        return {"id": res["id"], "name": res["name"], "displayname": res.get("displayname"),
-                "email": res.get("email"), "description": res.get("description"),
-                "available": res.get("available", True),
-                "permissions": res.get("permissions", [])}
+        return {
+            "id": res["id"],
+            "name": res["name"],
+            "displayname": res.get("displayname"),
+            "email": res.get("email"),
+            "description": res.get("description"),
+            "available": res.get("available", True),
+            "permissions": res.get("permissions", []),
+        }
 
     def _find(self, cid: int, ref: dict | None):
         ref = ref or {}
         if not ref.get("id") and not ref.get("name"):
-            raise OXFault.invalid_data("Resourcename and resourceid missing!Cannot resolve "
-                                       "resource data")
+            raise OXFault.invalid_data(
+                "Resourcename and resourceid missing!Cannot resolve resource data"
+            )
         return self.find_principal(cid, "resource", ref)[0]
 
     def _check(self, cid: int, r: dict[str, Any], own_id: int | None) -> None:
@@ -46,7 +52,8 @@ class ResourceHandler(Handler):
                 if kind == "resource":
                     raise OXFault.invalid_data("Resource with this email address already exists")
                 UserHandler(self.store, self.settings).check_primary_mail_free(
-                    cid, r["email"], own_id)
+                    cid, r["email"], own_id
+                )
 
     def _save(self, cid: int, res: dict[str, Any]) -> None:
         self.store.put_principal(cid, "resource", res, None, res.get("email"))
@@ -85,8 +92,9 @@ class ResourceHandler(Handler):
         res = self._find(cid, ref)
         if res is None:
             ref = ref or {}
-            raise OXFault("NoSuchResourceException",
-                          f"No such resource {ref.get('id') or ref.get('name')}")
+            raise OXFault(
+                "NoSuchResourceException", f"No such resource {ref.get('id') or ref.get('name')}"
+            )
         return self.view(res)
 
     def getData(self, p):
@@ -102,8 +110,11 @@ class ResourceHandler(Handler):
         pattern = p.get("pattern")
         regex = rules.like_to_regex(pattern)
         # OX: identifier LIKE pattern OR display name equal to the pattern.
-        return [self.view(r) for r in self.store.principals(cid, "resource")
-                if regex.match(r["name"]) or r.get("displayname") == pattern]
+        return [
+            self.view(r)
+            for r in self.store.principals(cid, "resource")
+            if regex.match(r["name"]) or r.get("displayname") == pattern
+        ]
 
     def listAll(self, p):
         cid = self.require_context_admin(p)

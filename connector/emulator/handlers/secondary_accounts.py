@@ -32,8 +32,10 @@ class SecondaryAccountHandler(Handler):
             group = self.find_principal(cid, "group", ref)[0]
             if group is None:
                 # OX reports an unknown group with a NoSuchUserException.
-                raise OXFault("NoSuchUserException",
-                              f"No such group {ref.get('id') or ref.get('name')} in context {cid}")
+                raise OXFault(
+                    "NoSuchUserException",
+                    f"No such group {ref.get('id') or ref.get('name')} in context {cid}",
+                )
             group_ids.append(group["id"])
         if not users and not groups:
             if required:
@@ -48,8 +50,9 @@ class SecondaryAccountHandler(Handler):
                 ids.extend(self.store.members(cid, gid))
         return list(dict.fromkeys(ids))
 
-    def _endpoint(self, cid: int, uid: int, kind: str, source: str,
-                  data: dict[str, Any]) -> dict[str, Any]:
+    def _endpoint(
+        self, cid: int, uid: int, kind: str, source: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
         """The mail (imap) or transport (smtp) end-point of a new account.
 
         Without a server and with source ``none`` the mail end-point is an error, while a
@@ -72,16 +75,26 @@ class SecondaryAccountHandler(Handler):
                 if kind == "imap":
                     raise OXFault.storage(
                         'Missing mail end-point data. Set end-point source to either "primary"'
-                        ' or "localhost"; or specify appropriate fields in account data')
-                return {f"{prefix}{f}": None
-                        for f in ("Server", "Port", "Protocol", "Secure", "StartTls")}
+                        ' or "localhost"; or specify appropriate fields in account data'
+                    )
+                return {
+                    f"{prefix}{f}": None
+                    for f in ("Server", "Port", "Protocol", "Secure", "StartTls")
+                }
             secure = bool(data.get(f"{prefix}Secure", False))
             protocol = data.get(f"{prefix}Protocol") or kind
-            port = data.get(f"{prefix}Port") or rules.MAIL_SCHEMES[kind][
-                "ssl" if secure else "plain"][1]
+            port = (
+                data.get(f"{prefix}Port")
+                or rules.MAIL_SCHEMES[kind]["ssl" if secure else "plain"][1]
+            )
             start_tls = bool(data.get(f"{prefix}StartTls", False))
-        return {f"{prefix}Server": host, f"{prefix}Port": port, f"{prefix}Protocol": protocol,
-                f"{prefix}Secure": secure, f"{prefix}StartTls": start_tls}
+        return {
+            f"{prefix}Server": host,
+            f"{prefix}Port": port,
+            f"{prefix}Protocol": protocol,
+            f"{prefix}Secure": secure,
+            f"{prefix}StartTls": start_tls,
+        }
 
     def create(self, p):
         data = p.get("accountDataOnCreate")
@@ -100,8 +113,11 @@ class SecondaryAccountHandler(Handler):
         for uid in self._targets(cid, p, required=True):
             if self.store.account_id_for(cid, uid, address) is not None:
                 raise OXFault.storage(f"Duplicate mail account for user {uid} in context {cid}.")
-            account = {k: v for k, v in data.items()
-                       if not k.endswith("EndpointSource") and k != "primaryAddress"}
+            account = {
+                k: v
+                for k, v in data.items()
+                if not k.endswith("EndpointSource") and k != "primaryAddress"
+            }
             account.update(self._endpoint(cid, uid, "imap", mail_source, data))
             account.update(self._endpoint(cid, uid, "smtp", transport_source, data))
             account["primaryAddress"] = address
@@ -137,5 +153,8 @@ class SecondaryAccountHandler(Handler):
 
     def list(self, p):
         cid = self.require_context_admin(p, "context")
-        return [account for uid in self._targets(cid, p, required=False)
-                for account in self.store.accounts(cid, uid)]
+        return [
+            account
+            for uid in self._targets(cid, p, required=False)
+            for account in self.store.accounts(cid, uid)
+        ]

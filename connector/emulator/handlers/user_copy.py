@@ -20,8 +20,9 @@ class UserCopyHandler(Handler):
         users = UserHandler(self.store, self.settings)
         user = users.lookup(src_id, p.get("user"))
         if self.store.principal(dest_id, "user", name=user["name"]) is not None:
-            raise OXFault("UserExistsException",
-                          f"User {user['name']} already exists in context {dest_id}")
+            raise OXFault(
+                "UserExistsException", f"User {user['name']} already exists in context {dest_id}"
+            )
         # The copy keeps data and login; it is a plain user of the destination context.
         copy = {**user, "id": self.store.next_principal_id(dest_id), "contextadmin": False}
         users.save(dest_id, copy)

@@ -8,18 +8,43 @@ from .. import rules
 from ..faults import OXFault
 from .base import PASSWORD_MECHS, Handler, hash_password
 
-MANDATORY_ON_CREATE = ("name", "display_name", "password", "given_name", "sur_name",
-                       "primaryEmail", "email1")
+MANDATORY_ON_CREATE = (
+    "name",
+    "display_name",
+    "password",
+    "given_name",
+    "sur_name",
+    "primaryEmail",
+    "email1",
+)
 MAIL_FIELDS = ("primaryEmail", "email1", "email2", "email3", "defaultSenderAddress")
 # Derived on read or managed by the server: a client cannot set them through create/change.
-NOT_STORED = frozenset({
-    "id", "password", "contextadmin", "usedQuota", "imapServer", "imapPort", "imapSchema",
-    "imapServerString", "smtpServer", "smtpPort", "smtpSchema", "smtpServerString",
-    "default_group", "filestoreId", "filestore_name", "maxQuota", "userAttributes",
-})
+NOT_STORED = frozenset(
+    {
+        "id",
+        "password",
+        "contextadmin",
+        "usedQuota",
+        "imapServer",
+        "imapPort",
+        "imapSchema",
+        "imapServerString",
+        "smtpServer",
+        "smtpPort",
+        "smtpSchema",
+        "smtpServerString",
+        "default_group",
+        "filestoreId",
+        "filestore_name",
+        "maxQuota",
+        "userAttributes",
+    }
+)
 FOLDER_DEFAULTS = {
-    "mail_folder_drafts_name": "Drafts", "mail_folder_sent_name": "Sent",
-    "mail_folder_spam_name": "Spam", "mail_folder_trash_name": "Trash",
+    "mail_folder_drafts_name": "Drafts",
+    "mail_folder_sent_name": "Sent",
+    "mail_folder_spam_name": "Spam",
+    "mail_folder_trash_name": "Trash",
     "mail_folder_archive_full_name": "Archive",
     "mail_folder_confirmed_ham_name": "confirmed-ham",
     "mail_folder_confirmed_spam_name": "confirmed-spam",
@@ -57,10 +82,15 @@ def merge_attributes(stored: dict[str, dict[str, str]], sent: dict | None):
 def attributes_view(stored: dict[str, dict[str, str]]) -> dict | None:
     if not stored:
         return None
-    return {"entries": [
-        {"key": ns, "value": {"entries": [{"key": k, "value": v} for k, v in sorted(vals.items())]}}
-        for ns, vals in sorted(stored.items())
-    ]}
+    return {
+        "entries": [
+            {
+                "key": ns,
+                "value": {"entries": [{"key": k, "value": v} for k, v in sorted(vals.items())]},
+            }
+            for ns, vals in sorted(stored.items())
+        ]
+    }
 
 
 def named_access(name: str | None) -> dict[str, bool]:
@@ -79,15 +109,24 @@ class UserHandler(Handler):
     # reading ----------------------------------------------------------------------------
     def view(self, cid: int, user: dict[str, Any]) -> dict[str, Any]:
         """The full User as getData returns it (password never)."""
-        out = {k: v for k, v in user.items() if k not in ("pw", "access", "capabilities",
-                                                          "attributes", "personal")}
+        out = {
+            k: v
+            for k, v in user.items()
+            if k not in ("pw", "access", "capabilities", "attributes", "personal")
+        }
         imap_schema, imap_host, imap_port = rules.split_mail_url(user["imapServerString"])
         smtp_schema, smtp_host, smtp_port = rules.split_mail_url(user["smtpServerString"])
         out.update(
-            password=None, contextadmin=bool(user.get("contextadmin")),
-            imapServer=imap_host, imapPort=imap_port, imapSchema=imap_schema,
-            smtpServer=smtp_host, smtpPort=smtp_port, smtpSchema=smtp_schema,
-            maxQuota=user.get("maxQuota", -1), usedQuota=0,
+            password=None,
+            contextadmin=bool(user.get("contextadmin")),
+            imapServer=imap_host,
+            imapPort=imap_port,
+            imapSchema=imap_schema,
+            smtpServer=smtp_host,
+            smtpPort=smtp_port,
+            smtpSchema=smtp_schema,
+            maxQuota=user.get("maxQuota", -1),
+            usedQuota=0,
             default_group=self._default_group_ref(cid),
             userAttributes=attributes_view(user.get("attributes") or {}),
         )
@@ -100,8 +139,14 @@ class UserHandler(Handler):
     @staticmethod
     def id_only(uid: int) -> dict[str, Any]:
         # list/listAll return User objects with only the id meaningful; primitives default.
-        return {"id": uid, "contextadmin": False, "imapPort": 143, "imapSchema": "imap://",
-                "smtpPort": 25, "smtpSchema": "smtp://"}
+        return {
+            "id": uid,
+            "contextadmin": False,
+            "imapPort": 143,
+            "imapSchema": "imap://",
+            "smtpPort": 25,
+            "smtpSchema": "smtp://",
+        }
 
     def lookup(self, cid: int, ref: dict | None, in_write: bool = False) -> dict[str, Any]:
         ref = ref or {}
@@ -116,11 +161,14 @@ class UserHandler(Handler):
     # validation -------------------------------------------------------------------------
     def _check_language_timezone(self, u: dict[str, Any], creating: bool) -> None:
         # create wants exactly one underscore (xx_YY); change only checks that there is one
-        if "language" in u and (not rules.valid_language(u["language"])
-                                or (creating and u["language"].count("_") != 1)):
-            raise OXFault.invalid_data("language must contain an underscore, e.g. en_US"
-                                       if creating else
-                                       "Language must contain an underscore, e.g. en_US.")
+        if "language" in u and (
+            not rules.valid_language(u["language"]) or (creating and u["language"].count("_") != 1)
+        ):
+            raise OXFault.invalid_data(
+                "language must contain an underscore, e.g. en_US"
+                if creating
+                else "Language must contain an underscore, e.g. en_US."
+            )
         if "timezone" in u and not rules.valid_timezone(u["timezone"]):
             raise OXFault.invalid_data("The given timezone is invalid")
 
@@ -133,7 +181,8 @@ class UserHandler(Handler):
         if bare not in PASSWORD_MECHS:
             raise OXFault.invalid_data(
                 f"Invalid PasswordMech: {mech}. Use one of the following: "
-                + ", ".join("{" + m + "}" for m in PASSWORD_MECHS))
+                + ", ".join("{" + m + "}" for m in PASSWORD_MECHS)
+            )
         return "{" + bare + "}"
 
     @staticmethod
@@ -154,11 +203,17 @@ class UserHandler(Handler):
             if pid != own_id:
                 raise OXFault.invalid_data(
                     f'Primary mail address "{mail}" already exists in context {cid} '
-                    f"(Already assigned to {kind} {pid}).")
+                    f"(Already assigned to {kind} {pid})."
+                )
 
     # create -----------------------------------------------------------------------------
-    def create_user(self, cid: int, u: dict[str, Any], access: dict[str, bool] | None,
-                    context_admin: bool = False) -> dict[str, Any]:
+    def create_user(
+        self,
+        cid: int,
+        u: dict[str, Any],
+        access: dict[str, bool] | None,
+        context_admin: bool = False,
+    ) -> dict[str, Any]:
         """OX's createUserCommon, checks in OX's order. Returns the stored user."""
         u = dict(u)
         u.setdefault("language", self.settings.default_language)
@@ -182,10 +237,14 @@ class UserHandler(Handler):
         aliases = _clean_aliases(list(u.get("aliases") or []))
         u.setdefault("defaultSenderAddress", u["primaryEmail"])
         aliases = _clean_aliases(aliases + [u["defaultSenderAddress"], u["primaryEmail"]])
-        if not {u["primaryEmail"].lower(), u["email1"].lower(),
-                u["defaultSenderAddress"].lower()} <= _ci(aliases):
+        if not {
+            u["primaryEmail"].lower(),
+            u["email1"].lower(),
+            u["defaultSenderAddress"].lower(),
+        } <= _ci(aliases):
             raise OXFault.invalid_data(
-                "primaryMail, Email1 and defaultSenderAddress must be present in set of aliases.")
+                "primaryMail, Email1 and defaultSenderAddress must be present in set of aliases."
+            )
         if self.store.principal(cid, "user", name=u["name"]) is not None:
             raise OXFault.invalid_data(f"User {u['name']} already exists in this context")
         self.check_primary_mail_free(cid, u["primaryEmail"], None)
@@ -193,18 +252,29 @@ class UserHandler(Handler):
         user = {k: v for k, v in u.items() if k not in NOT_STORED}
         user.update(FOLDER_DEFAULTS | {k: v for k, v in user.items() if k in FOLDER_DEFAULTS})
         user.update(
-            id=self.store.next_principal_id(cid), aliases=aliases, passwordMech=mech,
-            pw=hash_password(u["password"]), contextadmin=context_admin,
-            mailenabled=u.get("mailenabled", True), password_expired=u.get("password_expired",
-                                                                           False),
+            id=self.store.next_principal_id(cid),
+            aliases=aliases,
+            passwordMech=mech,
+            pw=hash_password(u["password"]),
+            contextadmin=context_admin,
+            mailenabled=u.get("mailenabled", True),
+            password_expired=u.get("password_expired", False),
             gui_spam_filter_enabled=u.get("gui_spam_filter_enabled", False),
             primaryAccountName=u.get("primaryAccountName", "E-Mail"),
             imapServerString=rules.mail_server_url(
-                "imap", u.get("imapServer"), u.get("imapPort"), u.get("imapSchema"),
-                self.settings.default_imap_server),
+                "imap",
+                u.get("imapServer"),
+                u.get("imapPort"),
+                u.get("imapSchema"),
+                self.settings.default_imap_server,
+            ),
             smtpServerString=rules.mail_server_url(
-                "smtp", u.get("smtpServer"), u.get("smtpPort"), u.get("smtpSchema"),
-                self.settings.default_smtp_server),
+                "smtp",
+                u.get("smtpServer"),
+                u.get("smtpPort"),
+                u.get("smtpSchema"),
+                self.settings.default_smtp_server,
+            ),
             attributes=merge_attributes({}, u.get("userAttributes")),
             access=access if access is not None else self._default_access(cid),
         )
@@ -222,8 +292,9 @@ class UserHandler(Handler):
         return access
 
     def save(self, cid: int, user: dict[str, Any]) -> None:
-        self.store.put_principal(cid, "user", user, user.get("display_name"),
-                                 user.get("primaryEmail"))
+        self.store.put_principal(
+            cid, "user", user, user.get("display_name"), user.get("primaryEmail")
+        )
 
     def create(self, p):
         cid = self.require_context_admin(p)
@@ -260,13 +331,17 @@ class UserHandler(Handler):
             if self.store.principal(cid, "user", name=u["name"]) is not None:
                 raise OXFault.invalid_data(f"User {u['name']} already exists in this context")
         self._check_language_timezone(u, creating=False)
-        if self.settings.primary_mail_unchangeable and u.get("primaryEmail") and \
-                u["primaryEmail"].lower() != (user.get("primaryEmail") or "").lower():
+        if (
+            self.settings.primary_mail_unchangeable
+            and u.get("primaryEmail")
+            and u["primaryEmail"].lower() != (user.get("primaryEmail") or "").lower()
+        ):
             raise OXFault.invalid_data("primary mail must not be changed")  # for admins too
         mech = self._check_password_mech(u)
         if mech and "password" not in u:
             raise OXFault.invalid_data(
-                "When changing password mechanism, the password string must also be supplied")
+                "When changing password mechanism, the password string must also be supplied"
+            )
         if "password" in u and not (u["password"] or "").strip():
             raise OXFault.invalid_data("Empty password is not allowed.")
         if any(f in u for f in ("primaryEmail", "email1", "defaultSenderAddress", "aliases")):
@@ -285,11 +360,16 @@ class UserHandler(Handler):
         for kind in ("imap", "smtp"):
             if any(f"{kind}{f}" in u for f in ("Server", "Port", "Schema")):
                 changed[f"{kind}ServerString"] = rules.mail_server_url(
-                    kind, u.get(f"{kind}Server"), u.get(f"{kind}Port"), u.get(f"{kind}Schema"),
-                    user[f"{kind}ServerString"])
+                    kind,
+                    u.get(f"{kind}Server"),
+                    u.get(f"{kind}Port"),
+                    u.get(f"{kind}Schema"),
+                    user[f"{kind}ServerString"],
+                )
         if "userAttributes" in u:
-            changed["attributes"] = merge_attributes(user.get("attributes") or {},
-                                                     u["userAttributes"])
+            changed["attributes"] = merge_attributes(
+                user.get("attributes") or {}, u["userAttributes"]
+            )
         self.save(cid, changed)
 
     def _check_mail_change(self, cid: int, user: dict[str, Any], u: dict[str, Any]) -> None:
@@ -297,8 +377,11 @@ class UserHandler(Handler):
         (only when both are sent), a new primary mail must be free, the effective addresses
         must be in the effective aliases, and only then "email1 not sent"."""
         self._check_addresses(u)
-        if "primaryEmail" in u and "email1" in u and \
-                u["primaryEmail"].lower() != u["email1"].lower():
+        if (
+            "primaryEmail" in u
+            and "email1" in u
+            and u["primaryEmail"].lower() != u["email1"].lower()
+        ):
             raise OXFault.invalid_data("email1 not equal with primarymail!")
         primary = u.get("primaryEmail", user.get("primaryEmail")) or ""
         email1 = u.get("email1", user.get("email1")) or ""
@@ -308,7 +391,8 @@ class UserHandler(Handler):
         sender = u.get("defaultSenderAddress", user.get("defaultSenderAddress"))
         if not _ci([primary, email1, sender]) <= _ci(aliases):
             raise OXFault.invalid_data(
-                "primaryMail, Email1 and defaultSenderAddress must be present in set of aliases.")
+                "primaryMail, Email1 and defaultSenderAddress must be present in set of aliases."
+            )
         if "primaryEmail" in u and "email1" not in u:
             raise OXFault.invalid_data("email1 not sent but required!")
 
@@ -386,11 +470,12 @@ class UserHandler(Handler):
         if p.get("exclude_users"):
             return []  # only guests were asked for, and the emulator has none
         regex = rules.like_to_regex(pattern)
-        match = match or (lambda u: regex.match(u["name"]) or regex.match(
-            u.get("display_name") or ""))
+        match = match or (
+            lambda u: regex.match(u["name"]) or regex.match(u.get("display_name") or "")
+        )
         ids = [u["id"] for u in self.store.principals(cid, "user") if match(u)]
         offset, length = p.get("offset") or 0, p.get("length")
-        ids = ids[offset:offset + length] if length and length > 0 else ids[offset:]
+        ids = ids[offset : offset + length] if length and length > 0 else ids[offset:]
         return [self.id_only(uid) for uid in ids]
 
     def list(self, p):
@@ -407,8 +492,12 @@ class UserHandler(Handler):
     def listByAliasDomain(self, p):
         cid = self.require_context_admin(p)
         domain = (p.get("alias_domain") or "").lower()
-        return self._list(cid, "*", p, match=lambda u: any(
-            a.lower().endswith(domain) for a in u.get("aliases", [])))
+        return self._list(
+            cid,
+            "*",
+            p,
+            match=lambda u: any(a.lower().endswith(domain) for a in u.get("aliases", [])),
+        )
 
     def exists(self, p):
         cid = self.require_context_admin(p)
@@ -420,7 +509,8 @@ class UserHandler(Handler):
         if ref.get("display_name"):
             return self.store.display_name_owner(cid, ref["display_name"]) is not None
         raise OXFault.invalid_data(
-            "Neither identifier, name nor display name set in given user object")
+            "Neither identifier, name nor display name set in given user object"
+        )
 
     # delete -------------------------------------------------------------------------------
     def delete_user(self, cid: int, ref: dict | None) -> None:
