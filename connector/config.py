@@ -19,6 +19,7 @@ from .desired.templates import (
     fa_login_template,
     imap_login_template,
 )
+from .model.errors import ConnectorError
 
 MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
@@ -27,7 +28,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class ConfigError(Exception):
+class ConfigError(ConnectorError):
     def __init__(self, problems: list[str]):
         super().__init__("invalid settings:\n  " + "\n  ".join(problems))
         self.problems = problems

@@ -7,8 +7,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .model.errors import ConnectorError
 
-class SchemaMismatch(Exception):
+
+class SchemaMismatch(ConnectorError):
     """The file holds another schema version than this program needs."""
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..model.errors import ConnectorError
 from ..state.atomic import write_atomically
 from ..state.operations import DeadLetter, Operations
 from ..state.store import StateStore
 
 
-class DeadLetterError(Exception):
+class DeadLetterError(ConnectorError):
     pass
 
 

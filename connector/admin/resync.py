@@ -14,11 +14,12 @@ from urllib.parse import quote
 
 import requests
 
+from ..model.errors import ConnectorError
 from ..state.atomic import write_atomically
 from ..state.store import ObjectState, StateStore
 
 
-class ResyncError(Exception):
+class ResyncError(ConnectorError):
     pass
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..model.errors import ConnectorError
 
-class InvalidAttribute(Exception):
+
+class InvalidAttribute(ConnectorError):
     """A UDM property holds a value OX cannot take; the runner adds the queue file name."""
 
     def __init__(self, udm_property: str, value: object, reason: str):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..model.errors import ConnectorError
 from ..soap_contract.spec import TYPES
 from ..state.atomic import write_atomically
 from .user import USER_FIELDS, FieldMap
@@ -61,7 +62,7 @@ _PROPERTY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 Overrides = dict[str, FieldMap | None]
 
 
-class MappingError(ValueError):
+class MappingError(ConnectorError, ValueError):
     """An unusable mapping entry; the message names the file and the entry."""
 
 

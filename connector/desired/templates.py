@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.errors import ConnectorError
 from . import values
 from .errors import InvalidAttribute
 
@@ -20,7 +21,26 @@ PRIMARY_MAIL = "mailPrimaryAddress"
 
 # Properties of UDM's users/user module (UCS 5) and the OX app's extended attributes.
 UDM_USER_PROPERTIES = frozenset(
-    ["username", "uidNumber", "gidNumber", "firstname", "lastname", "gecos", "displayName", "title", "initials", "preferredDeliveryMethod", "sambaRID", "description", "organisation", "userexpiry", "passwordexpiry", "pwdChangeNextLogin", "preferredLanguage", "disabled", "accountActivationDate", "locked", "lockedTime", "unlockTime", "street", "e-mail", "postcode", "postOfficeBox", "city", "country", "phone", "employeeNumber", "roomNumber", "secretary", "departmentNumber", "employeeType", "homePostalAddress", "physicalDeliveryOfficeName", "homeTelephoneNumber", "mobileTelephoneNumber", "pagerTelephoneNumber", "birthday", "jpegPhoto", "unixhome", "shell", "sambahome", "scriptpath", "profilepath", "homedrive", "sambaUserWorkstations", "primaryGroup", "groups", "mailPrimaryAddress", "mailAlternativeAddress", "mailHomeServer", "mailForwardAddress", "mailForwardCopyToSelf", "homeShare", "homeSharePath", "univentionObjectIdentifier", "univentionSourceIAM", "serviceprovider", "objectFlag", "isOxUser", "oxAccess", "oxContext", "oxDisplayName", "oxLanguage", "oxTimeZone", "oxUserQuota", "oxAnniversary", "oxEmail2", "oxEmail3", "oxBranches", "oxMobileBusiness", "oxStateBusiness", "oxCountryBusiness", "oxCityHome", "oxPostalCodeHome", "oxStreetHome", "oxStateHome", "oxCountryHome", "oxCityOther", "oxPostalCodeOther", "oxStreetOther", "oxStateOther", "oxCountryOther", "oxCommercialRegister", "oxDepartment", "oxFaxBusiness", "oxFaxHome", "oxFaxOther", "oxInstantMessenger1", "oxInstantMessenger2", "oxManagerName", "oxMarialStatus", "oxMiddleName", "oxNickName", "oxSuffix", "oxNote", "oxNumOfChildren", "oxPosition", "oxProfession", "oxSalesVolume", "oxSpouseName", "oxTaxId", "oxTelephoneAssistant", "oxTelephoneCar", "oxTelephoneCompany", "oxTelephoneIp", "oxTelephoneOther", "oxTelephoneTelex", "oxTelephoneTtydd", "oxUrl"]
+    """
+username uidNumber gidNumber firstname lastname gecos displayName title initials
+preferredDeliveryMethod sambaRID description organisation userexpiry passwordexpiry
+pwdChangeNextLogin preferredLanguage disabled accountActivationDate locked lockedTime
+unlockTime street e-mail postcode postOfficeBox city country phone employeeNumber
+roomNumber secretary departmentNumber employeeType homePostalAddress
+physicalDeliveryOfficeName homeTelephoneNumber mobileTelephoneNumber pagerTelephoneNumber
+birthday jpegPhoto unixhome shell sambahome scriptpath profilepath homedrive
+sambaUserWorkstations primaryGroup groups mailPrimaryAddress mailAlternativeAddress
+mailHomeServer mailForwardAddress mailForwardCopyToSelf homeShare homeSharePath
+univentionObjectIdentifier univentionSourceIAM serviceprovider objectFlag
+isOxUser oxAccess oxContext oxDisplayName oxLanguage oxTimeZone oxUserQuota oxAnniversary
+oxEmail2 oxEmail3 oxBranches oxMobileBusiness oxStateBusiness oxCountryBusiness oxCityHome
+oxPostalCodeHome oxStreetHome oxStateHome oxCountryHome oxCityOther oxPostalCodeOther
+oxStreetOther oxStateOther oxCountryOther oxCommercialRegister oxDepartment oxFaxBusiness
+oxFaxHome oxFaxOther oxInstantMessenger1 oxInstantMessenger2 oxManagerName oxMarialStatus
+oxMiddleName oxNickName oxSuffix oxNote oxNumOfChildren oxPosition oxProfession
+oxSalesVolume oxSpouseName oxTaxId oxTelephoneAssistant oxTelephoneCar oxTelephoneCompany
+oxTelephoneIp oxTelephoneOther oxTelephoneTelex oxTelephoneTtydd oxUrl
+""".split()
 ) | frozenset(f"oxUserfield{i:02d}" for i in range(1, 21))
 
 _DOUBLE = re.compile(r"\{\{(.*?)\}\}")
@@ -28,7 +48,7 @@ _SINGLE = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
-class TemplateError(ValueError):
+class TemplateError(ConnectorError, ValueError):
     """A template that cannot be used; the message names the setting and the placeholder."""
 
 

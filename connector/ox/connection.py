@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ import zeep.exceptions
 from zeep.transports import Transport
 from zeep.wsdl.bindings.soap import Soap11Binding
 
+from ..model.credentials import Credentials, CredentialsLike
 from ..soap_contract.spec import SERVICES as CONTRACT_SERVICES
 from .errors import OXError, from_exception
 
@@ -52,31 +52,6 @@ CONTEXT_SCOPED = frozenset(
 DATA_NS = "http://dataobjects.soap.admin.openexchange.com/xsd"
 WSDL_CACHE_FILE = "ox-wsdl-cache.sqlite"
 DEFAULT_WSDL_CACHE_TTL = 24 * 3600
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """An OX login; the password never appears in ``repr``/``str``."""
-
-    login: str
-    password: str = field(repr=False)
-
-    @classmethod
-    def of(cls, value: Credentials | Mapping[str, str] | tuple[str, str]) -> Credentials:
-        """From Credentials, ``{"login", "password"}`` (OX's field names) or a pair."""
-        if isinstance(value, Credentials):
-            return value
-        if isinstance(value, Mapping):
-            return cls(value["login"], value["password"])
-        login, password = value
-        return cls(login, password)
-
-    def soap(self) -> dict[str, str]:
-        """The ``auth`` parameter of every OX operation."""
-        return {"login": self.login, "password": self.password}
-
-
-CredentialsLike = Credentials | Mapping[str, str] | tuple[str, str]
 
 
 class MissingCredentials(OXError):

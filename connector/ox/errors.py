@@ -24,6 +24,8 @@ import re
 import requests
 import zeep.exceptions
 
+from ..model.errors import ConnectorError
+
 EXCEPTION_ID = re.compile(r";\s*exceptionId -?\d+-\d+")
 NO_SUCH_OBJECT = "com.openexchange.admin.rmi.exceptions.NoSuchObjectException"
 DATABASE_UPDATE = "Database is locked or is now being updated"
@@ -45,7 +47,7 @@ _NOT_FOUND_TYPES = {
 _EXISTS_TYPES = {"ContextExistsException", "UserExistsException"}
 
 
-class OXError(Exception):
+class OXError(ConnectorError):
     """A failed OX call. ``message`` is OX's text without the exceptionId suffix,
     ``operation`` e.g. ``"OXUserService.getData"``, ``fault_type`` the detail element's
     name (e.g. ``"NoSuchUserException"``) when OX sent one, ``http_status`` when known."""
@@ -92,9 +94,13 @@ class AuthenticationFailed(OXError):
     """OX's "Authentication failed": wrong login/password, not the context admin, or (for
     context-scoped services) a context that does not exist."""
 
+    transient = True  # it concerns every change of the context (or all of OX), not this one
+
 
 class Transient(OXError):
     """Temporary: the same call may succeed later (retry with back-off)."""
+
+    transient = True
 
 
 def strip_exception_id(text: str) -> str:

@@ -1,6 +1,7 @@
 """The queue layer: read, validate and order the converter's files, and the run lock."""
 
-from .change import KNOWN_TYPES, Change, Kind
+from ..model.kinds import KNOWN_TYPES, Kind
+from .change import Change
 from .errors import AlreadyRunning, BadQueueFile, LockError, QueueError, QueueFileVanished
 from .files import parse_change, pending_files, read_change
 from .lock import run_lock

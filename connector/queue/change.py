@@ -1,30 +1,13 @@
-"""The Change a queue file describes, and the object kinds in their apply order."""
+"""The Change a queue file describes."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
-class Kind(enum.Enum):
-    """UDM object types the connector handles. Definition order is the apply order."""
-
-    CONTEXT = "oxmail/oxcontext"
-    ACCESS_PROFILE = "oxmail/accessprofile"
-    USER = "users/user"
-    GROUP = "groups/group"
-    FUNCTIONAL_ACCOUNT = "oxmail/functional_account"
-    RESOURCE = "oxresources/oxresources"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-
-_RANK = {kind: index for index, kind in enumerate(Kind)}
-KNOWN_TYPES: frozenset[str] = frozenset(kind.value for kind in Kind)
+from ..model.change import ObjectChange
+from ..model.kinds import Kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +29,10 @@ class Change:
     @property
     def kind(self) -> Kind:
         return Kind(self.udm_object_type)
+
+    def object_change(self) -> ObjectChange:
+        """The value reconciliation works on (without the queue's file details)."""
+        return ObjectChange(self.id, self.kind, self.dn, self.object)
 
     @property
     def is_delete(self) -> bool:

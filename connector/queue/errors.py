@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..model.errors import ConnectorError
 
-class QueueError(Exception):
+
+class QueueError(ConnectorError):
     """Base class: anything the queue layer refuses, with a message fit for the log."""
 
 

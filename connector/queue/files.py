@@ -8,7 +8,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from .change import KNOWN_TYPES, Change
+from ..model.kinds import KNOWN_TYPES
+from .change import Change
 from .errors import BadQueueFile, QueueError, QueueFileVanished
 
 SUFFIX = ".json"

@@ -32,7 +32,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .change import Change, Kind
+from ..model.kinds import Kind
+from .change import Change
 
 _CONTEXT_DELETE_RANK = len(Kind)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..model.errors import ConnectorError
 
-class ReconcileError(Exception):
+
+class ReconcileError(ConnectorError):
     """The change cannot be applied as it is (missing profile, missing context admin ...).
     The message says what is wrong and what to do; the runner adds file and DN."""
 

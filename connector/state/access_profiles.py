@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..desired.access import RIGHTS
+from ..model.errors import ConnectorError
 from .atomic import write_atomically
 
 HEADER = (
@@ -20,7 +21,7 @@ HEADER = (
 )
 
 
-class AccessProfilesError(Exception):
+class AccessProfilesError(ConnectorError):
     """The file is malformed; the message names the file and the line."""
 
 

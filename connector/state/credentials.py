@@ -12,6 +12,7 @@ import secrets
 import string
 from pathlib import Path
 
+from ..model.errors import ConnectorError
 from ..ox.connection import Credentials
 from .atomic import write_atomically
 
@@ -19,7 +20,7 @@ MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
-class CredentialsError(Exception):
+class CredentialsError(ConnectorError):
     """The secrets file is unreadable or malformed; the message names file and entry."""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..model.errors import ConnectorError
 from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
 SCHEMA_VERSION = 1
@@ -73,7 +74,7 @@ CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-class StateError(Exception):
+class StateError(ConnectorError):
     """The state database cannot be used (wrong schema, corrupt file); names the file."""
 
 
