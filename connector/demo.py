@@ -29,8 +29,7 @@ from rich.table import Table
 
 from .desired.access import RIGHTS
 from .emulator.process import EmulatorProcess
-from .ox import OXConnection
-from .reconcile.oxcalls import as_dict
+from .ox import OXConnection, as_dict
 from .run.wiring import PROFILES_FILE
 from .state.access_profiles import AccessProfilesFile
 from .state.credentials import CredentialsFile

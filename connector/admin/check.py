@@ -22,14 +22,13 @@ from ..desired.functional_account import desired_functional_account
 from ..desired.group import desired_group, members_by_context
 from ..desired.resource import desired_resource
 from ..desired.user import desired_user
-from ..ox import NotFound
+from ..ox import NotFound, as_dict
 from ..queue import Change
 from ..reconcile import Reconciler
 from ..reconcile.compare import differing, user_changes
 from ..reconcile.deps import Deps
 from ..reconcile.functional_accounts import logins_by_context
 from ..reconcile.groups import member_placement
-from ..reconcile.oxcalls import as_dict
 from ..state.store import ObjectState
 
 log = logging.getLogger("ox_connector.check")

@@ -17,6 +17,7 @@ from .errors import (
     Transient,
     strip_exception_id,
 )
+from .values import as_dict
 
 __all__ = [
     "CONTEXT_SCOPED",
@@ -31,5 +32,6 @@ __all__ = [
     "OXError",
     "Transient",
     "WSDLCache",
+    "as_dict",
     "strip_exception_id",
 ]

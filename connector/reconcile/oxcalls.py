@@ -6,9 +6,7 @@ import logging
 import re
 from typing import Any
 
-from zeep.helpers import serialize_object
-
-from ..ox import AlreadyExists, AuthenticationFailed, InvalidData, NotFound, OXConnection
+from ..ox import AlreadyExists, AuthenticationFailed, InvalidData, NotFound, OXConnection, as_dict
 from .errors import MailHeldByOther, NameHeldByOther
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -20,11 +18,6 @@ _PRIMARY_MAIL_HELD = re.compile(
 )
 _RESOURCE_MAIL_HELD = "Resource with this email address already exists"
 _HOLDER_TYPES = {"user": "users/user", "resource": "oxresources/oxresources"}
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    """A zeep result object as a plain dict (nested objects too)."""
-    return dict(serialize_object(obj, dict)) if obj is not None else {}
 
 
 def get_or_none(ox: OXConnection, service: str, cid: int, **ref) -> dict[str, Any] | None:
