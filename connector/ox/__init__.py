@@ -1,9 +1,9 @@
 """The connector's SOAP layer for OX's admin API (see ``connection`` and ``errors``)."""
 
+from ..model.credentials import Credentials
 from .connection import (
     CONTEXT_SCOPED,
     SERVICES,
-    Credentials,
     MissingCredentials,
     OXConnection,
     WSDLCache,

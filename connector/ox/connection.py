@@ -58,17 +58,20 @@ class MissingCredentials(OXError):
     """No credentials to call with (none given, no provider answer, no master)."""
 
 
-class WSDLCache(zeep.cache.SqliteCache):
+class WSDLCache:
     """zeep's SQLite cache (keyed by URL, with a timeout) plus hit/miss counters, a listing
-    and ``discard`` to drop one stale document."""
+    and ``discard`` to drop one stale document. zeep's Transport needs only add and get."""
 
     def __init__(self, path: str | Path, timeout: int | None = DEFAULT_WSDL_CACHE_TTL):
-        super().__init__(path=str(path), timeout=timeout)
+        self._cache = zeep.cache.SqliteCache(path=str(path), timeout=timeout)
         self.hits = 0
         self.misses = 0
 
-    def get(self, url):
-        content = super().get(url)
+    def add(self, url: str, content: bytes) -> None:
+        self._cache.add(url, content)
+
+    def get(self, url: str) -> bytes | None:
+        content: bytes | None = self._cache.get(url)
         if content:
             self.hits += 1
         else:
@@ -76,11 +79,11 @@ class WSDLCache(zeep.cache.SqliteCache):
         return content
 
     def urls(self) -> list[str]:
-        with self.db_connection() as conn:
+        with self._cache.db_connection() as conn:
             return [row[0] for row in conn.execute("SELECT url FROM request ORDER BY url")]
 
     def discard(self, url: str) -> None:
-        with self.db_connection() as conn:
+        with self._cache.db_connection() as conn:
             conn.execute("DELETE FROM request WHERE url = ?", (url,))
             conn.commit()
 
@@ -163,11 +166,11 @@ class OXConnection:
         self._build(service)
         return self._clients[service]
 
-    def service(self, service: str):
+    def service(self, service: str) -> Any:
         """The zeep service proxy of ``service``, bound to ``<base>/webservices/<service>``."""
         return self._build(service)
 
-    def type_factory(self, service: str, namespace: str = DATA_NS):
+    def type_factory(self, service: str, namespace: str = DATA_NS) -> Any:
         """zeep type factory for OX's data objects (User, Group, ...) of this service's WSDL."""
         return self.client(service).type_factory(namespace)
 
@@ -179,7 +182,7 @@ class OXConnection:
         if self.wsdl_cache is not None:
             self.wsdl_cache.discard(self.wsdl_url(service))
 
-    def _build(self, service: str):
+    def _build(self, service: str) -> Any:
         proxy = self._proxies.get(service)
         if proxy is not None:
             return proxy
@@ -190,7 +193,8 @@ class OXConnection:
             if proxy is not None:
                 return proxy
             url = self.wsdl_url(service)
-            hits = self.wsdl_cache.hits if self.wsdl_cache else 0
+            cache = self.wsdl_cache
+            hits = cache.hits if cache is not None else 0
             start = time.perf_counter()
             try:
                 client = zeep.Client(url, transport=self.transport)
@@ -201,7 +205,7 @@ class OXConnection:
             proxy = client.create_service(_soap11_binding(client), self.service_url(service))
             self._clients[service] = client
             self._proxies[service] = proxy
-            from_cache = bool(self.wsdl_cache) and self.wsdl_cache.hits > hits
+            from_cache = cache is not None and cache.hits > hits
             log.debug(
                 "wsdl loaded",
                 extra={
@@ -215,7 +219,7 @@ class OXConnection:
     # -- calls ------------------------------------------------------------------------------
 
     def call(
-        self, service: str, operation: str, /, *, auth: CredentialsLike | None = None, **params
+        self, service: str, operation: str, /, *, auth: CredentialsLike | None = None, **params: Any
     ) -> Any:
         """Run ``service.operation(**params, auth=...)`` and return zeep's result.
 
@@ -249,7 +253,9 @@ class OXConnection:
         self._log_call(name, start, "ok")
         return result
 
-    def _credentials(self, service: str, name: str, auth, ctx) -> Credentials:
+    def _credentials(
+        self, service: str, name: str, auth: CredentialsLike | None, ctx: Any
+    ) -> Credentials:
         if auth is not None:
             return Credentials.of(auth)
         if service in CONTEXT_SCOPED and ctx is not None and self.context_credentials:
@@ -286,14 +292,14 @@ class OXConnection:
     def __enter__(self) -> OXConnection:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
         return f"OXConnection({self.base_url!r}, loaded={list(self._proxies)})"
 
 
-def _soap11_binding(client: zeep.Client):
+def _soap11_binding(client: zeep.Client) -> Any:
     """The QName of the WSDL's SOAP 1.1 binding (OX's WSDLs have exactly one)."""
     bindings = client.wsdl.bindings
     for qname, binding in bindings.items():

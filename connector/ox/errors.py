@@ -20,6 +20,7 @@ sent in a request cannot leak through one.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import requests
 import zeep.exceptions
@@ -108,7 +109,7 @@ def strip_exception_id(text: str) -> str:
     return EXCEPTION_ID.sub("", text).strip()
 
 
-def fault_type(detail) -> str | None:
+def fault_type(detail: Any) -> str | None:
     """The local name of the first element in a SOAP fault's ``detail`` (OX: the exception
     type, e.g. ``InvalidDataException``), or None."""
     if detail is None:

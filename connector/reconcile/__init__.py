@@ -1,12 +1,25 @@
 """The reconciliation layer: make OX match the desired state of one changed object.
 
-Per kind: compute what OX should hold (``connector.desired``), read what OX has, apply
-only the differences, and return the new state for the state store. Every function here
-is idempotent: applying the same change twice makes no write the second time.
+One handler per kind (``registry``) computes what OX should hold (``connector.desired``),
+reads what OX has, applies only the differences, and returns the new state for the
+state store. Applying the same change twice makes no write the second time.
 """
 
 from .deps import Deps, Options
-from .errors import NameHeldByOther, ReconcileError
+from .errors import MailHeldByOther, NameHeldByOther, ReconcileError
+from .handler import Finding, KindHandler
 from .reconciler import Reconciler
+from .registry import HANDLERS, handler_for
 
-__all__ = ["Deps", "NameHeldByOther", "Options", "ReconcileError", "Reconciler"]
+__all__ = [
+    "HANDLERS",
+    "Deps",
+    "Finding",
+    "KindHandler",
+    "MailHeldByOther",
+    "NameHeldByOther",
+    "Options",
+    "ReconcileError",
+    "Reconciler",
+    "handler_for",
+]

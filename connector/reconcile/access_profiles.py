@@ -6,51 +6,56 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from ..desired.access import desired_access_profile, module_access
 from ..desired.errors import InvalidAttribute
-from ..queue import Change
+from ..model.kinds import Kind
 from ..state.store import ObjectState
 from .deps import Deps
-from .users import TYPE as USER_TYPE
+from .handler import KindHandler
 from .users import update_access
 
 log = logging.getLogger("ox_connector.reconcile")
 PROGRESS_EVERY = 10.0  # seconds between progress lines while updating users
 
 
-def apply_access_profile(
-    deps: Deps, change: Change, prior: ObjectState | None
-) -> ObjectState | None:
-    old_name = _name(prior.object) if prior else None
-    if change.is_delete:
+class AccessProfileHandler(KindHandler):
+    kind = Kind.ACCESS_PROFILE
+
+    def apply(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any], prior: ObjectState | None
+    ) -> ObjectState:
+        old_name = _name(prior.object) if prior else None
+        profile = desired_access_profile(obj)
+        if old_name and old_name != profile.name and deps.profiles.remove(old_name):
+            log.info("access profile removed", extra={"profile": old_name})
+        file_changed = deps.profiles.set(profile.name, profile.rights)
+        deps.profiles_changed()
+        # The state store holds what was fully applied: if a run died after writing the
+        # file but before every user was updated, the stored rights still differ: go on.
+        stored = _rights(prior.object) if prior else None
+        if file_changed or (stored is not None and stored != profile.rights):
+            log.info(
+                "access profile written",
+                extra={"profile": profile.name, "rights": sorted(profile.rights)},
+            )
+            _update_users(deps, profile.name, profile.rights)
+        return ObjectState(object_id, self.kind.value, dn, obj)
+
+    def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         # UDM refuses to remove a profile that users still have.
+        old_name = _name(prior.object) if prior else None
         if old_name and deps.profiles.remove(old_name):
             deps.profiles_changed()
             log.info("access profile removed", extra={"profile": old_name})
-        return None
-    profile = desired_access_profile(change.object)
-    if old_name and old_name != profile.name and deps.profiles.remove(old_name):
-        log.info("access profile removed", extra={"profile": old_name})
-    file_changed = deps.profiles.set(profile.name, profile.rights)
-    deps.profiles_changed()
-    # The state store holds what was fully applied: if a run died after writing the file
-    # but before every user was updated, the stored rights still differ and we go on.
-    stored = _rights(prior.object) if prior else None
-    if file_changed or (stored is not None and stored != profile.rights):
-        log.info(
-            "access profile written",
-            extra={"profile": profile.name, "rights": sorted(profile.rights)},
-        )
-        _update_users(deps, profile.name, profile.rights)
-    return ObjectState(change.id, change.udm_object_type, change.dn, change.object)
 
 
 def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
     access = module_access(rights)
     checked = changed = 0
     last = time.monotonic()
-    for state in deps.store.all(USER_TYPE):
+    for state in deps.store.all(Kind.USER.value):
         if state.object.get("oxAccess") != name or not state.placements:
             continue
         checked += 1
@@ -67,12 +72,12 @@ def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
     )
 
 
-def _name(obj: dict) -> str | None:
+def _name(obj: dict[str, Any]) -> str | None:
     name = obj.get("name")
     return name.strip() if isinstance(name, str) and name.strip() else None
 
 
-def _rights(obj: dict) -> frozenset[str] | None:
+def _rights(obj: dict[str, Any]) -> frozenset[str] | None:
     try:
         return desired_access_profile(obj).rights
     except InvalidAttribute:

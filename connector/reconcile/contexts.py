@@ -7,37 +7,63 @@ crash between the two then leaves a usable password, never a context nobody can 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from ..desired.context import DesiredContext, desired_context
-from ..ox import Credentials, NotFound
-from ..queue import Change
+from ..model.credentials import Credentials
+from ..model.kinds import Kind
+from ..ox import NotFound
 from ..state.credentials import generate_password
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .oxcalls import as_dict
+from .handler import KindHandler
 
 log = logging.getLogger("ox_connector.reconcile")
-SERVICE = "OXContextService"
 
 
-def apply_context(deps: Deps, change: Change, prior: ObjectState | None) -> ObjectState | None:
-    if change.is_delete:
-        _delete(deps, change, prior)
-        return None
-    wanted = desired_context(change.object, deps.options.default_context)
-    try:
-        actual = as_dict(deps.ox.call(SERVICE, "getData", ctx={"id": wanted.id}))
-    except NotFound:
-        _create(deps, wanted)
-    else:
-        _update(deps, wanted, actual)
-    return ObjectState(
-        change.id,
-        change.udm_object_type,
-        change.dn,
-        change.object,
-        (Placement(wanted.id, None, wanted.name),),
-    )
+class ContextHandler(KindHandler):
+    kind = Kind.CONTEXT
+
+    def apply(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any], prior: ObjectState | None
+    ) -> ObjectState:
+        wanted = desired_context(obj, deps.options.default_context)
+        actual = deps.ox.contexts.find(wanted.id)
+        if actual is None:
+            _create(deps, wanted)
+        else:
+            _update(deps, wanted, actual)
+        placement = Placement(wanted.id, None, wanted.name)
+        return ObjectState(object_id, self.kind.value, dn, obj, (placement,))
+
+    def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
+        if prior is None or not prior.placements:
+            log.warning("deleted context was never provisioned: nothing to do", extra={"dn": dn})
+            return
+        cid = prior.placements[0].context_id
+        successor = next(
+            (
+                s
+                for s in deps.store.in_context(cid)
+                if s.udm_object_type == self.kind.value and s.id != object_id
+            ),
+            None,
+        )
+        if successor is not None:
+            # Deleted and created again in UDM with the same id: the delete is planned last,
+            # after the new object adopted the context, and must not remove it.
+            log.info(
+                "context id taken over by another directory object: not deleted",
+                extra={"context_id": cid, "dn": successor.dn},
+            )
+            return
+        try:
+            deps.ox.contexts.delete(cid)
+            log.info("context deleted", extra={"context_id": cid})
+        except NotFound:
+            log.info("context already gone from OX", extra={"context_id": cid})
+        deps.credentials.remove(cid)
+        deps.store.drop_context(cid)  # OX deleted everything in it
 
 
 def _create(deps: Deps, wanted: DesiredContext) -> None:
@@ -46,16 +72,14 @@ def _create(deps: Deps, wanted: DesiredContext) -> None:
         admin = Credentials(wanted.admin_name, generate_password())
         deps.credentials.set(wanted.id, admin)
     mail = f"{admin.login}@{deps.options.domain_name}"
-    deps.ox.call(
-        SERVICE,
-        "create",
-        ctx={
+    deps.ox.contexts.create(
+        {
             "id": wanted.id,
             "name": wanted.name,
             "maxQuota": wanted.max_quota,
             "loginMappings": list(wanted.login_mappings),
         },
-        admin_user={
+        {
             "name": admin.login,
             "password": admin.password,
             "display_name": "OX Admin",
@@ -69,14 +93,14 @@ def _create(deps: Deps, wanted: DesiredContext) -> None:
     log.info("context created", extra={"context_id": wanted.id, "admin": admin.login})
 
 
-def _update(deps: Deps, wanted: DesiredContext, actual: dict) -> None:
-    changes = {}
+def _update(deps: Deps, wanted: DesiredContext, actual: dict[str, Any]) -> None:
+    changes: dict[str, Any] = {}
     if actual.get("name") != wanted.name:
         changes["name"] = wanted.name
     if (actual.get("maxQuota") or -1) != wanted.max_quota:  # OX reads unlimited back as nil
         changes["maxQuota"] = wanted.max_quota
     if changes:
-        deps.ox.call(SERVICE, "change", ctx={"id": wanted.id, **changes})
+        deps.ox.contexts.change(wanted.id, changes)
         log.info("context changed", extra={"context_id": wanted.id, "fields": sorted(changes)})
     if deps.credentials.context(wanted.id) is None:
         log.warning(
@@ -84,33 +108,3 @@ def _update(deps: Deps, wanted: DesiredContext, actual: dict) -> None:
             "its users, groups and resources cannot be provisioned until it does",
             extra={"context_id": wanted.id, "file": str(deps.credentials.path)},
         )
-
-
-def _delete(deps: Deps, change: Change, prior: ObjectState | None) -> None:
-    if prior is None or not prior.placements:
-        log.warning("deleted context was never provisioned: nothing to do", extra={"dn": change.dn})
-        return
-    cid = prior.placements[0].context_id
-    successor = next(
-        (
-            s
-            for s in deps.store.in_context(cid)
-            if s.udm_object_type == change.udm_object_type and s.id != change.id
-        ),
-        None,
-    )
-    if successor is not None:
-        # Deleted and created again in UDM with the same id: the delete is planned last,
-        # after the new object adopted the context, and must not remove it.
-        log.info(
-            "context id taken over by another directory object: not deleted",
-            extra={"context_id": cid, "dn": successor.dn},
-        )
-        return
-    try:
-        deps.ox.call(SERVICE, "delete", ctx={"id": cid})
-        log.info("context deleted", extra={"context_id": cid})
-    except NotFound:
-        log.info("context already gone from OX", extra={"context_id": cid})
-    deps.credentials.remove(cid)
-    deps.store.drop_context(cid)  # OX deleted everything in it

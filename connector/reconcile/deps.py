@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from ..desired.templates import Template, fa_login_template
 from ..desired.user import DEFAULT_IMAP_LOGIN, USER_FIELDS, FieldMap, MailDefaults
-from ..ox import Credentials, OXConnection
+from ..model.credentials import Credentials
+from ..ox.api import OXApi
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
 from ..state.store import StateStore
@@ -14,13 +15,13 @@ from ..state.store import StateStore
 
 @dataclass(frozen=True)
 class Options:
-    defaults: MailDefaults = MailDefaults()
+    defaults: MailDefaults = field(default_factory=MailDefaults)
     domain_name: str = "localhost.localdomain"
     user_identifier: str = "username"
     group_identifier: str = "name"
     user_fields: tuple[FieldMap, ...] = USER_FIELDS  # the attribute mapping
     imap_login: Template | None = DEFAULT_IMAP_LOGIN
-    fa_login: Template = fa_login_template(None)
+    fa_login: Template = field(default_factory=lambda: fa_login_template(None))
 
     @property
     def default_context(self) -> int:
@@ -29,7 +30,7 @@ class Options:
 
 @dataclass
 class Deps:
-    ox: OXConnection
+    ox: OXApi
     store: StateStore
     credentials: CredentialsFile
     profiles: AccessProfilesFile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model.errors import ConnectorError
+from ..model.kinds import Kind
 
 
 class ReconcileError(ConnectorError):
@@ -13,27 +14,21 @@ class ReconcileError(ConnectorError):
 class NameHeldByOther(ReconcileError):
     """OX has an object of this name, but the state store says another directory object
     (``owner_id``) owns it: it must not be adopted. Usually the owner's own pending change
-    (a rename) frees the name, so the runner retries after the owner's step."""
+    (a rename) frees the name, so the scheduler retries after the owner's step."""
 
     def __init__(
-        self,
-        message: str,
-        owner_id: str,
-        udm_object_type: str,
-        context_id: int,
-        ox_id: int,
-        value: str,
+        self, message: str, owner_id: str, kind: Kind, context_id: int, ox_id: int, value: str
     ):
         super().__init__(message)
         self.owner_id = owner_id
-        # the OX object holding the name: ``Reconciler.park`` can move it out of the way
-        self.udm_object_type = udm_object_type
+        # the OX object holding the name: its kind handler can park it out of the way
+        self.kind = kind
         self.context_id = context_id
         self.ox_id = ox_id
         self.value = value  # the name (or address) held
 
     @property
-    def held(self) -> str:
+    def claim(self) -> str:
         """What is held: one holder can be parked once per thing it holds."""
         return f"name {self.value}"
 
@@ -44,5 +39,5 @@ class MailHeldByOther(NameHeldByOther):
     when two objects pass addresses around, the holder is parked on a temporary address."""
 
     @property
-    def held(self) -> str:
+    def claim(self) -> str:
         return f"mail {self.value.lower()}"

@@ -14,34 +14,62 @@ from typing import Any
 
 from ..desired.functional_account import DesiredFunctionalAccount, desired_functional_account
 from ..desired.templates import user_lookup
+from ..model.kinds import Kind
 from ..ox import AuthenticationFailed
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .oxcalls import as_dict, context_exists
+from .handler import Finding, KindHandler
+from .ownership import context_gone
 
 log = logging.getLogger("ox_connector.reconcile")
-SERVICE = "OXSecondaryAccountService"
-TYPE = "oxmail/functional_account"
-ALL_USERS = {"id": 0}  # OX's group 0: every user of the context
 
 
-def apply_functional_account(
-    deps: Deps, object_id: str, dn: str, obj: dict[str, Any] | None, prior: ObjectState | None
-) -> ObjectState | None:
-    old = {p.context_id: p.ox_name for p in prior.placements} if prior else {}
-    account = desired_functional_account(obj) if obj is not None else None
-    wanted = logins_by_context(deps, object_id, account) if account else {}
-    for cid in sorted(set(wanted) | set(old)):
-        _sync_context(deps, cid, account, wanted.get(cid, {}), old.get(cid))
-    if account is None:
-        return None
-    return ObjectState(
-        object_id,
-        TYPE,
-        dn,
-        obj,
-        tuple(Placement(cid, None, account.address) for cid in sorted(wanted)),
-    )
+class FunctionalAccountHandler(KindHandler):
+    kind = Kind.FUNCTIONAL_ACCOUNT
+    has_drift_check = True
+
+    def apply(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any], prior: ObjectState | None
+    ) -> ObjectState:
+        account = desired_functional_account(obj)
+        wanted = logins_by_context(deps, object_id, account)
+        _sync(deps, _old_addresses(prior), account, wanted)
+        placements = tuple(Placement(cid, None, account.address) for cid in sorted(wanted))
+        return ObjectState(object_id, self.kind.value, dn, obj, placements)
+
+    def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
+        _sync(deps, _old_addresses(prior), None, {})
+
+    def drift(self, deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
+        have: dict[tuple[str, int], dict[str, Any]] = {
+            ((a.get("primaryAddress") or "").lower(), a["userId"]): a
+            for a in deps.ox.accounts.list(cid)
+        }
+        out: list[Finding] = []
+        expected = set()
+        for state in stored:
+            account = desired_functional_account(state.object)
+            logins = logins_by_context(deps, state.id, account).get(cid, {})
+            for uid, login in logins.items():
+                expected.add((account.address, uid))
+                entry = have.get((account.address, uid))
+                name = f"{account.address} (user {uid})"
+                found = (state.id, state.dn, uid)
+                if entry is None:
+                    out.append(Finding("missing", self.kind.value, cid, name, *found))
+                elif _differs(entry, account, login):
+                    fields = ("name", "personal", "login")
+                    out.append(Finding("different", self.kind.value, cid, name, *found, fields))
+        for address, uid in have:
+            if (address, uid) not in expected:
+                name = f"{address} (user {uid})"
+                # an orphan has no directory object: its address stands where the DN would
+                out.append(Finding("orphan", self.kind.value, cid, name, ox_id=uid, dn=address))
+        return out
+
+    def delete_orphan(self, deps: Deps, finding: Finding) -> None:
+        if finding.ox_id is not None and finding.dn is not None:
+            deps.ox.accounts.delete(finding.context_id, finding.dn, user_ids=[finding.ox_id])
 
 
 def logins_by_context(
@@ -52,6 +80,8 @@ def logins_by_context(
     template = deps.options.fa_login
     for user in _members(deps, account):
         placement = user.placements[0]
+        if placement.ox_id is None:
+            continue
         lookup = {
             **user_lookup(user.id, user.dn, user.object),
             "fa_entry_uuid": object_id,
@@ -61,18 +91,37 @@ def logins_by_context(
     return out
 
 
+def _old_addresses(prior: ObjectState | None) -> dict[int, str | None]:
+    return {p.context_id: p.ox_name for p in prior.placements} if prior else {}
+
+
+def _sync(
+    deps: Deps,
+    old: dict[int, str | None],
+    account: DesiredFunctionalAccount | None,
+    wanted: dict[int, dict[int, str]],
+) -> None:
+    for cid in sorted(set(wanted) | set(old)):
+        _sync_context(deps, cid, account, wanted.get(cid, {}), old.get(cid))
+
+
 def _members(deps: Deps, account: DesiredFunctionalAccount) -> list[ObjectState]:
     user_dns = list(account.user_dns)
     for group_dn in account.group_dns:
         group = deps.store.find_by_dn(group_dn)
-        if group is not None and group.udm_object_type == "groups/group":
+        if group is not None and group.udm_object_type == Kind.GROUP.value:
             user_dns += [m for m in group.object.get("users") or [] if isinstance(m, str)]
     found: dict[str, ObjectState] = {}
     for user_dn in dict.fromkeys(user_dns):
         user = deps.store.find_by_dn(user_dn)
-        if user is not None and user.udm_object_type == "users/user" and user.placements:
+        if user is not None and user.udm_object_type == Kind.USER.value and user.placements:
             found.setdefault(user.id, user)
     return list(found.values())
+
+
+def _differs(entry: dict[str, Any], account: DesiredFunctionalAccount, login: str) -> bool:
+    have = (entry.get("name"), entry.get("personal") or "", entry.get("login"))
+    return have != (account.name, account.personal, login)
 
 
 def _sync_context(
@@ -82,83 +131,38 @@ def _sync_context(
     logins: dict[int, str],
     old_address: str | None,
 ) -> None:
-    context = {"id": cid}
     if old_address and (account is None or old_address != account.address or not logins):
         _delete_everywhere(deps, cid, old_address)
         if account is None or not logins:
             return
-    if not logins:
+    if account is None or not logins:
         return
-    have = {}
-    for entry in deps.ox.call(SERVICE, "list", context=context) or []:
-        entry = as_dict(entry)
-        if (entry.get("primaryAddress") or "").lower() == account.address:
-            have[entry["userId"]] = entry
+    address = account.address
+    have: dict[int, dict[str, Any]] = {}
+    for listed in deps.ox.accounts.list(cid):
+        if (listed.get("primaryAddress") or "").lower() == address:
+            have[listed["userId"]] = listed
+    where = {"address": address, "context_id": cid}
     for uid in sorted(set(have) - set(logins)):
-        deps.ox.call(
-            SERVICE,
-            "delete",
-            primaryAddress=account.address,
-            context=context,
-            users=[{"id": uid}],
-            groups=[],
-        )
-        log.info(
-            "functional account removed from user",
-            extra={"address": account.address, "context_id": cid, "ox_id": uid},
-        )
+        deps.ox.accounts.delete(cid, address, user_ids=[uid])
+        log.info("functional account removed from user", extra={**where, "ox_id": uid})
     for uid, login in sorted(logins.items()):
         entry = have.get(uid)
         if entry is None:
-            deps.ox.call(
-                SERVICE,
-                "create",
-                accountDataOnCreate=account.account_data(login),
-                context=context,
-                users=[{"id": uid}],
-                groups=[],
-            )
-            log.info(
-                "functional account added to user",
-                extra={"address": account.address, "context_id": cid, "ox_id": uid},
-            )
-        elif (entry.get("name"), entry.get("personal") or "", entry.get("login")) != (
-            account.name,
-            account.personal,
-            login,
-        ):
-            deps.ox.call(
-                SERVICE,
-                "update",
-                primaryAddress=account.address,
-                accountDataUpdate={
-                    "name": account.name,
-                    "personal": account.personal,
-                    "login": login,
-                },
-                context=context,
-                users=[{"id": uid}],
-                groups=[],
-            )
-            log.info(
-                "functional account changed",
-                extra={"address": account.address, "context_id": cid, "ox_id": uid},
-            )
+            deps.ox.accounts.create(cid, account.account_data(login), [uid])
+            log.info("functional account added to user", extra={**where, "ox_id": uid})
+        elif _differs(entry, account, login):
+            data = {"name": account.name, "personal": account.personal, "login": login}
+            deps.ox.accounts.update(cid, address, data, [uid])
+            log.info("functional account changed", extra={**where, "ox_id": uid})
 
 
 def _delete_everywhere(deps: Deps, cid: int, address: str) -> None:
     """Remove the address's accounts from every user of the context (OX's group 0)."""
     try:
-        deps.ox.call(
-            SERVICE,
-            "delete",
-            primaryAddress=address,
-            context={"id": cid},
-            users=[],
-            groups=[ALL_USERS],
-        )
+        deps.ox.accounts.delete(cid, address, group_ids=[deps.ox.accounts.ALL_USERS])
     except AuthenticationFailed:
-        if deps.ox.master is not None and not context_exists(deps.ox, cid):
+        if context_gone(deps, cid):
             return  # the context, and the accounts with it, are gone
         raise
     log.info(

@@ -4,94 +4,112 @@ in the new context before deleting the old one (resources hold no data to copy).
 from __future__ import annotations
 
 import logging
+import secrets
+from typing import Any
 
 from ..desired.resource import desired_resource
-from ..queue import Change
+from ..model.kinds import Kind
 from ..state.store import ObjectState, Placement
 from .compare import differing
 from .deps import Deps
-from .oxcalls import call_claiming_mail, check_owner, delete_quietly, get_or_none
+from .errors import MailHeldByOther, NameHeldByOther
+from .handler import Finding, KindHandler, compare_by_id
+from .ownership import check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
-SERVICE = "OXResourceService"
-TYPE = "oxresources/oxresources"
 
 
-def apply_resource(deps: Deps, change: Change, prior: ObjectState | None) -> ObjectState | None:
-    old = prior.placements[0] if prior and prior.placements else None
-    if change.is_delete:
+class ResourceHandler(KindHandler):
+    kind = Kind.RESOURCE
+    has_drift_check = True
+
+    def apply(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any], prior: ObjectState | None
+    ) -> ObjectState:
+        old = _placement(prior)
+        wanted = desired_resource(obj, deps.options.default_context)
+        cid = wanted.context_id
+        res = None
+        if old and old.context_id == cid and old.ox_id is not None:
+            res = deps.ox.resources.find(cid, ox_id=old.ox_id)
+        if res is None:
+            res = deps.ox.resources.find(cid, name=wanted.name)
+            if res is not None:
+                what = f'resource "{wanted.name}"'
+                check_owner(deps.store, self.kind, cid, res["id"], object_id, what, wanted.name)
+        fields = {"name": wanted.name, **wanted.fields}
+        mail = wanted.fields["email"]
+        if res is None:
+            sent = {k: v for k, v in fields.items() if v != ""}
+            ox_id = claiming_mail(
+                deps, object_id, mail, cid, lambda: deps.ox.resources.create(cid, sent)
+            )
+            log.info("resource created", extra={"resource": wanted.name, "context_id": cid})
+        else:
+            ox_id = res["id"]
+            changes = differing(fields, res)
+            if changes:
+                claiming_mail(
+                    deps,
+                    object_id,
+                    mail,
+                    cid,
+                    lambda: deps.ox.resources.change(cid, ox_id, changes),
+                )
+                log.info(
+                    "resource changed",
+                    extra={"resource": wanted.name, "context_id": cid, "fields": sorted(changes)},
+                )
+        if old and old.context_id != cid:
+            _delete(deps, old)
+        return ObjectState(
+            object_id, self.kind.value, dn, obj, (Placement(cid, ox_id, wanted.name),)
+        )
+
+    def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
+        old = _placement(prior)
         if old:
             _delete(deps, old)
-        return None
-    wanted = desired_resource(change.object, deps.options.default_context)
-    cid = wanted.context_id
-    res = None
-    if old and old.context_id == cid:
-        res = get_or_none(deps.ox, SERVICE, cid, res={"id": old.ox_id})
-    if res is None:
-        res = get_or_none(deps.ox, SERVICE, cid, res={"name": wanted.name})
-        if res is not None:
-            check_owner(
-                deps.store,
-                TYPE,
-                cid,
-                res["id"],
-                change.id,
-                f'resource "{wanted.name}"',
-                wanted.name,
-            )
-    fields = {"name": wanted.name, **wanted.fields}
-    if res is None:
-        created = call_claiming_mail(
-            deps.ox,
-            deps.store,
-            change.id,
-            wanted.fields["email"],
-            SERVICE,
-            "create",
-            cid,
-            res={k: v for k, v in fields.items() if v != ""},
-        )
-        ox_id = created.id
-        log.info("resource created", extra={"resource": wanted.name, "context_id": cid})
-    else:
-        ox_id = res["id"]
-        changes = differing(fields, res)
-        if changes:
-            call_claiming_mail(
-                deps.ox,
-                deps.store,
-                change.id,
-                wanted.fields["email"],
-                SERVICE,
-                "change",
-                cid,
-                res={"id": ox_id, **changes},
-            )
-            log.info(
-                "resource changed",
-                extra={"resource": wanted.name, "context_id": cid, "fields": sorted(changes)},
-            )
-    if old and old.context_id != cid:
-        _delete(deps, old)
-    return ObjectState(
-        change.id,
-        change.udm_object_type,
-        change.dn,
-        change.object,
-        (Placement(cid, ox_id, wanted.name),),
-    )
+
+    def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
+        res = desired_resource(obj, deps.options.default_context)
+        if res.context_id != held.context_id:
+            return True
+        mail = isinstance(held, MailHeldByOther)
+        kept = res.fields.get("email", "") if mail else res.name
+        return bool(kept.lower() != held.value.lower())
+
+    def park(self, deps: Deps, held: NameHeldByOther) -> str:
+        """Only an address can be parked: UDM cannot rename resources."""
+        if not isinstance(held, MailHeldByOther):
+            raise held
+        domain = held.value.rpartition("@")[2]
+        temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}@{domain}"
+        deps.ox.resources.change(held.context_id, held.ox_id, {"email": temporary})
+        return temporary
+
+    def drift(self, deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
+        actual = {r["id"]: r for r in deps.ox.resources.list_all(cid)}
+
+        def differences(state: ObjectState, res: dict[str, Any]) -> list[str]:
+            wanted = desired_resource(state.object, deps.options.default_context)
+            return list(differing({"name": wanted.name, **wanted.fields}, res))
+
+        return compare_by_id(self.kind, cid, stored, actual, differences)
+
+    def delete_orphan(self, deps: Deps, finding: Finding) -> None:
+        if finding.ox_id is not None:
+            deps.ox.resources.delete(finding.context_id, finding.ox_id)
+
+
+def _placement(state: ObjectState | None) -> Placement | None:
+    return state.placements[0] if state and state.placements else None
 
 
 def _delete(deps: Deps, placement: Placement) -> None:
-    if delete_quietly(
-        deps.ox,
-        SERVICE,
-        placement.context_id,
-        f"resource {placement.ox_name}",
-        res={"id": placement.ox_id},
-    ):
-        log.info(
-            "resource deleted",
-            extra={"resource": placement.ox_name, "context_id": placement.context_id},
-        )
+    cid, ox_id = placement.context_id, placement.ox_id
+    if ox_id is None:
+        return
+    what = f"resource {placement.ox_name}"
+    if delete_quietly(deps, cid, what, lambda: deps.ox.resources.delete(cid, ox_id)):
+        log.info("resource deleted", extra={"resource": placement.ox_name, "context_id": cid})

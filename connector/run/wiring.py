@@ -11,7 +11,9 @@ from ..config import ConfigError, Settings
 from ..desired import mapping
 from ..desired.templates import fa_login_template, imap_login_template
 from ..desired.user import MailDefaults
-from ..ox import Credentials, OXConnection
+from ..model.credentials import Credentials
+from ..ox import OXConnection
+from ..ox.api import OXApi
 from ..reconcile import Deps, Options, Reconciler
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
@@ -79,7 +81,11 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
     store = StateStore(settings.state_dir / STATE_DB)
     try:
         deps = Deps(
-            ox, store, credentials, AccessProfilesFile(settings.state_dir / PROFILES_FILE), options
+            OXApi(ox),
+            store,
+            credentials,
+            AccessProfilesFile(settings.state_dir / PROFILES_FILE),
+            options,
         )
         yield Connector(settings, deps, Reconciler(deps))
     finally:
