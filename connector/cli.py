@@ -114,7 +114,6 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         extra={
             "applied": result.applied,
             "files_removed": result.files_removed,
-            "held": result.held,
             "dead_lettered": result.dead_lettered,
         },
     )

@@ -23,8 +23,12 @@ class BadQueueFile(QueueError):
         self.path = Path(path)
         self.field = field
         self.reason = reason
-        where = f'field "{field}": ' if field is not None else ""
-        super().__init__(f"queue file {self.path.name}: {where}{reason}")
+        super().__init__(f"queue file {self.path.name}: {self.detail}")
+
+    @property
+    def detail(self) -> str:
+        """What is wrong, without the file name."""
+        return f'field "{self.field}": {self.reason}' if self.field is not None else self.reason
 
 
 class QueueFileVanished(QueueError):

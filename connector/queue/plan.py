@@ -28,7 +28,7 @@ adopt an OX object by name when the state store says another id owns it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,6 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class Plan:
     steps: tuple[Step, ...]
-    held: tuple[Change, ...]  # left in the queue untouched, in queue order
 
 
 def rank(change: Change) -> int:
@@ -63,13 +62,8 @@ def rank(change: Change) -> int:
     return change.kind.rank
 
 
-def make_plan(changes: Iterable[Change], hold: Collection[Kind] = ()) -> Plan:
-    """Order ``changes`` for applying, one step per object id; ``hold`` kinds stay queued.
-
-    An id whose newest file is of a held kind is held with ALL its files, so that when
-    that kind is handled later the newest still wins. An older file of a held kind whose
-    id has a newer file of an applied kind is superseded like any other older file.
-    """
+def make_plan(changes: Iterable[Change]) -> Plan:
+    """Order ``changes`` for applying, one step per object id (its newest file)."""
     by_id: dict[str, list[Change]] = {}
     seen: set[Path] = set()
     for change in changes:
@@ -79,15 +73,8 @@ def make_plan(changes: Iterable[Change], hold: Collection[Kind] = ()) -> Plan:
         by_id.setdefault(change.id, []).append(change)
 
     steps: list[Step] = []
-    held: list[Change] = []
     for group in by_id.values():
         group.sort(key=lambda c: c.sort_key)
-        newest = group[-1]
-        if newest.kind in hold:
-            held.extend(group)
-        else:
-            steps.append(Step(newest, tuple(c.path for c in group[:-1])))
-
+        steps.append(Step(group[-1], tuple(c.path for c in group[:-1])))
     steps.sort(key=lambda s: (rank(s.change), *s.change.sort_key))
-    held.sort(key=lambda c: c.sort_key)
-    return Plan(tuple(steps), tuple(held))
+    return Plan(tuple(steps))

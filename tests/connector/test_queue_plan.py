@@ -1,4 +1,4 @@
-"""The planner: kind order, context deletions last, coalescing, held-back kinds."""
+"""The planner: kind order, context deletions last, coalescing."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def order(p: Plan) -> list[tuple[str, int]]:
 
 
 def test_empty():
-    assert make_plan([]) == Plan((), ())
+    assert make_plan([]) == Plan(())
 
 
 def test_kind_order_beats_timestamps():
@@ -104,25 +104,6 @@ def test_context_delete_then_recreate_goes_first():
     assert make_plan([delete, user, create]).steps == (Step(create, (delete.path,)), Step(user))
 
 
-def test_hold_back_a_kind():
-    fa1, fa2 = ch("fa", Kind.FUNCTIONAL_ACCOUNT, 4), ch("fa", Kind.FUNCTIONAL_ACCOUNT, 2)
-    user = ch("u", Kind.USER, 3)
-    p = make_plan([fa1, user, fa2], hold={Kind.FUNCTIONAL_ACCOUNT})
-    assert p.steps == (Step(user),)
-    assert p.held == (fa2, fa1)  # all files of a held id, queue order, not coalesced
-
-
-def test_older_file_of_held_kind_is_superseded_by_newer_applied_kind():
-    old, new = ch("x", Kind.FUNCTIONAL_ACCOUNT, 1), ch("x", Kind.USER, 2)
-    p = make_plan([old, new], hold={Kind.FUNCTIONAL_ACCOUNT})
-    assert p == Plan((Step(new, (old.path,)),), ())
-
-
-def test_newest_of_held_kind_holds_the_whole_id():
-    old, new = ch("x", Kind.USER, 1), ch("x", Kind.FUNCTIONAL_ACCOUNT, 2)
-    assert make_plan([old, new], hold=[Kind.FUNCTIONAL_ACCOUNT]) == Plan((), (old, new))
-
-
 def test_same_path_twice_is_a_programming_error():
     c = ch("a", Kind.USER, 1)
     with pytest.raises(ValueError, match="given twice"):
@@ -158,22 +139,18 @@ def queues(draw) -> list[Change]:
     return draw(st.permutations(out))
 
 
-HOLDS = st.sets(st.sampled_from(list(Kind)), max_size=2)
-
-
 @settings(max_examples=100, deadline=None)
-@given(queues(), HOLDS)
-def test_property_plan(changes, hold):
-    p = make_plan(changes, hold=hold)
+@given(queues())
+def test_property_plan(changes):
+    p = make_plan(changes)
     steps = p.steps
 
-    # each id at most once among the steps, and never both applied and held
+    # each id at most once among the steps
     step_ids = [s.change.id for s in steps]
     assert len(step_ids) == len(set(step_ids))
-    assert not set(step_ids) & {c.id for c in p.held}
 
-    # every input path exactly once: applied, superseded or held
-    consumed = [path for s in steps for path in s.paths] + [c.path for c in p.held]
+    # every input path exactly once: applied or superseded
+    consumed = [path for s in steps for path in s.paths]
     assert sorted(consumed) == sorted(c.path for c in changes)
 
     # the applied change of an id is its newest file; superseded files are its older ones
@@ -183,13 +160,6 @@ def test_property_plan(changes, hold):
         assert s.change == max(same_id, key=lambda c: c.sort_key)
         assert all(by_path[q].id == s.change.id for q in s.superseded)
         assert all(by_path[q].sort_key < s.change.sort_key for q in s.superseded)
-        assert s.change.kind not in hold
-
-    # held: exactly the ids whose newest file is of a held kind, in queue order
-    for c in p.held:
-        newest = max((d for d in changes if d.id == c.id), key=lambda d: d.sort_key)
-        assert newest.kind in hold
-    assert list(p.held) == sorted(p.held, key=lambda c: c.sort_key)
 
     # kind order, context deletions last, timestamps ascending within a kind
     ranks = [rank(s.change) for s in steps]
