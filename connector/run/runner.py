@@ -66,6 +66,20 @@ class RunResult:
     dead_lettered: int = 0  # files set aside (continue mode)
 
 
+@dataclass(frozen=True)
+class _Stop:
+    """Where and why the run stops (the file stays queued)."""
+
+    path: Path
+    reason: str
+    dn: str | None = None
+    udm_object_type: str | None = None
+    waiting: bool = False  # the file's back-off has not run out: nothing was tried
+
+    def failed(self) -> RunFailed:
+        return RunFailed(self.path, self.reason, self.dn, self.udm_object_type, self.waiting)
+
+
 @dataclass
 class _QueueRead:
     changes: list[Change]
@@ -115,14 +129,17 @@ def run_queue(
 
 
 def _loop(run: _Run) -> None:
+    """The one place a run stops: at the first outcome that says so."""
     while True:
         read = _read_queue(run)
         steps = make_plan(read.changes).steps
         run.progress.add(len(steps))
         for outcome in run.scheduler.run(steps):
-            _act_on(run, outcome)
+            stop = _act_on(run, outcome)
+            if stop is not None:
+                raise stop.failed() from outcome.error
         if read.bad is not None:
-            _stop_at_bad_file(run, read.bad)
+            raise _stop_at_bad_file(run, read.bad).failed()
         if not steps:
             return
 
@@ -148,7 +165,7 @@ def _read_queue(run: _Run) -> _QueueRead:
     return _QueueRead(changes, None)
 
 
-def _act_on(run: _Run, outcome: StepOutcome) -> None:
+def _act_on(run: _Run, outcome: StepOutcome) -> _Stop | None:
     step, change = outcome.step, outcome.step.change
     if outcome.outcome is Outcome.APPLIED:
         _applied(run, step)
@@ -175,9 +192,10 @@ def _act_on(run: _Run, outcome: StepOutcome) -> None:
         reason = f"waits behind dead letter {outcome.dead_letter} of the same object"
         _dead_letter(run, list(step.paths), reason, change)
     elif outcome.outcome is Outcome.WAITING and outcome.failure is not None:
-        raise _waiting(change.path, outcome.failure.error, outcome.failure, change)
+        return _waiting(change.path, outcome.failure, change)
     elif outcome.outcome is Outcome.FAILED:
-        _failed(run, outcome)
+        return _failed(run, outcome)
+    return None
 
 
 def _applied(run: _Run, step: Step) -> None:
@@ -210,8 +228,8 @@ def _applied(run: _Run, step: Step) -> None:
     run.progress.done_one()
 
 
-def _failed(run: _Run, outcome: StepOutcome) -> None:
-    """Continue mode: set the change aside. Stop mode or a transient error: raise RunFailed."""
+def _failed(run: _Run, outcome: StepOutcome) -> _Stop | None:
+    """Stop mode or a transient error: the run stops here. Continue mode: set it aside."""
     step, change, exc = outcome.step, outcome.step.change, outcome.error
     if outcome.unexpected:  # a bug: still name the file, keep it, show the trace
         log.error(
@@ -224,8 +242,8 @@ def _failed(run: _Run, outcome: StepOutcome) -> None:
         reason = str(exc)
     error_type = type(exc).__name__
     if run.stop_on_error or outcome.transient:
-        failed = RunFailed(change.path, reason, change.dn, change.udm_object_type)
-        raise _stop(run, failed, error_type) from exc
+        stop = _Stop(change.path, reason, change.dn, change.udm_object_type)
+        return _record(run, stop, error_type)
     log.error(
         "change failed; set aside as a dead letter, the run goes on",
         extra={
@@ -237,49 +255,42 @@ def _failed(run: _Run, outcome: StepOutcome) -> None:
         },
     )
     _dead_letter(run, list(step.paths), reason, change)
+    return None
 
 
-def _stop_at_bad_file(run: _Run, bad: BadQueueFile) -> None:
+def _stop_at_bad_file(run: _Run, bad: BadQueueFile) -> _Stop:
     failure = run.scheduler.backoff(bad.path.name)
     if failure is not None:
-        raise _waiting(bad.path, failure.error, failure, None)
-    raise _stop(run, RunFailed(bad.path, bad.detail), type(bad).__name__)
+        return _waiting(bad.path, failure, None)
+    return _record(run, _Stop(bad.path, bad.detail), type(bad).__name__)
 
 
-def _waiting(path: Path, error: str, failure: Failure, change: Change | None) -> RunFailed:
+def _waiting(path: Path, failure: Failure, change: Change | None) -> _Stop:
     """Stop quietly while the file the queue waits on is in its back-off."""
     log.debug(
         "waiting for the back-off of a failed file",
-        extra={
-            "file": path.name,
-            "retry_at": failure.next_attempt,
-            "attempts": failure.attempts,
-        },
+        extra={"file": path.name, "retry_at": failure.next_attempt, "attempts": failure.attempts},
     )
-    return RunFailed(
-        path,
-        error,
-        change.dn if change else None,
-        change.udm_object_type if change else None,
-        waiting=True,
-    )
+    dn, udm_object_type = (change.dn, change.udm_object_type) if change else (None, None)
+    return _Stop(path, failure.error, dn, udm_object_type, waiting=True)
 
 
-def _stop(run: _Run, failed: RunFailed, error_type: str) -> RunFailed:
-    failure = run.ops.record_failure(failed.path.name, None, failed.reason, run.now(), *run.backoff)
+def _record(run: _Run, stop: _Stop, error_type: str) -> _Stop:
+    """Record the failure (for the back-off and ``health``) and log it once."""
+    failure = run.ops.record_failure(stop.path.name, None, stop.reason, run.now(), *run.backoff)
     log.error(
         "change failed; the run stops here and retries this file later",
         extra={
-            "file": failed.path.name,
-            "dn": failed.dn,
-            "udm_object_type": failed.udm_object_type,
-            "error": failed.reason,
+            "file": stop.path.name,
+            "dn": stop.dn,
+            "udm_object_type": stop.udm_object_type,
+            "error": stop.reason,
             "error_type": error_type,
             "attempts": failure.attempts,
             "retry_in_s": round(failure.next_attempt - failure.last_attempt),
         },
     )
-    return failed
+    return stop
 
 
 def _dead_letter(run: _Run, paths: list[Path], reason: str, change: Change | None) -> None:
