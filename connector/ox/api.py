@@ -28,10 +28,31 @@ def _refs(ids: Iterable[int]) -> list[dict[str, int]]:
     return [{"id": i} for i in ids]
 
 
-def _lookup(ox_id: int | None, name: str | None) -> dict[str, Any]:
-    if (ox_id is None) == (name is None):
-        raise ValueError("look an object up by exactly one of id and name")
-    return {"id": ox_id} if ox_id is not None else {"name": name}
+class _ContextObjects:
+    """A service of objects inside a context that OX finds by id or by name."""
+
+    SERVICE: str
+    PARAM: str  # the service's name for the object parameter (user, grp, res)
+
+    def __init__(self, connection: OXConnection):
+        self._ox = connection
+
+    def find(
+        self, cid: int, *, ox_id: int | None = None, name: str | None = None
+    ) -> dict[str, Any] | None:
+        """The object with this id or name (exactly one of them), None if OX has none."""
+        if (ox_id is None) == (name is None):
+            raise ValueError("look an object up by exactly one of id and name")
+        ref: dict[str, Any] = {"id": ox_id} if ox_id is not None else {"name": name}
+        try:
+            found = self._ox.call(self.SERVICE, "getData", ctx=_ctx(cid), **{self.PARAM: ref})
+        except NotFound:
+            return None
+        return as_dict(found)
+
+    def delete(self, cid: int, ox_id: int) -> None:
+        ref: dict[str, Any] = {self.PARAM: {"id": ox_id}}
+        self._ox.call(self.SERVICE, "delete", ctx=_ctx(cid), **ref)
 
 
 class Contexts:
@@ -62,20 +83,9 @@ class Contexts:
         self._ox.call(self.SERVICE, "delete", ctx=_ctx(cid))
 
 
-class Users:
+class Users(_ContextObjects):
     SERVICE = "OXUserService"
-
-    def __init__(self, connection: OXConnection):
-        self._ox = connection
-
-    def find(
-        self, cid: int, *, ox_id: int | None = None, name: str | None = None
-    ) -> dict[str, Any] | None:
-        try:
-            found = self._ox.call(self.SERVICE, "getData", ctx=_ctx(cid), user=_lookup(ox_id, name))
-        except NotFound:
-            return None
-        return as_dict(found)
+    PARAM = "user"
 
     def ids(self, cid: int) -> list[int]:
         return [u.id for u in self._ox.call(self.SERVICE, "listAll", ctx=_ctx(cid)) or []]
@@ -112,9 +122,6 @@ class Users:
             moduleAccess=dict(access),
         )
 
-    def delete(self, cid: int, ox_id: int) -> None:
-        self._ox.call(self.SERVICE, "delete", ctx=_ctx(cid), user={"id": ox_id})
-
     def copy(self, ox_id: int, source_cid: int, target_cid: int) -> int:
         """Copy a user with its data into another context (master admin); its new id."""
         copied = self._ox.call(
@@ -127,20 +134,9 @@ class Users:
         return int(copied.id)
 
 
-class Groups:
+class Groups(_ContextObjects):
     SERVICE = "OXGroupService"
-
-    def __init__(self, connection: OXConnection):
-        self._ox = connection
-
-    def find(
-        self, cid: int, *, ox_id: int | None = None, name: str | None = None
-    ) -> dict[str, Any] | None:
-        try:
-            found = self._ox.call(self.SERVICE, "getData", ctx=_ctx(cid), grp=_lookup(ox_id, name))
-        except NotFound:
-            return None
-        return as_dict(found)
+    PARAM = "grp"
 
     def list_all(self, cid: int) -> list[dict[str, Any]]:
         return [as_dict(g) for g in self._ox.call(self.SERVICE, "listAll", ctx=_ctx(cid)) or []]
@@ -163,24 +159,10 @@ class Groups:
             grp={"id": ox_id, "name": name, "displayname": displayname, "members": members},
         )
 
-    def delete(self, cid: int, ox_id: int) -> None:
-        self._ox.call(self.SERVICE, "delete", ctx=_ctx(cid), grp={"id": ox_id})
 
-
-class Resources:
+class Resources(_ContextObjects):
     SERVICE = "OXResourceService"
-
-    def __init__(self, connection: OXConnection):
-        self._ox = connection
-
-    def find(
-        self, cid: int, *, ox_id: int | None = None, name: str | None = None
-    ) -> dict[str, Any] | None:
-        try:
-            found = self._ox.call(self.SERVICE, "getData", ctx=_ctx(cid), res=_lookup(ox_id, name))
-        except NotFound:
-            return None
-        return as_dict(found)
+    PARAM = "res"
 
     def list_all(self, cid: int) -> list[dict[str, Any]]:
         return [as_dict(r) for r in self._ox.call(self.SERVICE, "listAll", ctx=_ctx(cid)) or []]
@@ -195,9 +177,6 @@ class Resources:
 
     def change(self, cid: int, ox_id: int, fields: Fields) -> None:
         self._ox.call(self.SERVICE, "change", ctx=_ctx(cid), res={"id": ox_id, **fields})
-
-    def delete(self, cid: int, ox_id: int) -> None:
-        self._ox.call(self.SERVICE, "delete", ctx=_ctx(cid), res={"id": ox_id})
 
 
 class SecondaryAccounts:

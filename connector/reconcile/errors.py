@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from ..model.errors import ConnectorError
 from ..model.kinds import Kind
 
@@ -32,6 +34,14 @@ class NameHeldByOther(ReconcileError):
         """What is held: one holder can be parked once per thing it holds."""
         return f"name {self.value}"
 
+    def kept_by(self, value: str) -> bool:
+        """Does the holder, with ``value`` as its name (or address), keep what it holds?"""
+        return value.lower() == self.value.lower()
+
+    def temporary(self) -> str:
+        """A name no directory object wants, to park the holder under."""
+        return f"renaming.{self.ox_id}.{secrets.token_hex(4)}"
+
 
 class MailHeldByOther(NameHeldByOther):
     """OX refused a mail address (kept unique per context) that another directory object's
@@ -41,3 +51,7 @@ class MailHeldByOther(NameHeldByOther):
     @property
     def claim(self) -> str:
         return f"mail {self.value.lower()}"
+
+    def temporary(self) -> str:
+        """An address in the same domain (OX checks domains) that no directory object wants."""
+        return f"{super().temporary()}@{self.value.rpartition('@')[2]}"

@@ -8,7 +8,6 @@ member's placement changes, since no group file is queued when a user is enabled
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -49,10 +48,10 @@ class GroupHandler(KindHandler):
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         group = desired_group(obj, deps.options.group_identifier)
-        return not group.synced or group.name.lower() != held.value.lower()
+        return not group.synced or not held.kept_by(group.name)
 
     def park(self, deps: Deps, held: NameHeldByOther) -> str:
-        temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}"
+        temporary = held.temporary()
         group = deps.ox.groups.find(held.context_id, ox_id=held.ox_id) or {}
         # OX replaces the members on every group change: send them back unchanged
         deps.ox.groups.change(

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from ..model.kinds import Kind
-from ..state.store import ObjectState
+from ..state.store import ObjectState, Placement
 from .deps import Deps
 from .errors import NameHeldByOther
 
@@ -73,6 +73,11 @@ class KindHandler:
     def delete_orphan(self, deps: Deps, finding: Finding) -> None:
         """Delete an OX object of this kind that no directory object owns."""
         raise NotImplementedError(f"{self.kind.value} has no orphans to delete")
+
+
+def only_placement(state: ObjectState | None) -> Placement | None:
+    """The placement of an object that lives in one context (users, resources)."""
+    return state.placements[0] if state and state.placements else None
 
 
 def compare_by_id(

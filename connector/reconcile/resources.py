@@ -4,7 +4,6 @@ in the new context before deleting the old one (resources hold no data to copy).
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 from ..desired.resource import desired_resource
@@ -13,7 +12,7 @@ from ..state.store import ObjectState, Placement
 from .compare import differing
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther
-from .handler import Finding, KindHandler, compare_by_id
+from .handler import Finding, KindHandler, compare_by_id, only_placement
 from .ownership import check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -26,7 +25,7 @@ class ResourceHandler(KindHandler):
     def apply(
         self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any], prior: ObjectState | None
     ) -> ObjectState:
-        old = _placement(prior)
+        old = only_placement(prior)
         wanted = desired_resource(obj, deps.options.default_context)
         cid = wanted.context_id
         res = None
@@ -67,7 +66,7 @@ class ResourceHandler(KindHandler):
         )
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
-        old = _placement(prior)
+        old = only_placement(prior)
         if old:
             _delete(deps, old)
 
@@ -76,15 +75,13 @@ class ResourceHandler(KindHandler):
         if res.context_id != held.context_id:
             return True
         mail = isinstance(held, MailHeldByOther)
-        kept = res.fields.get("email", "") if mail else res.name
-        return bool(kept.lower() != held.value.lower())
+        return not held.kept_by(res.fields.get("email", "") if mail else res.name)
 
     def park(self, deps: Deps, held: NameHeldByOther) -> str:
         """Only an address can be parked: UDM cannot rename resources."""
         if not isinstance(held, MailHeldByOther):
             raise held
-        domain = held.value.rpartition("@")[2]
-        temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}@{domain}"
+        temporary = held.temporary()
         deps.ox.resources.change(held.context_id, held.ox_id, {"email": temporary})
         return temporary
 
@@ -100,10 +97,6 @@ class ResourceHandler(KindHandler):
     def delete_orphan(self, deps: Deps, finding: Finding) -> None:
         if finding.ox_id is not None:
             deps.ox.resources.delete(finding.context_id, finding.ox_id)
-
-
-def _placement(state: ObjectState | None) -> Placement | None:
-    return state.placements[0] if state and state.placements else None
 
 
 def _delete(deps: Deps, placement: Placement) -> None:

@@ -7,7 +7,6 @@ For an unchanged user: getData + getModuleAccess, no write.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,7 +20,7 @@ from ..state.store import ObjectState, Placement
 from .compare import access_changes, user_changes
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther, ReconcileError
-from .handler import Finding, KindHandler, compare_by_id
+from .handler import Finding, KindHandler, compare_by_id, only_placement
 from .ownership import check_name_free, check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -35,7 +34,7 @@ class UserHandler(KindHandler):
     def apply(
         self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any], prior: ObjectState | None
     ) -> ObjectState:
-        old = _placement(prior)
+        old = only_placement(prior)
         wanted = desired(deps, object_id, dn, obj)
         state = ObjectState(object_id, self.kind.value, dn, obj)
         if not wanted.enabled:  # disabling deletes the OX user (and with it its OX data)
@@ -83,7 +82,7 @@ class UserHandler(KindHandler):
         )
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
-        old = _placement(prior)
+        old = only_placement(prior)
         if old:
             _delete(deps, old)
 
@@ -92,13 +91,12 @@ class UserHandler(KindHandler):
         if not user.enabled or user.context_id != held.context_id:
             return True
         mail = isinstance(held, MailHeldByOther)
-        kept = user.fields.get("primaryEmail", "") if mail else user.name
-        return bool(kept.lower() != held.value.lower())
+        return not held.kept_by(user.fields.get("primaryEmail", "") if mail else user.name)
 
     def park(self, deps: Deps, held: NameHeldByOther) -> str:
         if isinstance(held, MailHeldByOther):
             return _park_mail(deps, held)
-        temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}"
+        temporary = held.temporary()
         deps.ox.users.change(held.context_id, held.ox_id, {"name": temporary})
         return temporary
 
@@ -186,10 +184,6 @@ def update_access(deps: Deps, placement: Placement, access: dict[str, bool]) -> 
         return False
     deps.ox.users.change_module_access(cid, ox_id, access)
     return True
-
-
-def _placement(state: ObjectState | None) -> Placement | None:
-    return state.placements[0] if state and state.placements else None
 
 
 def _create(
@@ -301,8 +295,7 @@ def _park_mail(deps: Deps, held: MailHeldByOther) -> str:
     addresses unique per context); the owner's own pending change then sets its final
     address. Nothing in the state store names addresses, so only OX changes."""
     cid = held.context_id
-    domain = held.value.rpartition("@")[2]
-    temporary = f"renaming.{held.ox_id}.{secrets.token_hex(4)}@{domain}"
+    temporary = held.temporary()
     user = deps.ox.users.find(cid, ox_id=held.ox_id) or {}
     released = held.value.lower()
     # primary, email1 and sender must stay among the aliases: swap the address out there
