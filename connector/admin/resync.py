@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import requests
 
+from ..files import write_atomically
 from ..model.errors import ConnectorError
-from ..state.atomic import write_atomically
 from ..state.store import ObjectState, StateStore
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
 from ..model.errors import ConnectorError
 from ..soap_contract.spec import TYPES
-from ..state.atomic import write_atomically
 from .user import USER_FIELDS, FieldMap
 
 FILE_NAME = "AttributeMapping.json"

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..desired.access import RIGHTS
+from ..files import write_atomically
 from ..model.errors import ConnectorError
-from .atomic import write_atomically
 
 HEADER = (
     "# Access profiles of the OX Connector (UDM oxmail/accessprofile).\n"

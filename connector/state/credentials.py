@@ -12,9 +12,9 @@ import secrets
 import string
 from pathlib import Path
 
+from ..files import write_atomically
 from ..model.errors import ConnectorError
 from ..ox.connection import Credentials
-from .atomic import write_atomically
 
 MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
