@@ -13,8 +13,8 @@ import string
 from pathlib import Path
 
 from ..files import write_atomically
+from ..model.credentials import Credentials
 from ..model.errors import ConnectorError
-from ..ox.connection import Credentials
 
 MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
