@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.errors import ConnectorError
+from ..model.kinds import Kind
 from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
 SCHEMA_VERSION = 1
@@ -222,7 +223,10 @@ class StateStore:
         )
 
 
-MEMBER_LISTS = {"groups/group": ("users",), "oxmail/functional_account": ("users", "groups")}
+MEMBER_LISTS: dict[str, tuple[str, ...]] = {
+    Kind.GROUP.value: ("users",),
+    Kind.FUNCTIONAL_ACCOUNT.value: ("users", "groups"),
+}
 
 
 def _member_dns(state: ObjectState) -> list[str]:
