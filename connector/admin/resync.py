@@ -82,7 +82,7 @@ class UDMRest:
     base_url: str
     user: str
     password: str
-    ca_file: str | None = None
+    ca_file: Path | None = None
     timeout: float = 10.0
 
     def fetch(self, state: ObjectState) -> dict[str, Any] | None:
@@ -92,7 +92,7 @@ class UDMRest:
                 url,
                 auth=(self.user, self.password),
                 headers={"Accept": "application/json"},
-                verify=self.ca_file or True,
+                verify=str(self.ca_file) if self.ca_file else True,
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:

@@ -25,7 +25,6 @@ from ..model.errors import ConnectorError
 from ..soap_contract.spec import TYPES
 from .user import USER_FIELDS, FieldMap
 
-FILE_NAME = "AttributeMapping.json"
 # Set by the connector's own logic (mail, identity, servers, rights, dates, photo): a
 # mapping entry cannot take them over.
 RESERVED = frozenset(
