@@ -7,11 +7,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -35,6 +35,8 @@ from .state.store import StateError, StateStore
 log = logging.getLogger("ox_connector")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+T = TypeVar("T")
+Command = TypeVar("Command", bound=Callable[..., None])
 
 
 @click.group()
@@ -160,7 +162,7 @@ DIR_OPTIONS = (
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
-def dir_options(func):
+def dir_options(func: Command) -> Command:
     for option in reversed(DIR_OPTIONS):
         func = option(func)
     return func
@@ -227,7 +229,7 @@ def queue_stats(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
         click.echo(f"  {kind}: {count}")
 
 
-def _queue_call(func, queue: Path):
+def _queue_call(func: Callable[[Path], T], queue: Path) -> T:
     try:
         return func(queue)
     except QueueError as exc:

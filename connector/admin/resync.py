@@ -62,7 +62,7 @@ def enqueue(
     paths = []
     for state, name in zip(states, queue_names(len(states)), strict=True):
         obj = fetch(state) if fetch else state.object
-        doc = {
+        doc: dict[str, Any] = {
             "id": state.id,
             "udm_object_type": state.udm_object_type,
             "dn": state.dn,

@@ -68,7 +68,7 @@ class CredentialsFile:
             raise CredentialsError(f"credentials file {self.path}: {exc.strerror}") from exc
         try:
             data = json.loads(raw)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise CredentialsError(
                 f"credentials file {self.path}: not valid JSON "
                 f"(line {exc.lineno}, column {exc.colno})"
