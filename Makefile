@@ -1,6 +1,7 @@
 # Two commands on a fresh Debian machine with Python 3.11+:
 #   make run    the embedded default: the OX SOAP emulator on http://127.0.0.1:8080
 #   make test   the test suite (creates .venv and installs what it needs first)
+#   make check  the static gates: ruff (lint and format), mypy --strict, import-linter
 #   make demo   the connector on a demo organisation against an embedded emulator
 
 PYTHON ?= python3
@@ -10,14 +11,14 @@ STATE ?= var
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo bench venv clean
+.PHONY: run test check demo bench venv clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
 # The master password is generated once and kept (mode 0600) in $(STATE)/master-password.
@@ -31,6 +32,15 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2 -q
+
+# Every gate runs, so that one pass shows all findings; any finding fails the target.
+check: $(STAMP)
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	exit $$status
 
 # Options through DEMO_ARGS, e.g. make demo DEMO_ARGS="--phases 1,2 --keep var/demo"
 demo: $(STAMP)

@@ -15,6 +15,7 @@ Figures only, no assertions.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import secrets
 import statistics
@@ -116,7 +117,8 @@ def main() -> None:
         )
         for trust_env in (False, True):
             conn = OXConnection(url, trust_env=trust_env)
-            call = lambda: conn.call(
+            call = functools.partial(
+                conn.call,
                 "OXUserService",
                 "getData",
                 auth=ctx.admin,

@@ -97,9 +97,19 @@ OX_REFERENCE_WSDL_DIR=$SUITE/ox-wsdl
 HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 EOF
 )
-# pytest and friends go into a directory of their own: the app's venv stays as shipped.
-univention-app shell "$APP" /opt/ox-connector/bin/pip install --quiet --target "$SUITE/lib" \
-    pytest hypothesis faker
+# pytest and friends, at the versions pinned in pyproject.toml's test extra, go into a
+# directory of their own: the app's venv stays as shipped.
+cat > "$SUITE/pinned_test_tools.py" <<'PY'
+import sys
+import tomllib
+
+with open(sys.argv[1], "rb") as handle:
+    print("\n".join(tomllib.load(handle)["project"]["optional-dependencies"]["test"]))
+PY
+univention-app shell "$APP" bash -c "set -e
+    /opt/ox-connector/bin/python $SUITE/pinned_test_tools.py $SUITE/pyproject.toml \
+        > $SUITE/test-requirements.txt
+    /opt/ox-connector/bin/pip install --quiet --target $SUITE/lib -r $SUITE/test-requirements.txt"
 extra=""
 [ ${#pytest_args[@]} -eq 0 ] || extra="$(printf ' %q' "${pytest_args[@]}")"
 set +e

@@ -7,11 +7,11 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -22,7 +22,7 @@ from . import logs
 from .admin import check as drift
 from .admin import dead_letters, health, queue_view
 from .admin import resync as resync_ops
-from .config import APP_DATA, MAPPING_FILE_NAME, ConfigError, Settings
+from .config import ConfigError, LocalPaths, Settings, UDMRestSettings
 from .desired import mapping
 from .ox import OXError
 from .queue import AlreadyRunning, LockError, QueueError, run_lock
@@ -35,6 +35,8 @@ from .state.store import StateError, StateStore
 log = logging.getLogger("ox_connector")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+T = TypeVar("T")
+Command = TypeVar("Command", bound=Callable[..., None])
 
 
 @click.group()
@@ -43,7 +45,7 @@ def main() -> None:
     """Keep Open-Xchange App Suite in step with the UCS directory."""
 
 
-def load_settings(**overrides: Path | None) -> Settings:
+def load_settings(queue_dir: Path | None = None, state_dir: Path | None = None) -> Settings:
     """Settings from the environment (App Center names), command-line paths on top.
     A wrong setting ends the program with every problem listed."""
     try:
@@ -53,7 +55,11 @@ def load_settings(**overrides: Path | None) -> Settings:
         log.error("invalid settings", extra={"problems": exc.problems})
         click.echo(str(exc), err=True)
         sys.exit(EXIT_CONFIG)
-    settings = dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v})
+    settings = dataclasses.replace(
+        settings,
+        queue_dir=queue_dir or settings.queue_dir,
+        state_dir=state_dir or settings.state_dir,
+    )
     logs.setup(settings.log_level, sys.stderr)
     return settings
 
@@ -124,11 +130,8 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
 
 def state_paths(queue_dir: Path | None, state_dir: Path | None) -> tuple[Path, Path]:
     """Queue and state dir from options or environment: no OX settings needed to look."""
-    queue = queue_dir or Path(
-        os.environ.get("OX_CONNECTOR_QUEUE_DIR", "").strip() or APP_DATA / "listener"
-    )
-    state = state_dir or Path(os.environ.get("OX_CONNECTOR_STATE_DIR", "").strip() or APP_DATA)
-    return queue, state
+    paths = LocalPaths.from_env(os.environ)
+    return queue_dir or paths.queue_dir, state_dir or paths.state_dir
 
 
 @contextmanager
@@ -158,7 +161,7 @@ DIR_OPTIONS = (
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
-def dir_options(func):
+def dir_options(func: Command) -> Command:
     for option in reversed(DIR_OPTIONS):
         func = option(func)
     return func
@@ -225,7 +228,7 @@ def queue_stats(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
         click.echo(f"  {kind}: {count}")
 
 
-def _queue_call(func, queue: Path):
+def _queue_call(func: Callable[[Path], T], queue: Path) -> T:
     try:
         return func(queue)
     except QueueError as exc:
@@ -380,16 +383,14 @@ def resync(
 
 
 def _udm_rest() -> resync_ops.UDMRest:
-    env = os.environ
-    url = env.get("UDM_REST_URL", "").strip()
-    if not url or not env.get("UDM_USER") or not env.get("UDM_PASSWORD"):
+    try:
+        udm = UDMRestSettings.from_env(os.environ)
+    except ConfigError as exc:
         raise click.UsageError(
-            "--from-udm needs UDM_REST_URL (https://<ucs>/univention/udm), "
-            "UDM_USER and UDM_PASSWORD"
-        )
-    return resync_ops.UDMRest(
-        url, env["UDM_USER"], env["UDM_PASSWORD"], env.get("UDM_CA_FILE") or None
-    )
+            "--from-udm needs UDM_REST_URL (https://<ucs>/univention/udm), UDM_USER and "
+            "UDM_PASSWORD:\n  " + "\n  ".join(exc.problems)
+        ) from None
+    return resync_ops.UDMRest(udm.url, udm.user, udm.password, udm.ca_file)
 
 
 @main.command(name="check")
@@ -475,11 +476,7 @@ def check_command(
 def mapping_file_from_env(path: Path | None) -> mapping.MappingFile:
     """The mapping file: --file, else OX_ATTRIBUTE_MAPPING_FILE, else in the state dir
     (no OX settings needed to edit it)."""
-    if path is None:
-        configured = os.environ.get("OX_ATTRIBUTE_MAPPING_FILE", "").strip()
-        state_dir = os.environ.get("OX_CONNECTOR_STATE_DIR", "").strip() or APP_DATA
-        path = Path(configured) if configured else Path(state_dir) / MAPPING_FILE_NAME
-    return mapping.MappingFile(path)
+    return mapping.MappingFile(path or LocalPaths.from_env(os.environ).attribute_mapping_file)
 
 
 def _load_overrides(file: mapping.MappingFile) -> mapping.Overrides:

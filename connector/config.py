@@ -1,5 +1,9 @@
 """The connector's settings, read from the environment with the App Center setting names.
 
+The one place that knows the settings' names, defaults and how they are parsed: the
+connector's run (``Settings``), the operations commands that need only the local files
+(``LocalPaths``) and ``resync --from-udm`` (``UDMRestSettings``) all read them here.
+
 Every wrong or missing setting is reported at start, all at once, each naming the
 variable; nothing is silently replaced by a default that differs from the documented one.
 """
@@ -8,8 +12,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +27,8 @@ from .model.errors import ConnectorError
 
 MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
+DEFAULT_QUEUE_DIR = APP_DATA / "listener"
+DEFAULT_CREDENTIALS_FILE = APP_DATA / "secrets" / "contexts.json"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -32,6 +38,32 @@ class ConfigError(ConnectorError):
     def __init__(self, problems: list[str]):
         super().__init__("invalid settings:\n  " + "\n  ".join(problems))
         self.problems = problems
+
+
+@dataclass(frozen=True)
+class LocalPaths:
+    """Where the connector keeps its files: all that the operations commands (queue, dead
+    letters, health, mapping) need, so they work without any OX setting."""
+
+    queue_dir: Path
+    state_dir: Path
+    mapping_file: Path | None = None  # None: <state dir>/AttributeMapping.json
+
+    @property
+    def attribute_mapping_file(self) -> Path:
+        return self.mapping_file or self.state_dir / MAPPING_FILE_NAME
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> LocalPaths:
+        return _read_paths(_Reader(env, []))  # any text is a path: nothing to report
+
+
+def _read_paths(reader: _Reader) -> LocalPaths:
+    return LocalPaths(
+        queue_dir=reader.path("OX_CONNECTOR_QUEUE_DIR", DEFAULT_QUEUE_DIR),
+        state_dir=reader.path("OX_CONNECTOR_STATE_DIR", APP_DATA),
+        mapping_file=reader.optional_path("OX_ATTRIBUTE_MAPPING_FILE"),
+    )
 
 
 @dataclass(frozen=True)
@@ -63,8 +95,12 @@ class Settings:
     retry_max: float = 600.0  # the bound of that back-off
 
     @property
+    def paths(self) -> LocalPaths:
+        return LocalPaths(self.queue_dir, self.state_dir, self.mapping_file)
+
+    @property
     def attribute_mapping_file(self) -> Path:
-        return self.mapping_file or self.state_dir / MAPPING_FILE_NAME
+        return self.paths.attribute_mapping_file
 
     def __repr__(self) -> str:  # the master password stays out of logs
         return (
@@ -78,13 +114,12 @@ class Settings:
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         problems: list[str] = []
         reader = _Reader(env, problems)
+        paths = _read_paths(reader)
         settings = cls(
             soap_server=reader.url("OX_SOAP_SERVER", None, ("http", "https")).rstrip("/"),
             master_admin=reader.text("OX_MASTER_ADMIN", "oxadminmaster"),
-            master_password=env.get("OX_MASTER_PASSWORD") or None,
-            credentials_file=Path(
-                env.get("OX_CREDENTIALS_FILE") or APP_DATA / "secrets" / "contexts.json"
-            ),
+            master_password=reader.secret("OX_MASTER_PASSWORD"),
+            credentials_file=reader.path("OX_CREDENTIALS_FILE", DEFAULT_CREDENTIALS_FILE),
             default_context=reader.positive_int("DEFAULT_CONTEXT", "10"),
             imap_server=reader.url("OX_IMAP_SERVER", "imap://localhost:143", ("imap", "imaps")),
             smtp_server=reader.url("OX_SMTP_SERVER", "smtp://localhost:587", ("smtp", "smtps")),
@@ -92,8 +127,8 @@ class Settings:
             timezone=reader.timezone("LOCAL_TIMEZONE", "Europe/Berlin"),
             domain_name=reader.text("DOMAINNAME", "localhost.localdomain"),
             log_level=reader.choice("OX_CONNECTOR_LOG_LEVEL", "INFO", LOG_LEVELS),
-            queue_dir=Path(env.get("OX_CONNECTOR_QUEUE_DIR") or APP_DATA / "listener"),
-            state_dir=Path(env.get("OX_CONNECTOR_STATE_DIR") or APP_DATA),
+            queue_dir=paths.queue_dir,
+            state_dir=paths.state_dir,
             ca_bundle=reader.existing_file("OX_CA_BUNDLE"),
             tls_verify=reader.boolean("OX_TLS_VERIFY", "true"),
             soap_timeout=reader.positive_float("OX_SOAP_TIMEOUT", "60"),
@@ -112,9 +147,31 @@ class Settings:
             stop_on_error=reader.boolean("OX_CONNECTOR_STOP_ON_ERROR", "true"),
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
-            mapping_file=Path(env["OX_ATTRIBUTE_MAPPING_FILE"])
-            if env.get("OX_ATTRIBUTE_MAPPING_FILE", "").strip()
-            else None,
+            mapping_file=paths.mapping_file,
+        )
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+
+@dataclass(frozen=True)
+class UDMRestSettings:
+    """The UDM REST API that ``resync --from-udm`` reads objects from."""
+
+    url: str  # https://<ucs>/univention/udm
+    user: str
+    password: str = field(repr=False)
+    ca_file: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> UDMRestSettings:
+        problems: list[str] = []
+        reader = _Reader(env, problems)
+        settings = cls(
+            url=reader.url("UDM_REST_URL", None, ("https", "http")),
+            user=reader.text("UDM_USER", None),
+            password=reader.secret("UDM_PASSWORD", required=True) or "",
+            ca_file=reader.optional_path("UDM_CA_FILE"),
         )
         if problems:
             raise ConfigError(problems)
@@ -129,7 +186,8 @@ class _Reader:
         self.env = env
         self.problems = problems
 
-    def _raw(self, name: str, default: str | None) -> str | None:
+    def _value(self, name: str, default: str | None) -> str | None:
+        """The stripped value, else ``default``; None (and a problem) if required but unset."""
         value = self.env.get(name, "").strip()
         if value:
             return value
@@ -137,14 +195,32 @@ class _Reader:
             self.problems.append(f"{name}: not set (required)")
         return default
 
+    def _raw(self, name: str, default: str) -> str:
+        return self.env.get(name, "").strip() or default
+
     def _bad(self, name: str, value: str, why: str) -> None:
         self.problems.append(f'{name}: "{value}" {why}')
 
     def text(self, name: str, default: str | None) -> str:
-        return self._raw(name, default) or ""
+        return self._value(name, default) or ""
+
+    def secret(self, name: str, required: bool = False) -> str | None:
+        """A password: taken as it is (spaces are characters of a password); empty is unset."""
+        value = self.env.get(name) or None
+        if value is None and required:
+            self.problems.append(f"{name}: not set (required)")
+        return value
+
+    def path(self, name: str, default: Path) -> Path:
+        value = self.env.get(name, "").strip()
+        return Path(value) if value else default
+
+    def optional_path(self, name: str) -> Path | None:
+        value = self.env.get(name, "").strip()
+        return Path(value) if value else None
 
     def url(self, name: str, default: str | None, schemes: tuple[str, ...]) -> str:
-        value = self._raw(name, default)
+        value = self._value(name, default)
         if value is None:
             return ""
         parts = urlsplit(value)
@@ -219,7 +295,7 @@ class _Reader:
             self._bad(name, value, "is not a UDM property name")
         return value
 
-    def template(self, name: str, value: str, parse) -> str:
+    def template(self, name: str, value: str, parse: Callable[[str], object]) -> str:
         try:
             parse(value)
         except TemplateError as exc:
@@ -227,9 +303,7 @@ class _Reader:
         return value
 
     def existing_file(self, name: str) -> Path | None:
-        value = self.env.get(name, "").strip()
-        if not value:
-            return None
-        if not Path(value).is_file():
-            self._bad(name, value, "does not exist or is not a file")
-        return Path(value)
+        path = self.optional_path(name)
+        if path is not None and not path.is_file():
+            self._bad(name, str(path), "does not exist or is not a file")
+        return path

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..files import write_atomically
 from ..model.errors import ConnectorError
-from ..state.atomic import write_atomically
 from ..state.operations import DeadLetter, Operations
 from ..state.store import StateStore
 

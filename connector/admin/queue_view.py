@@ -67,8 +67,9 @@ def stats(queue_dir: Path, now: float | None = None) -> dict[str, Any]:
     }
 
 
-def show(queue_dir: Path, name: str) -> dict[str, Any]:
-    """One file's content; ``name`` must be a file in the queue dir (no paths)."""
+def show(queue_dir: Path, name: str) -> object:
+    """One file's content (any JSON value, as the file holds it); ``name`` must be a file
+    in the queue dir (no paths)."""
     if "/" in name or name.startswith("."):
         raise ValueError(f"{name}: give the file name as `queue list` shows it")
     path = Path(queue_dir) / name

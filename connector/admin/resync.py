@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import requests
 
+from ..files import write_atomically
 from ..model.errors import ConnectorError
-from ..state.atomic import write_atomically
 from ..state.store import ObjectState, StateStore
 
 
@@ -62,7 +62,7 @@ def enqueue(
     paths = []
     for state, name in zip(states, queue_names(len(states)), strict=True):
         obj = fetch(state) if fetch else state.object
-        doc = {
+        doc: dict[str, Any] = {
             "id": state.id,
             "udm_object_type": state.udm_object_type,
             "dn": state.dn,
@@ -82,7 +82,7 @@ class UDMRest:
     base_url: str
     user: str
     password: str
-    ca_file: str | None = None
+    ca_file: Path | None = None
     timeout: float = 10.0
 
     def fetch(self, state: ObjectState) -> dict[str, Any] | None:
@@ -92,7 +92,7 @@ class UDMRest:
                 url,
                 auth=(self.user, self.password),
                 headers={"Accept": "application/json"},
-                verify=self.ca_file or True,
+                verify=str(self.ca_file) if self.ca_file else True,
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:

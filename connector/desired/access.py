@@ -9,36 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.rights import RIGHTS
 from .errors import InvalidAttribute
 
-# UDM's right properties (lower case, as in ModuleAccessDefinitions.properties) -> the OX
-# UserModuleAccess fields. OLOX20 and publication are deprecated in OX: always false.
-RIGHTS: dict[str, str] = {
-    "usm": "USM",
-    "activesync": "activeSync",
-    "calendar": "calendar",
-    "collectemailaddresses": "collectEmailAddresses",
-    "contacts": "contacts",
-    "delegatetask": "delegateTask",
-    "deniedportal": "deniedPortal",
-    "editgroup": "editGroup",
-    "editpassword": "editPassword",
-    "editpublicfolders": "editPublicFolders",
-    "editresource": "editResource",
-    "globaladdressbookdisabled": "globalAddressBookDisabled",
-    "ical": "ical",
-    "infostore": "infostore",
-    "multiplemailaccounts": "multipleMailAccounts",
-    "publicfoldereditable": "publicFolderEditable",
-    "readcreatesharedfolders": "readCreateSharedFolders",
-    "subscription": "subscription",
-    "syncml": "syncml",
-    "tasks": "tasks",
-    "vcard": "vcard",
-    "webdav": "webdav",
-    "webdavxml": "webdavXml",
-    "webmail": "webmail",
-}
+# OX fields of UserModuleAccess that are deprecated in OX (OLOX20, publication): always false
 DEPRECATED = ("OLOX20", "publication")
 NO_RIGHTS = "none"
 _GRANTED = (True, "TRUE", "True", "true", "1", 1)

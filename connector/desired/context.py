@@ -43,7 +43,7 @@ def desired_context(obj: dict[str, Any], default_context: int) -> DesiredContext
     return DesiredContext(
         cid,
         name,
-        -1 if not quota else quota,
+        quota if quota else -1,
         admin_name_for(cid, default_context),
         (f"context{cid}", str(cid)),
     )

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..files import write_atomically
 from ..model.errors import ConnectorError
 from ..soap_contract.spec import TYPES
-from ..state.atomic import write_atomically
 from .user import USER_FIELDS, FieldMap
 
-FILE_NAME = "AttributeMapping.json"
 # Set by the connector's own logic (mail, identity, servers, rights, dates, photo): a
 # mapping entry cannot take them over.
 RESERVED = frozenset(
@@ -110,15 +109,21 @@ def parse_entry(ox: str, value: Any, where: str = "mapping") -> FieldMap | None:
         raise MappingError(
             f'{here}: expected null or {{"udm": ..., "index": ..., "alternatives": [...]}}'
         )
-    udm = value.get("udm")
+    udm = _udm_property(here, value.get("udm"))
+    listed = value.get("alternatives", [])
+    alternatives = tuple(
+        _udm_property(here, prop) for prop in (listed if isinstance(listed, list) else [None])
+    )
     index = value.get("index", 0)
-    alternatives = value.get("alternatives", [])
-    for prop in [udm, *(alternatives if isinstance(alternatives, list) else [None])]:
-        if not isinstance(prop, str) or not _PROPERTY.fullmatch(prop):
-            raise MappingError(f"{here}: {prop!r} is not a UDM property name")
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise MappingError(f"{here}: index must be a whole number >= 0, not {index!r}")
-    return FieldMap(ox, udm, index, tuple(alternatives))
+    return FieldMap(ox, udm, index, alternatives)
+
+
+def _udm_property(here: str, prop: object) -> str:
+    if not isinstance(prop, str) or not _PROPERTY.fullmatch(prop):
+        raise MappingError(f"{here}: {prop!r} is not a UDM property name")
+    return prop
 
 
 def entry_json(m: FieldMap) -> dict[str, Any]:

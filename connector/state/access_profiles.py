@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..desired.access import RIGHTS
+from ..files import write_atomically
 from ..model.errors import ConnectorError
-from .atomic import write_atomically
+from ..model.rights import RIGHTS
 
 HEADER = (
     "# Access profiles of the OX Connector (UDM oxmail/accessprofile).\n"

@@ -12,9 +12,9 @@ import secrets
 import string
 from pathlib import Path
 
+from ..files import write_atomically
+from ..model.credentials import Credentials
 from ..model.errors import ConnectorError
-from ..ox.connection import Credentials
-from .atomic import write_atomically
 
 MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
@@ -68,7 +68,7 @@ class CredentialsFile:
             raise CredentialsError(f"credentials file {self.path}: {exc.strerror}") from exc
         try:
             data = json.loads(raw)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise CredentialsError(
                 f"credentials file {self.path}: not valid JSON "
                 f"(line {exc.lineno}, column {exc.colno})"

@@ -17,7 +17,7 @@ BACKOFF_MAX = 600.0  # the bound: a stuck queue is retried at least every 10 min
 
 def backoff(attempts: int, first: float = BACKOFF_FIRST, bound: float = BACKOFF_MAX) -> float:
     """Seconds to wait after the n-th failed attempt: doubling, up to the bound."""
-    return min(first * 2 ** max(attempts - 1, 0), bound)
+    return min(first * 2.0 ** max(attempts - 1, 0), bound)
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class Operations:
         """Set a change aside; a file that was put back by ``retry`` keeps counting."""
         known = self.db.execute("SELECT seq FROM dead_letters WHERE file = ?", (file,)).fetchone()
         if known is not None:  # already set aside (a crash before its file was removed)
-            return known[0]
+            return int(known[0])
         row = self.db.execute("SELECT attempts FROM requeued WHERE file = ?", (file,)).fetchone()
         attempts = row[0] + 1 if row else 1
         self.db.execute("DELETE FROM requeued WHERE file = ?", (file,))
@@ -140,7 +140,9 @@ class Operations:
                 attempts,
             ),
         )
-        return cursor.lastrowid
+        seq = cursor.lastrowid
+        assert seq is not None  # set by every INSERT into a rowid table
+        return seq
 
     def dead_letters(self, object_id: str | None = None) -> list[DeadLetter]:
         if object_id is None:
@@ -179,7 +181,7 @@ class Operations:
         self.db.execute("DELETE FROM requeued WHERE file = ?", (file,))
 
     def dead_letter_count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0]
+        return int(self.db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
 
     # -- run status (health) ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

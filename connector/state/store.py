@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.errors import ConnectorError
+from ..model.kinds import Kind
 from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
 SCHEMA_VERSION = 1
@@ -205,9 +206,9 @@ class StateStore:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     def count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0]
+        return int(self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0])
 
-    def _state(self, row) -> ObjectState:
+    def _state(self, row: sqlite3.Row) -> ObjectState:
         placements = self._db.execute(
             "SELECT context_id, ox_id, ox_name FROM placements WHERE id = ? ORDER BY context_id",
             (row["id"],),
@@ -222,13 +223,16 @@ class StateStore:
         )
 
 
-MEMBER_LISTS = {"groups/group": ("users",), "oxmail/functional_account": ("users", "groups")}
+MEMBER_LISTS: dict[str, tuple[str, ...]] = {
+    Kind.GROUP.value: ("users",),
+    Kind.FUNCTIONAL_ACCOUNT.value: ("users", "groups"),
+}
 
 
 def _member_dns(state: ObjectState) -> list[str]:
     """Member DNs of a group (``users``) or functional account (``users``, ``groups``)."""
     obj = state.object
-    found = set()
+    found: set[str] = set()
     for key in MEMBER_LISTS.get(state.udm_object_type, ()):
         members = obj.get(key)
         if isinstance(members, list):

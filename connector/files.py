@@ -1,4 +1,7 @@
-"""Replacing a file atomically: readers see the old or the new content, never a part."""
+"""Replacing a file atomically: readers see the old or the new content, never a part.
+
+Shared by every layer that writes files an administrator or another process reads (state
+files, the mapping file, queue files put back or added by admin commands)."""
 
 from __future__ import annotations
 
