@@ -24,9 +24,9 @@ from .admin import dead_letters, health, queue_view
 from .admin import resync as resync_ops
 from .config import ConfigError, LocalPaths, Settings, UDMRestSettings
 from .desired import mapping
+from .model.errors import ConnectorError
 from .ox import OXError
-from .queue import AlreadyRunning, LockError, QueueError, run_lock
-from .reconcile import ReconcileError
+from .queue import AlreadyRunning, QueueError, run_lock
 from .run import RunFailed, open_connector, run_queue
 from .run.wiring import STATE_DB
 from .state.operations import Operations
@@ -112,8 +112,8 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         sys.exit(EXIT_CONFIG)
     except RunFailed:
         sys.exit(EXIT_FAILED)  # logged with file, DN and reason where it happened
-    except (QueueError, LockError, StateError, ReconcileError, OSError) as exc:
-        log.error("run failed", extra={"error": str(exc)})
+    except (ConnectorError, OSError) as exc:  # the state store, the lock, a secrets file ...
+        log.error("run failed", extra={"error": str(exc), "error_type": type(exc).__name__})
         sys.exit(EXIT_FAILED)
     log.info(
         "run finished",
@@ -445,6 +445,8 @@ def check_command(
         raise click.ClickException(f"{exc}: try again when the run is done") from None
     except OXError as exc:
         raise click.ClickException(f"reading OX failed: {exc}") from None
+    except ConnectorError as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(
             json.dumps(

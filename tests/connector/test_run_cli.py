@@ -519,3 +519,22 @@ def test_queue_and_state_dir_options_override_the_environment(harness, tmp_path)
     assert (harness.state / "ModuleAccessDefinitions.properties").read_text().count("premium")
     started = [r for r in log_records(result.stderr, strict=True) if r["msg"] == "run started"]
     assert started[0]["queue_dir"] == str(harness.queue)
+
+
+def test_an_unreadable_credentials_file_without_a_master_password_is_reported(harness):
+    # Without OX_MASTER_PASSWORD the master admin comes from the credentials file: a broken
+    # file must end the run with a log line naming it (exit 1), not with a traceback.
+    harness.user("waits", ready(harness))
+    harness.credentials_path.write_text("{not json")
+    result = subprocess.run(
+        [sys.executable, "-m", "connector.cli", "run"],
+        env={**os.environ, **harness.env(), "OX_MASTER_PASSWORD": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    no_traceback(result)
+    failed = [r for r in log_records(result.stderr, strict=True) if r["msg"] == "run failed"]
+    assert len(failed) == 1 and str(harness.credentials_path) in failed[0]["error"]
+    assert len(harness.pending()) == 1
