@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.errors import ConnectorError
-from ..soap_contract.spec import TYPES
+from ..ox.contract import TYPES
 from ..state.atomic import write_atomically
 from .user import USER_FIELDS, FieldMap
 

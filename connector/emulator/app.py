@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..soap_contract.spec import SERVICES
+from ..ox.contract import SERVICES
 from ..soap_contract.wsdl import render_wsdl
 from .codec import Encoder, decode_fields, parse_envelope
 from .controls import Controls, InjectedHTTPError

@@ -11,7 +11,7 @@ import click
 import uvicorn
 
 from .. import logs
-from ..soap_contract.spec import SERVICES
+from ..ox.contract import SERVICES
 from ..soap_contract.wsdl import render_wsdl
 from .app import Emulator
 from .controls import Controls

@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..soap_contract.spec import (
+from ..ox.contract import (
     NS_COPY,
     NS_DATA,
     NS_EXC,
