@@ -14,10 +14,14 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The product (editable, with its test tools) and the test kit beside it (testkit/: the
+# emulator; none of it goes into the product's wheel or image).
+KIT := testkit/emulator
+
+$(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(KIT))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' $(addprefix -e ,$(KIT))
 	touch $(STAMP)
 
 # The master password is generated once and kept (mode 0600) in $(STATE)/master-password.

@@ -27,8 +27,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from ox_emulator.process import EmulatorProcess
+
 from .desired.access import RIGHTS
-from .emulator.process import EmulatorProcess
 from .ox import OXConnection, as_dict
 from .run.wiring import PROFILES_FILE
 from .state.access_profiles import AccessProfilesFile

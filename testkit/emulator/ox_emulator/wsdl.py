@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ..ox.contract import (
+from connector.ox.contract import (
     BUILTIN_TYPES,
     NS_DATA,
     NS_EXC,

@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..ox.contract import (
+from connector.ox.contract import (
     NS_COPY,
     NS_DATA,
     NS_EXC,
@@ -28,6 +28,7 @@ from ..ox.contract import (
     Field,
     Service,
 )
+
 from .faults import OXFault
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
