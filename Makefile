@@ -15,8 +15,8 @@ STAMP := $(VENV)/.installed
 venv: $(STAMP)
 
 # The product (editable, with its test tools) and the test kit beside it (testkit/: the
-# emulator; none of it goes into the product's wheel or image).
-KIT := testkit/emulator
+# emulator and the directory simulator; none of it goes into the product's wheel or image).
+KIT := testkit/emulator testkit/simulator
 
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(KIT))
 	$(PYTHON) -m venv $(VENV)
