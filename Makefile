@@ -14,9 +14,9 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-# The product (editable, with its test tools) and the test kit beside it (testkit/: the
-# emulator and the directory simulator; none of it goes into the product's wheel or image).
-KIT := testkit/emulator testkit/simulator
+# The product (editable, with its test tools) and, beside it, the test kit (testkit/: the
+# emulator, the directory simulator, the demo), none of which goes into the product's wheel.
+KIT := testkit/emulator testkit/simulator testkit/demo
 
 $(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(KIT))
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,7 @@ test: $(STAMP)
 
 # Options through DEMO_ARGS, e.g. make demo DEMO_ARGS="--phases 1,2 --keep var/demo"
 demo: $(STAMP)
-	$(BIN)/python -m connector.demo $(DEMO_ARGS)
+	$(BIN)/python -m ox_demo $(DEMO_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py
