@@ -22,7 +22,7 @@ from typing import Any
 
 from ..files import write_atomically
 from ..model.errors import ConnectorError
-from ..soap_contract.spec import TYPES
+from ..contract import TYPES
 from .user import USER_FIELDS, FieldMap
 
 # Set by the connector's own logic (mail, identity, servers, rights, dates, photo): a

@@ -15,7 +15,7 @@ from connector.desired.access import (
     module_access,
 )
 from connector.desired.errors import InvalidAttribute
-from connector.soap_contract.spec import SERVICES
+from connector.contract import SERVICES
 from connector.state.access_profiles import AccessProfilesError, AccessProfilesFile
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from connector.desired.errors import InvalidAttribute
 from connector.desired.user import USER_FIELDS, DesiredUser, MailDefaults, desired_user
-from connector.soap_contract.spec import SERVICES
+from connector.contract import SERVICES
 
 DEFAULTS = MailDefaults(
     imap_server="imaps://mail.example.org:993",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.simulator import UDMError
+from udm_simulator import UDMError
 
 
 def entries(backend, cid: int, fa) -> dict | None:

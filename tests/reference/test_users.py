@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from connector.simulator import DEFAULT_ACCESS_PROFILES, USERS, UDMObject
+from udm_simulator import DEFAULT_ACCESS_PROFILES, USERS, UDMObject
 
 from .strategies import (
     DATE_FIELDS,

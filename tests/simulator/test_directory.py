@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from connector.queue import pending_files, read_change
-from connector.simulator import (
+from udm_simulator import (
     ACCESS_PROFILES,
     CONTEXTS,
     FUNCTIONAL_ACCOUNTS,
@@ -34,8 +34,8 @@ from connector.simulator import (
     name_time,
     run_like_converter,
 )
-from connector.simulator import dn as dnlib
-from connector.simulator.converter import _error_line
+from udm_simulator import dn as dnlib
+from udm_simulator.converter import _error_line
 
 BASE = "dc=example,dc=org"
 NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d{6}\.json$")

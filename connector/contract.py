@@ -1,8 +1,9 @@
 """The OX App Suite 8 admin SOAP contract, as data.
 
 Field lists, operation signatures and fault lists of the six admin services the connector
-uses, in OX's order. Both the emulator (which serves WSDLs generated from this table and
-(de)serialises with it) and the contract tests read it; nothing else defines the wire format.
+uses, in OX's order. The connector reads it (field types, service names), and so do the
+emulator (``ox_emulator``, which serves WSDLs generated from this table and (de)serialises
+with it) and the contract tests; nothing else defines the wire format.
 
 Field notation: ``name:type`` separated by spaces; ``[]`` marks a repeated element, ``!`` an
 element that is not nillable (a Java primitive), ``+`` one with minOccurs 1. Types are XML
@@ -109,10 +110,10 @@ class Service:
         def visit(name: str) -> None:
             if name in BUILTIN_TYPES or name in needed or name == "Exception":
                 return
-            needed[name] = merged[name]
-            if merged[name].base:
-                visit(merged[name].base)
-            for f in merged[name].fields:
+            needed[name] = typedef = merged[name]
+            if typedef.base:
+                visit(typedef.base)
+            for f in typedef.fields:
                 visit(f.type)
 
         for op in self.operations:
