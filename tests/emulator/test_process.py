@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -159,3 +163,21 @@ def test_allowed_user_name_characters(switched):
     ctx = new_context(switched)
     assert ctx.create_user("with space", mail="spaced@example.org").name == "with space"
     raises_fault('Illegal chars: "_"', ctx.create_user, "under_score")
+
+
+def test_serve_on_a_port_in_use_says_so_and_exits_2(tmp_path):
+    """No bare traceback: one line naming the address, exit 2 (a usage problem)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "ox_emulator.cli", "serve", "--port", str(port)],
+            env={**os.environ, "OX_EMULATOR_MASTER_PASSWORD": "pw"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and "in use" in result.stderr, result.stderr

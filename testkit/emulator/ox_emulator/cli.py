@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import socket
@@ -123,15 +124,17 @@ def serve(
         user_name_chars=user_name_chars,
         group_name_chars=group_name_chars,
     )
+    # Bind and listen before saying "listening", so that --port 0 can name the port and a
+    # client that connects at once is queued, not refused; and before the database is
+    # opened, so that a port in use leaves nothing behind.
+    sock = listen(host, port)
+    bound_port = sock.getsockname()[1]
     try:
         store = Store(db_path)
     except Exception as exc:
+        sock.close()
         raise click.ClickException(f"cannot open emulator database {db_path}: {exc}") from exc
     emulator = Emulator(store, settings, Controls(latency_ms=latency_ms, fault_rate=fault_rate))
-    # Bind and listen before saying "listening", so that --port 0 can name the port and a
-    # client that connects at once is queued, not refused.
-    sock = socket.create_server((host, port), backlog=128)
-    bound_port = sock.getsockname()[1]
     # uvicorn (httptools, uvloop): measured 0.19 ms server CPU per request here, against
     # 0.49 for waitress and 0.93 for Werkzeug's development server.
     server = uvicorn.Server(
@@ -162,6 +165,22 @@ def serve(
         sock.close()
         store.close()
         log.info("stopped")
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket; a port in use or an address that cannot be bound ends the
+    program with one line naming it (exit 2), not a traceback."""
+    try:
+        return socket.create_server((host, port), backlog=128)
+    except OSError as exc:
+        why = {
+            errno.EADDRINUSE: "the address is already in use (another process listens "
+            "there: choose another --port, or --port 0 for a free one)",
+            errno.EACCES: "permission denied (ports below 1024 need privileges)",
+            errno.EADDRNOTAVAIL: "no such address on this machine (--host)",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        click.echo(f"Error: cannot listen on {host}:{port}: {why}", err=True)
+        sys.exit(2)
 
 
 @main.command()
