@@ -3,6 +3,7 @@
 #   make test   the test suite (creates .venv and installs what it needs first)
 #   make check  the static gates: ruff (lint and format), mypy --strict, import-linter
 #   make demo   the connector on a demo organisation against an embedded emulator
+#   make reference-wsdl OX=https://<ox-host>   the reference OX WSDLs for the contract tests
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +12,7 @@ STATE ?= var
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check demo bench venv clean
+.PHONY: run test check demo bench venv clean reference-wsdl
 
 venv: $(STAMP)
 
@@ -54,6 +55,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py
 	$(BIN)/python bench/ox_client.py
 	$(BIN)/python bench/initial_sync.py
+
+# The reference OX WSDLs (?wsdl of the six admin services of a real OX), which the contract
+# tests compare the emulator with; where the tests look for them unless told otherwise.
+# Standard library only: runs before `make venv`. CA=<pem> trusts a private CA.
+WSDL_DIR ?= $(or $(OX_REFERENCE_WSDL_DIR),../shared/ox-wsdl)
+reference-wsdl:
+	@test -n "$(OX)" || { echo "usage: make reference-wsdl OX=https://<ox-host> [WSDL_DIR=$(WSDL_DIR)] [CA=<pem>]" >&2; exit 2; }
+	$(PYTHON) tests/fetch_reference_wsdl.py "$(OX)" "$(WSDL_DIR)" $(if $(CA),--ca-file "$(CA)")
 
 clean:
 	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis

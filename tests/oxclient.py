@@ -1,12 +1,20 @@
-"""Test-side OX client: zeep compiled from the *reference* OX WSDLs (../shared/ox-wsdl),
-with the address pointed at the server under test. Nothing of the emulator's own WSDL or
-codec is used, so the tests see the emulator the way any OX client would."""
+"""Test-side OX client: zeep compiled from the *reference* OX WSDLs (../shared/ox-wsdl, or
+$OX_REFERENCE_WSDL_DIR), with the address pointed at the server under test. Nothing of the
+emulator's own codec is used, so the tests see the emulator the way any OX client would.
+
+Without a reference directory (a fresh clone) the client is compiled from the emulator's
+own WSDLs instead: the tests that only need *a* client still run, and the ``contract``
+group, which compares the emulator with the reference, is not collected (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,18 +33,51 @@ SERVICES = (
     "OXUserCopyService",
 )
 EXCEPTION_ID = re.compile(r"; exceptionId -?\d+-\d+$")
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def expected_reference_dir() -> Path:
+    """Where the reference WSDLs are looked for: $OX_REFERENCE_WSDL_DIR if set (and then
+    only there), else ``../shared/ox-wsdl`` beside the project root."""
+    configured = os.environ.get("OX_REFERENCE_WSDL_DIR")
+    return Path(configured) if configured else PROJECT.parent / "shared" / "ox-wsdl"
+
+
+def reference_problem() -> str | None:
+    """Why the reference WSDLs cannot be used, or None when all six are there."""
+    path = expected_reference_dir()
+    if not path.is_dir():
+        return f"no reference OX WSDLs: {path} does not exist"
+    missing = [s for s in SERVICES if not (path / f"{s}.wsdl").is_file()]
+    if missing:
+        return f"no reference OX WSDLs: {path} lacks {', '.join(f'{s}.wsdl' for s in missing)}"
+    return None
 
 
 def reference_wsdl_dir() -> Path:
-    """``../shared/ox-wsdl`` beside the project root, or $OX_REFERENCE_WSDL_DIR."""
-    configured = os.environ.get("OX_REFERENCE_WSDL_DIR")
-    path = (
-        Path(configured)
-        if configured
-        else Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
-    )
-    if not (path / "OXUserService.wsdl").is_file():
-        raise RuntimeError(f"reference OX WSDLs not found in {path} (set OX_REFERENCE_WSDL_DIR)")
+    """The reference directory; only for tests of the ``contract`` group, which run only
+    when it is there."""
+    problem = reference_problem()
+    if problem is not None:
+        raise RuntimeError(f"{problem} (set OX_REFERENCE_WSDL_DIR)")
+    return expected_reference_dir()
+
+
+@cache
+def client_wsdl_dir() -> Path:
+    """The WSDLs test clients are compiled from: the reference ones, else the emulator's
+    (rendered once per process into a temporary directory)."""
+    if reference_problem() is None:
+        return expected_reference_dir()
+    from ox_emulator.wsdl import render_wsdl
+
+    path = Path(tempfile.mkdtemp(prefix="emulator-wsdl-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    for service in SERVICES:
+        # the address is replaced by the server under test (service_proxy)
+        (path / f"{service}.wsdl").write_bytes(
+            render_wsdl(service, f"http://localhost/webservices/{service}")
+        )
     return path
 
 
@@ -45,7 +86,7 @@ def _compiled(service: str) -> zeep.Client:
     session = requests.Session()
     session.trust_env = False  # no proxy look-up from the environment on every call
     return zeep.Client(
-        str(reference_wsdl_dir() / f"{service}.wsdl"), transport=Transport(session=session)
+        str(client_wsdl_dir() / f"{service}.wsdl"), transport=Transport(session=session)
     )
 
 

@@ -75,8 +75,10 @@ def switched(tmp_path_factory):
         "--user-name-chars",
         "a-z0-9 ",
     )
-    yield connect(proc)
-    proc.stop()
+    try:
+        yield connect(proc)
+    finally:
+        proc.stop()
 
 
 def test_default_switches_are_oxs(ox, ctx):

@@ -1,7 +1,7 @@
 """A read-only view of OX for the reference suite's assertions.
 
-It talks SOAP through zeep clients compiled from the *reference* OX WSDLs (as
-``tests.oxclient`` does), never through the connector's ``connector.ox`` layer, so a bug
+It talks SOAP through zeep clients compiled from the *reference* OX WSDLs (the
+emulator's own without them, as ``tests.oxclient`` does), never through the connector's ``connector.ox`` layer, so a bug
 there cannot hide itself. Every method returns plain data (dicts, lists, str, int, bool,
 bytes) keyed by names, not by OX's numeric ids, so that results of two runs (or of the
 embedded and the UCS backend) can be compared directly.
@@ -23,7 +23,7 @@ import zeep
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
-from ..oxclient import reference_wsdl_dir
+from ..oxclient import client_wsdl_dir
 
 Auth = dict[str, str]  # {"login": ..., "password": ...}
 DEFAULT_GROUP_ID = 1  # OX's own group "users" of every context
@@ -59,7 +59,7 @@ class OXServices:
         session.trust_env = False  # no proxy look-up per call
         session.verify = verify
         transport = Transport(session=session, timeout=timeout, operation_timeout=timeout)
-        wsdl_dir = reference_wsdl_dir()
+        wsdl_dir = client_wsdl_dir()
 
         def service(name: str):
             client = zeep.Client(str(wsdl_dir / f"{name}.wsdl"), transport=transport)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import signal
 import socket
 import sys
+import threading
 
 import click
 import uvicorn
@@ -91,6 +93,12 @@ def main() -> None:
     help="Characters allowed in group and resource names.",
 )
 @click.option(
+    "--watch-stdin",
+    is_flag=True,
+    help="Stop when standard input reaches its end: the process that started the emulator "
+    "with a pipe there has ended (tests, the demo), however it ended.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -110,6 +118,7 @@ def serve(
     primary_mail_unchangeable,
     user_name_chars,
     group_name_chars,
+    watch_stdin,
     log_level,
 ) -> None:
     """Serve the OX admin SOAP services at http://HOST:PORT/webservices/<Service>."""
@@ -159,12 +168,27 @@ def serve(
     # the handler that was there before: make that one a no-op so the process exits 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
+    if watch_stdin:
+        threading.Thread(target=_stop_at_end_of_stdin, args=(server,), daemon=True).start()
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
         store.close()
         log.info("stopped")
+
+
+def _stop_at_end_of_stdin(server: uvicorn.Server) -> None:
+    """Read standard input to its end, then stop the server as SIGTERM would. The parent
+    holds the only write end of the pipe: when it exits, even killed with SIGKILL, the
+    kernel closes it, so an emulator never outlives the process that started it."""
+    fd = sys.stdin.fileno()
+    # os.read, not sys.stdin.buffer: a daemon thread blocked inside the buffered reader
+    # holds its lock, and the interpreter aborts at exit when it cannot take it.
+    while os.read(fd, 4096):
+        pass
+    log.info("standard input closed: stopping")
+    server.should_exit = True
 
 
 def listen(host: str, port: int) -> socket.socket:
