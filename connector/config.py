@@ -29,7 +29,7 @@ MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 DEFAULT_QUEUE_DIR = APP_DATA / "listener"
 DEFAULT_CREDENTIALS_FILE = APP_DATA / "secrets" / "contexts.json"
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # TRACE: logs.TRACE
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 

@@ -95,14 +95,17 @@ def test_json_log_lines_carry_extras_but_no_colour_codes():
 
     from connector import logs
 
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    root, own = logging.getLogger(), logging.getLogger("ox_connector")
+    saved = root.handlers[:], root.level, own.level
     stream = io.StringIO()
     logs.setup("info", stream)
     try:
-        logging.getLogger("t").info("hello", extra={"op": "x", "color_message": "\x1b[36mhi"})
+        logging.getLogger("ox_connector.t").info(
+            "hello", extra={"op": "x", "color_message": "\x1b[36mhi"}
+        )
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
+        own.setLevel(saved[2])
     record = json.loads(stream.getvalue())
     assert (record["msg"], record["op"], record["level"]) == ("hello", "x", "info")
     assert "color_message" not in record

@@ -122,7 +122,7 @@ def serve(
     log_level,
 ) -> None:
     """Serve the OX admin SOAP services at http://HOST:PORT/webservices/<Service>."""
-    logs.setup(log_level)
+    logs.setup(log_level, own=("ox_emulator",))
     settings = OXSettings(
         master_login=master_login,
         master_password=master_password,
