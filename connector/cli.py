@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 from rich.progress import Progress
+from rich.cells import cell_len
 from rich.table import Table
 
 from . import logs
@@ -167,13 +168,33 @@ def dir_options(func: Command) -> Command:
     return func
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(table)
+PROSE_MIN = 16  # the narrowest a wrapped text column (an error, field names) gets
+
+
+def _table(
+    title: str, columns: list[str], rows: list[list[Any]], prose: tuple[str, ...] = ()
+) -> None:
+    """A table whose identifier columns (file names, DNs, names, ids: all but ``prose``)
+    are never cut nor wrapped, in a terminal or a pipe, so that a value can be pasted into
+    the next command: the table is made as wide as they need, even when that is wider
+    than the terminal (which then wraps the lines) or the 80 columns rich assumes for a
+    pipe. Only the ``prose`` columns wrap to fit. The title is a line of its own."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    table = Table(show_header=True)
+    needed = 1 + 3 * len(columns)  # borders and padding
+    for i, column in enumerate(columns):
+        widest = max([cell_len(column), *(cell_len(row[i]) for row in cells)])
+        if column in prose:
+            table.add_column(column, overflow="fold")
+            needed += min(widest, PROSE_MIN)
+        else:
+            table.add_column(column, no_wrap=True, overflow="fold", min_width=widest)
+            needed += widest
+    for row in cells:
+        table.add_row(*row)
+    console = Console()
+    click.echo(title)
+    Console(width=max(console.width, needed)).print(table)
 
 
 @main.group(name="queue")
@@ -191,11 +212,15 @@ def queue_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) ->
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in items], indent=2))
         return
-    _table(
-        f"{len(items)} pending in {queue}",
-        ["file", "type", "DN", "action", "age (s)"],
-        [[p.file, p.udm_object_type, p.dn or p.error, p.action, f"{p.age_s:.0f}"] for p in items],
-    )
+    columns = ["file", "type", "DN", "action", "age (s)"]
+    rows: list[list[Any]] = [
+        [p.file, p.udm_object_type, p.dn, p.action, f"{p.age_s:.0f}"] for p in items
+    ]
+    if any(p.error for p in items):  # unreadable files: why
+        columns.append("error")
+        for row, p in zip(rows, items, strict=True):
+            row.append(p.error)
+    _table(f"{len(items)} pending in {queue}", columns, rows, prose=("error",))
 
 
 @queue_group.command(name="show")
@@ -255,6 +280,7 @@ def errors_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
         f"{len(letters)} dead letters",
         ["id", "file", "type", "DN", "attempts", "error"],
         [[d.seq, d.file, d.udm_object_type, d.dn, d.attempts, d.error] for d in letters],
+        prose=("error",),
     )
 
 
@@ -462,6 +488,7 @@ def check_command(
                 [f.problem, f.udm_object_type, f.context_id, f.name, f.dn, ", ".join(f.fields)]
                 for f in findings
             ],
+            prose=("fields",),
         )
         if fixed is not None:
             click.echo(
@@ -524,18 +551,21 @@ def mapping_show(path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"file": str(file.path), "fields": rows}, indent=2))
         return
-    table = Table(title=f"OX user field <- UDM property ({file.path})")
-    for column in ("OX field", "UDM property", "index", "alternatives", "source"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["ox"],
-            row["udm"] or "-",
-            str(row.get("index", 0)),
-            ", ".join(row.get("alternatives", [])),
-            row["source"],
-        )
-    Console().print(table)
+    _table(
+        f"OX user field <- UDM property ({file.path})",
+        ["OX field", "UDM property", "index", "alternatives", "source"],
+        [
+            [
+                row["ox"],
+                row["udm"] or "-",
+                row.get("index", 0),
+                ", ".join(row.get("alternatives", [])),
+                row["source"],
+            ]
+            for row in rows
+        ],
+        prose=("alternatives",),
+    )
 
 
 @mapping_group.command(name="set")

@@ -5,11 +5,16 @@ the emulator over HTTP; OX is changed and read back through the reference zeep c
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -480,6 +485,74 @@ def test_queue_commands(harness):
     # looking does not touch OX nor the queue
     assert harness.calls() == {}
     assert harness.pending() == sorted([user.name, gone.name, broken.name, room.name])
+
+
+# -- tables: identifiers are never cut -----------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def in_terminal(harness: Harness, columns: int, *args: str) -> tuple[int, str]:
+    """``ox-connector <args>`` with a pseudo-terminal of ``columns`` columns as its output."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in {**os.environ, **harness.env()}.items() if k != "COLUMNS"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector.cli", *args],
+        env={**env, "TERM": "xterm-256color"},
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return process.wait(timeout=60), ANSI.sub("", out.decode("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("output", ["pipe", "narrow-pipe", "terminal"])
+def test_tables_never_cut_file_names_or_dns(harness, output):
+    """queue list, errors list and check print every file name, DN and OX name whole, so
+    that one can be pasted into the next command, whatever the width of the output."""
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    cid = ready(harness)
+    long = "with-a-rather-long-name-for-a-table-column"
+    applied = harness.user(f"gone-{long}", cid)
+    letter = harness.user(f"bday-{long}", cid, birthday="31.02.1990")
+    harness.run()
+    assert [d["file"] for d in stored_letters(harness)] == [letter.name]
+    gone = user_id(harness, cid, f"gone-{long}")
+    harness.ox.user.delete(ctx={"id": cid}, user={"id": gone}, auth=harness.admin(cid))
+    waiting = harness.user(f"queued-{long}", cid)
+
+    def table(*args: str) -> str:
+        if output == "terminal":
+            code, text = in_terminal(harness, 50, *args)
+        else:
+            env = {"COLUMNS": "40"} if output == "narrow-pipe" else {}
+            result = cli(harness, *args, env=env)
+            code, text = result.returncode, result.stdout
+        assert code in (0, 1), text
+        assert [line for line in text.splitlines() if "│" in line and "…" in line] == [], text
+        return text
+
+    listed = table("queue", "list")
+    assert waiting.name in listed and user_dn(f"queued-{long}") in listed, listed
+    shown = cli(harness, "queue", "show", re.search(r"\S+\.json", listed).group(0))
+    assert shown.returncode == 0 and f"queued-{long}" in shown.stdout, shown.stderr
+    letters_table = table("errors", "list")
+    assert letter.name in letters_table and user_dn(f"bday-{long}") in letters_table
+    drift = table("check", "--context", str(cid))
+    assert f"gone-{long}" in drift and user_dn(f"gone-{long}") in drift, drift
+    assert applied.name  # applied and gone from the queue
 
 
 # -- resync --------------------------------------------------------------------------------------
