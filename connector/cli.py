@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import Progress
-from rich.cells import cell_len
 from rich.table import Table
 
 from . import logs
