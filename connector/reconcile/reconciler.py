@@ -79,7 +79,11 @@ class Reconciler:
                     else p
                     for p in owner.placements
                 )
-                store.put(dataclasses.replace(owner, placements=placements))
+                store.put(
+                    dataclasses.replace(owner, placements=placements),
+                    applied=False,
+                    verified=False,
+                )
         return temporary
 
     def _reapply_referring(
@@ -97,4 +101,5 @@ class Reconciler:
                 if state.udm_object_type != kind.value or state.id in seen:
                     continue
                 seen.add(state.id)
-                store.put(handler.apply(self.deps, state.id, state.dn, state.object, state))
+                new = handler.apply(self.deps, state.id, state.dn, state.object, state)
+                store.put(new, applied=False)  # read and compared: verified

@@ -18,7 +18,16 @@ from ..model.errors import ConnectorError
 from ..model.kinds import Kind
 from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# 2: when each object was last applied and verified; the settings behind a failure
+MIGRATIONS = {
+    1: """
+    ALTER TABLE objects ADD COLUMN applied REAL;
+    ALTER TABLE objects ADD COLUMN verified REAL;
+    UPDATE objects SET applied = updated, verified = updated;
+    ALTER TABLE failures ADD COLUMN settings_hash TEXT
+    """,
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +36,9 @@ CREATE TABLE IF NOT EXISTS objects (
     udm_object_type TEXT NOT NULL,
     dn TEXT NOT NULL,
     object TEXT NOT NULL,               -- last applied UDM object, JSON
-    updated REAL NOT NULL
+    updated REAL NOT NULL,              -- the row was last written
+    applied REAL,                       -- a change of this object was last applied
+    verified REAL                       -- its OX object was last read and compared
 );
 CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
@@ -53,7 +64,8 @@ CREATE TABLE IF NOT EXISTS failures (   -- stop mode: the file the queue waits o
     attempts INTEGER NOT NULL,
     first_failed REAL NOT NULL,
     last_attempt REAL NOT NULL,
-    next_attempt REAL NOT NULL
+    next_attempt REAL NOT NULL,
+    settings_hash TEXT                  -- the settings it failed with (salted hash)
 );
 CREATE TABLE IF NOT EXISTS dead_letters (  -- continue mode: changes set aside, in order
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -96,6 +108,11 @@ class ObjectState:
     object: dict[str, Any]
     placements: tuple[Placement, ...] = ()
     updated: float = field(default=0.0, compare=False)
+    # when a change of the object itself was last applied (its queue file, a resync,
+    # check --fix), and when its OX object was last read and compared with it (also when
+    # it was re-applied for another object's change, e.g. a group for a moved member)
+    applied: float | None = field(default=None, compare=False)
+    verified: float | None = field(default=None, compare=False)
 
     def placement(self, context_id: int) -> Placement | None:
         return next((p for p in self.placements if p.context_id == context_id), None)
@@ -109,7 +126,9 @@ class StateStore:
         try:
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
-            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True)
+            self._db = open_versioned(
+                str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True, migrations=MIGRATIONS
+            )
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
 
@@ -178,18 +197,26 @@ class StateStore:
         """Forget every placement in a deleted context (OX deleted its contents)."""
         self._db.execute("DELETE FROM placements WHERE context_id = ?", (context_id,))
 
-    def put(self, state: ObjectState) -> None:
+    def put(self, state: ObjectState, *, applied: bool = True, verified: bool = True) -> None:
+        """Store the object. ``applied``: a change of the object itself was applied;
+        ``verified``: its OX object was read and compared (both stamped with now; an
+        object only moved aside, for example, is neither)."""
+        now = time.time()
         self._db.execute(
-            "INSERT INTO objects (id, udm_object_type, dn, object, updated) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO objects (id, udm_object_type, dn, object, updated, applied, verified) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
-            "object = excluded.object, updated = excluded.updated",
+            "object = excluded.object, updated = excluded.updated, "
+            "applied = COALESCE(excluded.applied, objects.applied), "
+            "verified = COALESCE(excluded.verified, objects.verified)",
             (
                 state.id,
                 state.udm_object_type,
                 state.dn,
                 json.dumps(state.object, sort_keys=True, ensure_ascii=False),
-                time.time(),
+                now,
+                now if applied else None,
+                now if verified else None,
             ),
         )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
@@ -220,6 +247,8 @@ class StateStore:
             json.loads(row["object"]),
             tuple(Placement(*p) for p in placements),
             row["updated"],
+            row["applied"],
+            row["verified"],
         )
 
 

@@ -184,3 +184,45 @@ def test_concurrent_reader_never_sees_a_partial_file(tmp_path):
         assert reader.master() == Credentials("m", "p")  # raises on a torn read
     proc.join()
     assert proc.exitcode == 0
+
+
+SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE objects (id TEXT PRIMARY KEY, udm_object_type TEXT NOT NULL, dn TEXT NOT NULL,
+    object TEXT NOT NULL, updated REAL NOT NULL);
+CREATE TABLE failures (file TEXT PRIMARY KEY, object_id TEXT, error TEXT NOT NULL,
+    attempts INTEGER NOT NULL, first_failed REAL NOT NULL, last_attempt REAL NOT NULL,
+    next_attempt REAL NOT NULL);
+INSERT INTO objects VALUES ('u1', 'users/user', 'uid=anna,dc=x', '{"username": "anna"}', 1000.0);
+INSERT INTO failures VALUES ('f.json', NULL, 'boom', 2, 1.0, 2.0, 3.0);
+"""
+
+
+def test_a_version_1_database_is_migrated_in_place(tmp_path):
+    """Version 2 added when an object was applied and verified, and the settings hash of
+    a failure: an existing state database is upgraded, its records kept."""
+    import sqlite3
+
+    from connector.state.operations import Operations
+    from connector.state.store import SCHEMA_VERSION
+
+    path = tmp_path / "state.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_V1)
+    db.close()
+    store = StateStore(path)
+    try:
+        version = store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        assert int(version.fetchone()[0]) == SCHEMA_VERSION == 2
+        old = store.get("u1")
+        assert (old.object, old.applied, old.verified) == ({"username": "anna"}, 1000.0, 1000.0)
+        failure = Operations(store).current_failure()
+        assert (failure.file, failure.attempts, failure.settings_hash) == ("f.json", 2, None)
+        with store.transaction():
+            store.put(user("u2"), applied=False)  # a re-apply for another object's change
+        new = store.get("u2")
+        assert new.applied is None and new.verified is not None
+    finally:
+        store.close()
+    StateStore(path).close()  # opening it again: no second migration
