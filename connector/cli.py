@@ -28,8 +28,8 @@ from .desired import mapping
 from .model.errors import ConnectorError
 from .ox import OXError
 from .queue import AlreadyRunning, QueueError, run_lock
-from .run import RunFailed, open_connector, run_queue
-from .run.wiring import STATE_DB
+from .run import RunFailed, open_connector
+from .run.wiring import LOCK_FILE, STATE_DB
 from .state.operations import Operations
 from .state.store import StateError, StateStore
 
@@ -81,11 +81,20 @@ def load_settings(queue_dir: Path | None = None, state_dir: Path | None = None) 
     type=click.Path(path_type=Path),
     help="Refresh this Prometheus text file after the run (node-exporter).",
 )
-def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | None) -> None:
+@click.option(
+    "--now",
+    "retry_now",
+    is_flag=True,
+    help="Try a failed file at once, without waiting out its back-off (stop mode).",
+)
+def run(
+    queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | None, retry_now: bool
+) -> None:
     """Apply the queued changes until the queue is empty (the App Center trigger).
 
     Exit 0 when done (or when another run is already busy), 1 when a change failed (its
-    file stays queued and is retried next time), 2 for wrong settings.
+    file stays queued and is retried next time, after a back-off unless the settings
+    changed or --now is given), 2 for wrong settings.
     """
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
@@ -93,12 +102,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
-                result = run_queue(
-                    connector.reconciler,
-                    settings.queue_dir,
-                    stop_on_error=settings.stop_on_error,
-                    backoff=(settings.retry_first, settings.retry_max),
-                )
+                result = connector.run(retry_now=retry_now)
             finally:
                 if metrics_file is not None:
                     health.write_metrics(
@@ -253,6 +257,31 @@ def queue_stats(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
         click.echo(f"  {kind}: {count}")
 
 
+@queue_group.command(name="skip")
+@dir_options
+@click.argument("files", nargs=-1, required=True)
+def queue_skip(queue_dir: Path | None, state_dir: Path | None, files: tuple[str, ...]) -> None:
+    """Set queued FILES aside as dead letters ("skipped by the administrator"): the way
+    past a file that can never succeed. `errors show` and `errors retry` work on them."""
+    queue, state = state_paths(queue_dir, state_dir)
+    try:
+        with (
+            run_lock(state / LOCK_FILE),
+            opened_store(state, dead_letters.DeadLetterError, QueueError) as store,
+        ):
+            letters = dead_letters.skip(store, queue, list(files))
+    except AlreadyRunning as exc:
+        raise click.ClickException(
+            f"a run is busy (it holds {exc.path}): try again when it is done"
+        ) from None
+    except QueueError as exc:  # the lock file cannot be opened (no state dir ...)
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        "set aside as dead letters: "
+        + ", ".join(f"{letter.file} (id {letter.seq})" for letter in letters)
+    )
+
+
 def _queue_call(func: Callable[[Path], T], queue: Path) -> T:
     try:
         return func(queue)
@@ -361,7 +390,11 @@ def health_command(
         health.write_metrics(metrics_file, figures)
     label = ("OK", "WARNING", "CRITICAL")[code]
     if as_json:
-        click.echo(json.dumps({"status": label, "summary": text, **figures}, indent=2))
+        stuck = code == health.CRITICAL and figures["waiting_on"] is not None
+        hint = health.stuck_hint(figures["waiting_on"]["file"]) if stuck else None
+        click.echo(
+            json.dumps({"status": label, "summary": text, "hint": hint, **figures}, indent=2)
+        )
     else:
         click.echo(f"{label}: {text}")
     sys.exit(code)

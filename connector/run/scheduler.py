@@ -4,7 +4,8 @@ The plan (``connector.queue.make_plan``) gives the kind order and the queue orde
 kind. The scheduler walks it on an explicit worklist and decides, per step:
 
 - continue mode: an object with a dead letter follows it there (never applied out of order);
-- stop mode: a file still in its back-off stops the run before anything is tried;
+- stop mode: a file still in its back-off stops the run before anything is tried (not
+  after the settings changed since it failed, nor with ``run --now``);
 - a change that meets its name or mail address on another directory object's OX object
   waits behind that object's own pending step of the same kind, once;
 - when that cannot help (a cycle, or the holder is of another kind) and the holder's
@@ -123,11 +124,15 @@ class Scheduler:
         *,
         stop_on_error: bool,
         now: Callable[[], float],
+        settings_hash: str | None = None,
+        retry_now: bool = False,
     ):
         self.reconciler = reconciler
         self.ops = ops
         self.stop_on_error = stop_on_error
         self.now = now
+        self.settings_hash = settings_hash  # of the settings this run works with
+        self.retry_now = retry_now  # ``run --now``: no back-off
 
     def run(self, steps: Iterable[Step]) -> Iterator[StepOutcome]:
         """Try every step; one outcome per attempt. Ends after a WAITING outcome; the
@@ -140,11 +145,23 @@ class Scheduler:
                 return
 
     def backoff(self, file_name: str) -> Failure | None:
-        """The recorded failure of this file while its back-off runs, else None."""
+        """The recorded failure of this file while its back-off runs, else None. The
+        back-off no longer holds after a change of the settings it failed with (a fix is
+        tried at once), nor for ``run --now``."""
         failure = self.ops.current_failure()
-        if failure is None or failure.file != file_name or self.now() >= failure.next_attempt:
+        if (
+            failure is None
+            or failure.file != file_name
+            or self.retry_now
+            or self.settings_changed(failure)
+            or self.now() >= failure.next_attempt
+        ):
             return None
         return failure
+
+    def settings_changed(self, failure: Failure) -> bool:
+        """Did the settings change since this failure was recorded?"""
+        return self.settings_hash is not None and failure.settings_hash != self.settings_hash
 
     def _attempt(self, work: Worklist, step: Step) -> StepOutcome:
         change = step.change

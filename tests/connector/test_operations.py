@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from connector.queue import run_lock
 from connector.run import RunFailed, open_connector, run_queue
-from connector.run.wiring import STATE_DB
+from connector.run.wiring import LOCK_FILE, STATE_DB
 from connector.state.operations import Operations
 from connector.state.store import StateStore
 
@@ -250,6 +251,143 @@ def test_a_newer_file_for_the_waiting_object_is_tried_at_once(harness):
     assert not bad.exists() and not fixed.exists()
     assert harness.ox_user(cid, "otto").display_name == "Otto Fixed"
     assert stored_failure(harness) is None
+
+
+WAITING = "waiting for the back-off of a failed file"
+
+
+def waiting_lines(stderr: str) -> list[dict]:
+    return [r for r in log_records(stderr) if r["msg"] == WAITING]
+
+
+def stored_failure_row(harness: Harness) -> dict:
+    store = StateStore(harness.state / STATE_DB)
+    try:
+        return dict(store.db.execute("SELECT * FROM failures").fetchone())
+    finally:
+        store.close()
+
+
+def test_a_waiting_run_says_why_and_a_settings_fix_is_tried_at_once(harness):
+    """A wrong master password: the run fails and backs off. The next trigger logs at
+    INFO which file it waits for, why and how long (once); after the password is fixed,
+    the next trigger tries at once instead of waiting out the back-off."""
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    ready(harness)
+    right = harness.emulator.master_password
+    harness.extra_env["OX_MASTER_PASSWORD"] = "a-wrong-master-password"
+    new = harness.context()
+    path = harness.queue / harness.pending()[0]
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    (failed,) = [r for r in errors_logged(result.stderr) if r.get("file") == path.name]
+    assert "Authentication failed" in failed["error"]
+    assert "OX_MASTER_PASSWORD" in failed["hint"] and "run --now" in failed["hint"]
+    row = stored_failure_row(harness)
+    assert row["file"] == path.name and re.fullmatch(r"[0-9a-f]{64}", row["settings_hash"])
+    assert all("a-wrong-master-password" not in str(v) for v in row.values())
+
+    # the same settings: the next trigger waits, calls nothing, and says so once at INFO
+    harness.reset_calls()
+    again = cli(harness, "run")
+    assert again.returncode == 1, again.stderr
+    assert harness.calls() == {}
+    assert errors_logged(again.stderr) == []
+    (line,) = waiting_lines(again.stderr)
+    assert line["level"] == "info" and line["file"] == path.name
+    assert "Authentication failed" in line["error"] and line["attempts"] == 1
+    assert 250 < line["retry_in_s"] <= 300
+    assert "run --now" in line["hint"] and f"queue skip {path.name}" in line["hint"]
+
+    # the fix: another settings hash, tried at once
+    harness.extra_env["OX_MASTER_PASSWORD"] = right
+    fixed = cli(harness, "run")
+    assert fixed.returncode == 0, fixed.stderr
+    assert waiting_lines(fixed.stderr) == []
+    assert any(
+        r["msg"] == "the settings changed since the last failure: trying at once"
+        for r in log_records(fixed.stderr)
+    )
+    assert harness.pending() == []
+    assert new in [c.id for c in harness.ox.context.listAll(auth=harness.ox.master)]
+    assert stored_failure(harness) is None
+
+
+def test_run_now_skips_the_backoff(harness):
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    cid = ready(harness)
+    otto = harness.user("otto", cid)
+    fail_next(harness)
+    assert cli(harness, "run").returncode == 1
+    waiting = cli(harness, "run")
+    assert waiting.returncode == 1 and len(waiting_lines(waiting.stderr)) == 1
+    now = cli(harness, "run", "--now")
+    assert now.returncode == 0, now.stderr
+    assert not otto.exists() and harness.ox_user_names(cid) == {"otto"}
+    assert stored_failure(harness) is None
+
+
+# -- queue skip ------------------------------------------------------------------------------------
+
+
+def test_queue_skip_sets_a_stuck_file_aside_as_a_dead_letter(harness):
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    cid = ready(harness)
+    bad = harness.user("otto", cid, birthday="31.02.1990")  # can never succeed
+    later = harness.user("lena", cid)
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    (failed,) = [r for r in errors_logged(result.stderr) if r.get("file") == bad.name]
+    assert f"ox-connector queue skip {bad.name}" in failed["hint"]
+    code, figures = health(harness)
+    assert code == 2 and f"ox-connector queue skip {bad.name}" in figures["hint"]
+    text = cli(harness, "health")
+    assert text.returncode == 2 and f"ox-connector queue skip {bad.name}" in text.stdout
+
+    # while a run holds the lock: refused, nothing moved
+    with run_lock(harness.state / LOCK_FILE):
+        busy = cli(harness, "queue", "skip", bad.name)
+    assert busy.returncode == 1 and "run" in busy.stderr and "Traceback" not in busy.stderr
+    assert harness.pending() == [bad.name, later.name]
+    # names that are not queue files: refused, nothing moved
+    for name in ("2000-01-01-00-00-00-000000.json", "../data/ox-connector.sqlite"):
+        refused = cli(harness, "queue", "skip", bad.name, name)
+        assert refused.returncode == 1 and name in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert harness.pending() == [bad.name, later.name]
+
+    skipped = cli(harness, "queue", "skip", bad.name)
+    assert skipped.returncode == 0, skipped.stderr
+    assert bad.name in skipped.stdout
+    assert harness.pending() == [later.name]
+    assert stored_failure(harness) is None
+    (letter,) = letters(harness)
+    assert letter["file"] == bad.name and letter["error"] == "skipped by the administrator"
+    assert letter["dn"] == user_dn("otto") and letter["udm_object_type"] == "users/user"
+    assert letter["object_id"] == object_id(harness, user_dn("otto"))
+    code, figures = health(harness)
+    assert code == 1 and figures["waiting_on"] is None and figures["dead_letters"] == 1
+
+    # the queue moves on at once (no back-off left)
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.ox_user_names(cid) == {"lena"}
+
+    # errors show and retry work on it
+    shown = as_json(cli(harness, "errors", "show", str(letter["id"])))
+    assert shown["change"]["object"]["birthday"] == "31.02.1990"
+    assert cli(harness, "errors", "retry", str(letter["id"])).returncode == 0
+    assert harness.pending() == [bad.name]
+
+    # an unreadable file can be skipped too
+    broken = unreadable(harness)
+    skipped = cli(harness, "queue", "skip", broken.name, bad.name)
+    assert skipped.returncode == 0, skipped.stderr
+    assert harness.pending() == []
+    by_file = {d["file"]: d for d in letters(harness)}
+    assert by_file[broken.name]["object_id"] is None
+    assert by_file[broken.name]["error"] == "skipped by the administrator"
+    assert by_file[bad.name]["attempts"] == 2  # retried once, so it keeps counting
 
 
 # -- continue mode: dead letters ------------------------------------------------------------------
