@@ -121,7 +121,11 @@ class Backend(ABC):
         """A context id that neither OX nor UDM uses yet."""
 
     def close(self) -> None:
-        """Clean up after the test (the UCS backend removes what the test created)."""
+        """Clean up after the test (the UCS backend removes what the test created).
+
+        Deliberately not abstract: a no-op hook by default, for backends with nothing to
+        clean up (the embedded one gives each test its own dirs and default context)."""
+        return None
 
     # -- conveniences on top of create ------------------------------------------------------
     def unique(self, prefix: str = "t") -> str:
