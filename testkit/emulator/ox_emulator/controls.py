@@ -36,6 +36,8 @@ class Controls:
     def __init__(self, latency_ms: float = 0.0, fault_rate: float = 0.0, seed: int | None = None):
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        self.in_flight = 0  # SOAP requests being served now, and the most at once
+        self.max_in_flight = 0
         self.latency_ms = latency_ms
         self.fault_rate = fault_rate
         self.rules: list[FailRule] = []
@@ -53,13 +55,27 @@ class Controls:
         with self._lock:
             self.calls[operation] += 1
 
+    def entered(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def left(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"calls": dict(sorted(self.calls.items())), "total": sum(self.calls.values())}
+            return {
+                "calls": dict(sorted(self.calls.items())),
+                "total": sum(self.calls.values()),
+                "max_in_flight": self.max_in_flight,
+            }
 
     def reset_stats(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.max_in_flight = self.in_flight
 
     def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Apply a JSON body of POST /emulator/faults; raises ValueError on bad input."""

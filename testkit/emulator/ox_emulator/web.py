@@ -55,12 +55,16 @@ def create_app(emulator: Emulator) -> Starlette:
             address = str(request.url.replace(query=None))
             return Response(wsdl(service, address), media_type="text/xml; charset=utf-8")
         body, too_large = await _read_bounded(request)
-        if emulator.controls.latency_ms:
-            await asyncio.sleep(emulator.controls.latency_ms / 1000)
-        if too_large:
-            fault = OXFault.generic(f"Request too large (more than {MAX_REQUEST_BYTES} bytes)")
-            return reply(emulator.fault(service, fault, service))
-        return reply(emulator.soap_call(service, body))
+        emulator.controls.entered()  # for max_in_flight: how many calls a client overlaps
+        try:
+            if emulator.controls.latency_ms:
+                await asyncio.sleep(emulator.controls.latency_ms / 1000)
+            if too_large:
+                fault = OXFault.generic(f"Request too large (more than {MAX_REQUEST_BYTES} bytes)")
+                return reply(emulator.fault(service, fault, service))
+            return reply(emulator.soap_call(service, body))
+        finally:
+            emulator.controls.left()
 
     async def stats(request: Request) -> Response:
         return JSONResponse(emulator.controls.stats())
