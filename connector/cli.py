@@ -367,6 +367,7 @@ def resync(
     fetch = _udm_rest().fetch if from_udm else None
     with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)
+        resync_ops.unverify(store, states)
         paths = resync_ops.enqueue(settings.queue_dir, states, fetch)
     log.info("objects queued for resync", extra={"count": len(paths)})
     click.echo(f"queued {len(paths)} objects")

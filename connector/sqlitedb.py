@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,7 +17,13 @@ class SchemaMismatch(ConnectorError):
 
 
 def open_versioned(
-    path: str, schema: str, version: int, *, check_same_thread: bool = True, durable: bool = False
+    path: str,
+    schema: str,
+    version: int,
+    *,
+    check_same_thread: bool = True,
+    durable: bool = False,
+    migrations: Mapping[int, str] | None = None,
 ) -> sqlite3.Connection:
     """Connect (autocommit; explicit transactions), enable foreign keys, use WAL for files,
     create ``schema`` (which must define ``meta(key, value)``) and check its version.
@@ -26,7 +32,8 @@ def open_versioned(
     process crash but may be lost on power loss.
 
     Raises sqlite3.DatabaseError for a file that is not a database, SchemaMismatch for a
-    database of another version."""
+    database of another version. ``migrations``: version -> the script that brings a
+    database of that version to the next (an older file is brought up to ``version``)."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA foreign_keys = ON")
@@ -38,9 +45,18 @@ def open_versioned(
     row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None:
         db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (version,))
-    elif int(row[0]) != version:
-        db.close()
-        raise SchemaMismatch(f"schema version {row[0]}, this program needs {version}")
+    else:
+        found = int(row[0])
+        while found < version and migrations and found in migrations:
+            with transaction(db):
+                for statement in migrations[found].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                found += 1
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (found,))
+        if found != version:
+            db.close()
+            raise SchemaMismatch(f"schema version {row[0]}, this program needs {version}")
     return db
 
 

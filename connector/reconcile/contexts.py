@@ -18,7 +18,7 @@ from ..ox import NotFound
 from ..state.credentials import generate_password
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .handler import KindHandler
+from .handler import KindHandler, digest
 
 log = logging.getLogger("ox_connector.reconcile")
 
@@ -37,6 +37,13 @@ class ContextHandler(KindHandler):
             _update(deps, wanted, actual)
         placement = Placement(wanted.id, None, wanted.name)
         return ObjectState(object_id, self.kind.value, dn, obj, (placement,))
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """The context, and whether its admin is known (else each apply warns again)."""
+        wanted = desired_context(obj, deps.options.default_context)
+        return {"context": digest((wanted, deps.credentials.context(wanted.id) is not None))}
 
     def conflict_keys(
         self, deps: Deps, change: ObjectChange, prior: ObjectState | None

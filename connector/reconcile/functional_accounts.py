@@ -22,7 +22,7 @@ from ..model.kinds import Kind
 from ..ox import AuthenticationFailed
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .handler import Finding, KindHandler
+from .handler import Finding, KindHandler, digest
 from .ownership import context_gone
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -43,6 +43,13 @@ class FunctionalAccountHandler(KindHandler):
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         _sync(deps, _old_addresses(prior), None, {})
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """The account and, per context, its members' OX ids and logins."""
+        account = desired_functional_account(obj)
+        return {"account": digest((account, logins_by_context(deps, object_id, account)))}
 
     def conflict_keys(
         self, deps: Deps, change: ObjectChange, prior: ObjectState | None

@@ -20,7 +20,7 @@ from ..model.kinds import Kind
 from ..state.store import ObjectState, Placement
 from .deps import Deps
 from .errors import NameHeldByOther
-from .handler import Finding, KindHandler, compare_by_id, referring_keys
+from .handler import Finding, KindHandler, compare_by_id, digest, referring_keys
 from .ownership import check_name_free, check_owner, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -62,6 +62,16 @@ class GroupHandler(KindHandler):
             keys |= {("group-name", p.ox_name.lower()) for p in prior.placements if p.ox_name}
             dns.append(prior.dn)
         return frozenset(keys | referring_keys(deps, dns, depth=1))
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """Its name and, per context, its members' OX ids (a member's move changes it)."""
+        group = desired_group(obj, deps.options.group_identifier)
+        members = {}
+        if group.synced:
+            members = members_by_context(group.member_dns, lambda m: member_placement(deps, m))
+        return {"group": digest((group.name, group.synced, members))}
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         group = desired_group(obj, deps.options.group_identifier)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import time
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -61,6 +65,15 @@ class KindHandler:
         and keep their queue order. An unusable value adds nothing: that step fails."""
         return frozenset({("object", change.id)})
 
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """Digests of the OX state this object asks for (with what it depends on, such as
+        its members' OX ids), by part. While they equal the stored ones and OX was read
+        less than ``verify_after`` ago, applying the object again changes nothing and is
+        skipped. Empty: always apply (kinds that cost no OX call when unchanged)."""
+        return {}
+
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         """Would this object, changed to ``obj``, give up the name or address it holds?"""
         return False
@@ -83,6 +96,33 @@ class KindHandler:
     def delete_orphan(self, deps: Deps, finding: Finding) -> None:
         """Delete an OX object of this kind that no directory object owns."""
         raise NotImplementedError(f"{self.kind.value} has no orphans to delete")
+
+
+def is_fresh(deps: Deps, state: ObjectState) -> bool:
+    """Was OX read for this object less than ``verify_after`` seconds ago?"""
+    if state.verified is None or deps.options.verify_after <= 0:
+        return False
+    return 0 <= time.time() - state.verified < deps.options.verify_after
+
+
+def digest(value: Any) -> str:
+    """A stable digest of a desired state (dataclasses, dicts, lists, dates, bytes)."""
+    text = json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, bytes):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    return value
 
 
 def referring_keys(deps: Deps, dns: Iterable[str], depth: int = 2) -> set[Hashable]:

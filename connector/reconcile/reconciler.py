@@ -8,7 +8,9 @@ reads OX before it writes and adopts what an interrupted run already created.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Collection, Hashable
+from typing import Any
 
 from ..desired.errors import InvalidAttribute
 from ..model.change import ObjectChange
@@ -16,6 +18,7 @@ from ..model.kinds import Kind
 from ..state.store import ObjectState, StateStore
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther
+from .handler import KindHandler, is_fresh
 from .registry import handler_for
 
 
@@ -43,7 +46,7 @@ class Reconciler:
         if change.object is None:
             handler.delete(self.deps, change.id, change.dn, prior)
         else:
-            new = handler.apply(self.deps, change.id, change.dn, change.object, prior)
+            new = self._apply_one(handler, change.id, change.dn, change.object, prior)
         with store.transaction():
             if new is None:
                 store.delete(change.id)
@@ -59,8 +62,11 @@ class Reconciler:
         return handler_for(change.kind).conflict_keys(self.deps, change, prior)
 
     def reapply(self, state: ObjectState) -> None:
-        """Apply a stored object again as it was last applied (``check --fix``)."""
+        """Apply a stored object again as it was last applied, reading OX whatever its
+        fingerprint says (``check --fix``: OX drifted)."""
         change = ObjectChange(state.id, Kind(state.udm_object_type), state.dn, state.object)
+        with self.deps.store.transaction():
+            self.deps.store.put(dataclasses.replace(state, fingerprint={}, verified=None))
         self.apply(change)
 
     def releases(self, held: NameHeldByOther, change: ObjectChange) -> bool:
@@ -82,17 +88,39 @@ class Reconciler:
         with store.transaction():
             temporary = handler_for(held.kind).park(self.deps, held)
             owner = store.get(held.owner_id)
-            if owner is not None and not isinstance(held, MailHeldByOther):
-                # nothing in the state store names addresses; names are in the placements
-                at = (held.context_id, held.ox_id)
-                placements = tuple(
-                    dataclasses.replace(p, ox_name=temporary)
-                    if (p.context_id, p.ox_id) == at
-                    else p
-                    for p in owner.placements
-                )
-                store.put(dataclasses.replace(owner, placements=placements))
+            if owner is not None:
+                # OX no longer holds what was last applied: the owner's change reads it again
+                owner = dataclasses.replace(owner, verified=None)
+                if not isinstance(held, MailHeldByOther):
+                    # nothing in the state store names addresses; names are in the placements
+                    at = (held.context_id, held.ox_id)
+                    placements = tuple(
+                        dataclasses.replace(p, ox_name=temporary)
+                        if (p.context_id, p.ox_id) == at
+                        else p
+                        for p in owner.placements
+                    )
+                    owner = dataclasses.replace(owner, placements=placements)
+                store.put(owner)
         return temporary
+
+    def _apply_one(
+        self,
+        handler: KindHandler,
+        object_id: str,
+        dn: str,
+        obj: dict[str, Any],
+        prior: ObjectState | None,
+    ) -> ObjectState:
+        """Apply, or, while the object's desired OX state is the one last applied and OX
+        was read less than ``verify_after`` ago, only take the new UDM object (no call:
+        a password change, a logon time, a group that is no OX group)."""
+        fingerprint = handler.fingerprint(self.deps, object_id, dn, obj)
+        unchanged = prior is not None and bool(fingerprint) and prior.fingerprint == fingerprint
+        if prior is not None and unchanged and is_fresh(self.deps, prior):
+            return dataclasses.replace(prior, dn=dn, object=obj)
+        new = handler.apply(self.deps, object_id, dn, obj, prior)
+        return dataclasses.replace(new, fingerprint=fingerprint, verified=time.time())
 
     def _reapply_referring(
         self, kind: Kind, member_dns: list[str], pending: Collection[str]
@@ -109,4 +137,4 @@ class Reconciler:
                 if state.udm_object_type != kind.value or state.id in seen or state.id in pending:
                     continue
                 seen.add(state.id)
-                store.put(handler.apply(self.deps, state.id, state.dn, state.object, state))
+                store.put(self._apply_one(handler, state.id, state.dn, state.object, state))

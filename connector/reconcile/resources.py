@@ -16,7 +16,7 @@ from ..state.store import ObjectState, Placement
 from .compare import differing
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther
-from .handler import Finding, KindHandler, compare_by_id, only_placement
+from .handler import Finding, KindHandler, compare_by_id, digest, only_placement
 from .ownership import check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -73,6 +73,11 @@ class ResourceHandler(KindHandler):
         old = only_placement(prior)
         if old:
             _delete(deps, old)
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        return {"resource": digest(desired_resource(obj, deps.options.default_context))}
 
     def conflict_keys(
         self, deps: Deps, change: ObjectChange, prior: ObjectState | None

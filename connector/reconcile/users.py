@@ -21,7 +21,15 @@ from ..state.store import ObjectState, Placement
 from .compare import access_changes, user_changes
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther, ReconcileError
-from .handler import Finding, KindHandler, compare_by_id, only_placement, referring_keys
+from .handler import (
+    Finding,
+    KindHandler,
+    compare_by_id,
+    digest,
+    is_fresh,
+    only_placement,
+    referring_keys,
+)
 from .ownership import check_name_free, check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -76,7 +84,15 @@ class UserHandler(KindHandler):
                     f'OX user "{user.get("name")}" is the admin of context {cid};'
                     " the connector never changes a context admin"
                 )
-            _update(deps, object_id, cid, user, wanted, access)
+            # Module access is read only when it may differ from what was applied: the
+            # desired rights changed, or OX is due to be read (a verify window ran out).
+            # Without a window (0) it is trusted until it changes or a resync asks.
+            access_known = (
+                prior is not None
+                and prior.fingerprint.get("access") == digest(access)
+                and (deps.options.verify_after <= 0 or is_fresh(deps, prior))
+            )
+            _update(deps, object_id, cid, user, wanted, access, access_known)
             ox_id = user["id"]
         return ObjectState(
             object_id, self.kind.value, dn, obj, (Placement(cid, ox_id, wanted.name),)
@@ -86,6 +102,15 @@ class UserHandler(KindHandler):
         old = only_placement(prior)
         if old:
             _delete(deps, old)
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        wanted = desired(deps, object_id, dn, obj)
+        if not wanted.enabled:
+            return {"user": digest(wanted)}
+        access = module_access(rights_of(deps, wanted.access_profile))
+        return {"user": digest(wanted), "access": digest(access)}
 
     def conflict_keys(
         self, deps: Deps, change: ObjectChange, prior: ObjectState | None
@@ -238,6 +263,7 @@ def _update(
     user: dict[str, Any],
     wanted: DesiredUser,
     access: dict[str, bool],
+    access_known: bool = False,
 ) -> None:
     ox_id: int = user["id"]
     changes = user_changes({**wanted.fields, "name": wanted.name}, user)
@@ -265,7 +291,7 @@ def _update(
             "user changed",
             extra={"user": wanted.name, "context_id": cid, "fields": sorted(changes)},
         )
-    if access_changes(access, deps.ox.users.module_access(cid, ox_id)):
+    if not access_known and access_changes(access, deps.ox.users.module_access(cid, ox_id)):
         deps.ox.users.change_module_access(cid, ox_id, access)
         log.info("user module access changed", extra={"user": wanted.name, "context_id": cid})
 

@@ -67,6 +67,7 @@ def options_from(settings: Settings) -> Options:
         user_fields=fields,
         imap_login=imap_login_template(settings.imap_login),
         fa_login=fa_login_template(settings.fa_login),
+        verify_after=settings.verify_after,
     )
 
 

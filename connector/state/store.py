@@ -18,7 +18,7 @@ from ..model.errors import ConnectorError
 from ..model.kinds import Kind
 from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS objects (
     udm_object_type TEXT NOT NULL,
     dn TEXT NOT NULL,
     object TEXT NOT NULL,               -- last applied UDM object, JSON
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    fingerprint TEXT,                   -- JSON {part: hash} of the OX state last applied
+    verified REAL                       -- when OX was last read and made to match
 );
 CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
@@ -73,6 +75,11 @@ CREATE TABLE IF NOT EXISTS requeued (   -- dead letters put back: their attempt 
 );
 CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# version -> the statements that bring a database of that version to the next one
+_MIGRATIONS = {
+    1: "ALTER TABLE objects ADD COLUMN fingerprint TEXT; "
+    "ALTER TABLE objects ADD COLUMN verified REAL;",
+}
 
 
 class StateError(ConnectorError):
@@ -96,6 +103,9 @@ class ObjectState:
     object: dict[str, Any]
     placements: tuple[Placement, ...] = ()
     updated: float = field(default=0.0, compare=False)
+    # what the connector last made OX hold (``KindHandler.fingerprint``), and when
+    fingerprint: dict[str, str] = field(default_factory=dict, compare=False)
+    verified: float | None = field(default=None, compare=False)
 
     def placement(self, context_id: int) -> Placement | None:
         return next((p for p in self.placements if p.context_id == context_id), None)
@@ -111,7 +121,12 @@ class StateStore:
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
             db = open_versioned(
-                str(self.path), _SCHEMA, SCHEMA_VERSION, check_same_thread=False, durable=True
+                str(self.path),
+                _SCHEMA,
+                SCHEMA_VERSION,
+                check_same_thread=False,
+                durable=True,
+                migrations=_MIGRATIONS,
             )
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
@@ -184,16 +199,19 @@ class StateStore:
 
     def put(self, state: ObjectState) -> None:
         self._db.execute(
-            "INSERT INTO objects (id, udm_object_type, dn, object, updated) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO objects (id, udm_object_type, dn, object, updated, fingerprint, "
+            "verified) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
-            "object = excluded.object, updated = excluded.updated",
+            "object = excluded.object, updated = excluded.updated, "
+            "fingerprint = excluded.fingerprint, verified = excluded.verified",
             (
                 state.id,
                 state.udm_object_type,
                 state.dn,
                 json.dumps(state.object, sort_keys=True, ensure_ascii=False),
                 time.time(),
+                json.dumps(state.fingerprint, sort_keys=True) if state.fingerprint else None,
+                state.verified,
             ),
         )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
@@ -224,6 +242,8 @@ class StateStore:
             json.loads(row["object"]),
             tuple(Placement(*p) for p in placements),
             row["updated"],
+            json.loads(row["fingerprint"]) if row["fingerprint"] else {},
+            row["verified"],
         )
 
 

@@ -136,6 +136,9 @@ class Harness:
             # these tests pin the sequential contract (which file stays queued, the order
             # of the log lines); test_parallel.py and the reference suite run 8 workers
             "OX_CONNECTOR_WORKERS": "1",
+            # ... and the read-compare-write path on every change (test_verify_window.py
+            # tests the window)
+            "OX_CONNECTOR_VERIFY_AFTER": "0",
             **self.extra_env,
         }
 
