@@ -41,7 +41,10 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ -f "$env_file" ] || die "--env-file FILE is required (see the header of $0)"
-set -a; . "$env_file"; set +a
+set -a
+# shellcheck source=/dev/null
+. "$env_file"
+set +a
 for name in OX_SOAP_SERVER OX_MASTER_PASSWORD UCS_ADMIN_PASSWORD; do
     [ -n "${!name:-}" ] || die "$name is not set in $env_file"
 done
