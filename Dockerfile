@@ -13,7 +13,9 @@
 #
 # The connector is installed from this build context: a wheel is built from the sources
 # here and installed with its dependencies (from PyPI, at build time only) into the venv
-# /opt/ox-connector, which the final stage copies. Nothing is fetched at run time, and no
+# /opt/ox-connector, which the final stage copies. Only the product goes in: the test kit
+# (testkit/: the OX emulator, the directory simulator, the demo) is not in the build
+# context, and the builder stops if any of it, or starlette or uvicorn, got into the venv. Nothing is fetched at run time, and no
 # compiler is installed in either stage (every dependency ships binary wheels). pip stays
 # in the venv: ci/ucs_vm_test.sh uses it to install the test tools into a separate dir.
 #
@@ -54,7 +56,10 @@ RUN --mount=type=secret,id=build_ca,required=false \
     /opt/ox-connector/bin/pip wheel --quiet --no-deps --wheel-dir /tmp/wheels /src; \
     /opt/ox-connector/bin/pip install --quiet --only-binary=:all: /tmp/wheels/ox_connector-*.whl; \
     /opt/ox-connector/bin/ox-connector --version; \
-    /opt/ox-connector/bin/python -c 'import zeep, lxml, requests, connector.cli'
+    /opt/ox-connector/bin/python -c 'import zeep, lxml, requests, connector.cli'; \
+    /opt/ox-connector/bin/python -c 'import importlib.util as u, sys; \
+        kit = [m for m in ("ox_emulator", "udm_simulator", "ox_demo", "starlette", "uvicorn") if u.find_spec(m)]; \
+        sys.exit(f"not product code, in the image: {kit}" if kit else 0)'
 
 # --- the app image ------------------------------------------------------------------------
 FROM runtime-base

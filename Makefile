@@ -15,10 +15,14 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The product (editable, with its test tools) and, beside it, the test kit (testkit/: the
+# emulator, the directory simulator, the demo), none of which goes into the product's wheel.
+KIT := testkit/emulator testkit/simulator testkit/demo
+
+$(STAMP): pyproject.toml $(addsuffix /pyproject.toml,$(KIT))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dev]'
+	$(BIN)/pip install --quiet -e '.[test,dev]' $(addprefix -e ,$(KIT))
 	touch $(STAMP)
 
 # The master password is generated once and kept (mode 0600) in $(STATE)/master-password.
@@ -44,7 +48,7 @@ check: $(STAMP)
 
 # Options through DEMO_ARGS, e.g. make demo DEMO_ARGS="--phases 1,2 --keep var/demo"
 demo: $(STAMP)
-	$(BIN)/python -m connector.demo $(DEMO_ARGS)
+	$(BIN)/python -m ox_demo $(DEMO_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py

@@ -22,8 +22,8 @@ from zeep.transports import Transport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from connector.emulator.process import EmulatorProcess
-from connector.soap_contract.spec import SERVICES
+from connector.contract import SERVICES
+from ox_emulator.process import EmulatorProcess
 
 SKIP = {
     "name",

@@ -31,8 +31,8 @@ from typing import Any, NamedTuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connector.demo import Layout, connector_command, connector_env, is_read  # noqa: E402
-from connector.emulator.process import EmulatorProcess  # noqa: E402
+from ox_demo.demo import Layout, connector_command, connector_env, is_read  # noqa: E402
+from ox_emulator.process import EmulatorProcess  # noqa: E402
 
 BASE = "dc=example,dc=org"
 CONTEXTS = (10, 20)

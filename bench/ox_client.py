@@ -30,8 +30,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from connector.emulator.process import EmulatorProcess  # noqa: E402
 from connector.ox import SERVICES, OXConnection  # noqa: E402
+from ox_emulator.process import EmulatorProcess  # noqa: E402
 
 CHILD = """
 import sys, time

@@ -84,6 +84,9 @@ echo "== reference suite (OX_TEST_BACKEND=ucs) in the container"
 rm -rf "$SUITE"
 mkdir -p "$SUITE/ox-wsdl"
 cp -r pyproject.toml tests "$SUITE/"
+# The suite imports the test kit (udm_simulator: UDM's module names and errors; ox_emulator:
+# tests/conftest.py), which the app's image does not hold: copies beside it, on PYTHONPATH.
+cp -r testkit/simulator/udm_simulator testkit/emulator/ox_emulator "$SUITE/"
 cp "$wsdl_dir"/*.wsdl "$SUITE/ox-wsdl/"
 ( umask 077
   cat > "$DATA/reference-suite.env" <<EOF

@@ -8,7 +8,7 @@ import secrets
 import pytest
 from hypothesis import HealthCheck, settings
 
-from connector.emulator.process import EmulatorProcess
+from ox_emulator.process import EmulatorProcess
 
 from .oxclient import OX, new_context
 

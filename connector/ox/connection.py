@@ -28,8 +28,8 @@ import zeep.exceptions
 from zeep.transports import Transport
 from zeep.wsdl.bindings.soap import Soap11Binding
 
+from ..contract import SERVICES as CONTRACT_SERVICES
 from ..model.credentials import Credentials, CredentialsLike
-from ..soap_contract.spec import SERVICES as CONTRACT_SERVICES
 from .errors import OXError, from_exception
 
 log = logging.getLogger("ox_connector.ox")

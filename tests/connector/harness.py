@@ -100,7 +100,7 @@ PREMIUM = {
 class Harness:
     """One queue dir + state dir against one emulator; ``ox`` reads OX for assertions."""
 
-    emulator: Any  # connector.emulator.process.EmulatorProcess
+    emulator: Any  # ox_emulator.process.EmulatorProcess
     ox: OX
     root: Path
     default_context: int = 10

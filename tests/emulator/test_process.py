@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from connector.emulator.process import EmulatorProcess
+from ox_emulator.process import EmulatorProcess
 
 from ..oxclient import OX, new_context, raises_fault
 

@@ -137,7 +137,7 @@ def test_dtd_and_entities_are_refused(emulator, ctx):
 
 def test_oversized_request_is_refused_with_a_soap_fault(emulator):
     data = envelope("<ox:listAll>" + "x" * (17 * 1024 * 1024) + "</ox:listAll>")
-    code, text, _ = fault_of(post(emulator, "OXContextService", data))
+    _, text, _ = fault_of(post(emulator, "OXContextService", data))
     assert "too large" in text
 
 

@@ -1,6 +1,6 @@
 """The reference suite's two backends: one API, the same tests on both.
 
-- ``embedded`` (default): the directory simulator (``connector.simulator.Directory``)
+- ``embedded`` (default): the directory simulator (``udm_simulator.Directory``)
   writes converter files into a per-test queue dir, the connector runs in this process
   exactly as ``ox-connector run`` does, OX is the emulator (one per pytest-xdist worker).
 - ``ucs``: a UCS with the app installed, driven through the UDM REST API, and the real
@@ -8,7 +8,7 @@
 
 Tests use only ``Backend``: ``create``/``modify``/``move``/``remove``/``get`` return
 ``UDMObject`` records (``id`` = entryUUID, ``module``, ``dn``, ``properties``), UDM's
-refusals raise ``connector.simulator.UDMError`` on both, ``sync()`` brings OX up to date
+refusals raise ``udm_simulator.UDMError`` on both, ``sync()`` brings OX up to date
 (or fails the test), and ``ox`` reads OX (``inspector.OXInspector``).
 """
 
@@ -35,7 +35,7 @@ import pytest
 import requests
 
 from connector.config import Settings
-from connector.simulator import (
+from udm_simulator import (
     ACCESS_PROFILES,
     CONTEXTS,
     FUNCTIONAL_ACCOUNTS,
@@ -121,7 +121,11 @@ class Backend(ABC):
         """A context id that neither OX nor UDM uses yet."""
 
     def close(self) -> None:
-        """Clean up after the test (the UCS backend removes what the test created)."""
+        """Clean up after the test (the UCS backend removes what the test created).
+
+        Deliberately not abstract: a no-op hook by default, for backends with nothing to
+        clean up (the embedded one gives each test its own dirs and default context)."""
+        return None
 
     # -- conveniences on top of create ------------------------------------------------------
     def unique(self, prefix: str = "t") -> str:

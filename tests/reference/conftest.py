@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
-from connector.emulator.process import EmulatorProcess
+from ox_emulator.process import EmulatorProcess
 
 from .backends import (
     UCS,

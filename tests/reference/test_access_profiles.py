@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.simulator import ACCESS_PROFILES, DEFAULT_ACCESS_PROFILES, RIGHTS, UDMError
+from udm_simulator import ACCESS_PROFILES, DEFAULT_ACCESS_PROFILES, RIGHTS, UDMError
 
 from .strategies import OX_RIGHTS
 

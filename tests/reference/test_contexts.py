@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from connector.simulator import CONTEXTS, UDMError
+from udm_simulator import CONTEXTS, UDMError
 
 UNLIMITED = (None, -1)  # OX reports an unlimited context quota as no maxQuota (or -1)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.simulator import GROUPS
+from udm_simulator import GROUPS
 
 
 def members(backend, cid: int, group) -> list[str] | None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from connector.simulator import RESOURCES, UDMError
+from udm_simulator import RESOURCES, UDMError
 
 from .strategies import EMPTY, MAX_TEXT, NON_ASCII_TEXT, texts
 

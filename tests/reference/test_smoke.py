@@ -8,7 +8,7 @@ import json
 import pytest
 from hypothesis import example, given
 
-from connector.simulator import USERS, UDMError
+from udm_simulator import USERS, UDMError
 
 from .strategies import NON_ASCII_NAMES, people, unique_person
 
@@ -143,7 +143,7 @@ def test_ucs_settings_and_a_dry_run_without_hosts_fail_fast():
 def test_udm_rest_documents_become_records_and_errors():
     import requests
 
-    from connector.simulator import InvalidValue, NoSuchObject
+    from udm_simulator import InvalidValue, NoSuchObject
 
     from .backends import _error, _record, _wire
 

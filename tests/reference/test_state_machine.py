@@ -74,7 +74,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from connector.simulator import (
+from udm_simulator import (
     GROUPS,
     RESOURCES,
     USERS,

@@ -13,9 +13,10 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..config import Settings
-from ..queue import AlreadyRunning, run_lock
-from ..run import open_connector, run_queue
+from connector.config import Settings
+from connector.queue import AlreadyRunning, run_lock
+from connector.run import open_connector, run_queue
+
 from .queuefiles import queued
 
 Trigger = Callable[[], object]  # one ``ox-connector run``; raises if the run fails

@@ -1,4 +1,4 @@
-"""``python -m connector.demo`` end to end: every phase applied by the real command."""
+"""``python -m ox_demo`` end to end: every phase applied by the real command."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def test_demo_applies_every_phase():
     # A wide virtual terminal, so that rich never wraps a name across two lines.
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "connector.demo"],
+        [sys.executable, "-m", "ox_demo"],
         env=env,
         capture_output=True,
         text=True,

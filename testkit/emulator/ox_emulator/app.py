@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..soap_contract.spec import SERVICES
-from ..soap_contract.wsdl import render_wsdl
+from connector.contract import SERVICES
+
 from .codec import Encoder, decode_fields, parse_envelope
 from .controls import Controls, InjectedHTTPError
 from .faults import OXFault
@@ -25,6 +25,7 @@ from .handlers.user_copy import UserCopyHandler
 from .handlers.users import UserHandler
 from .settings import OXSettings
 from .store import Store
+from .wsdl import render_wsdl
 
 log = logging.getLogger("ox_emulator")
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..sqlitedb import SchemaMismatch, open_versioned, transaction
+from connector.sqlitedb import SchemaMismatch, open_versioned, transaction
 
 SCHEMA_VERSION = 1
 

@@ -1,7 +1,7 @@
 """The directory simulator: UCS's UDM for the OX Connector's modules, writing the App
 Center converter's queue files, and the converter's way of running the connector.
 
-    from connector.simulator import Directory, in_process_trigger
+    from udm_simulator import Directory, in_process_trigger
 
     directory = Directory(queue_dir, base="dc=example,dc=org", default_context=10)
     ctx = directory.create("oxmail/oxcontext", {"name": "context10", "contextid": 10})

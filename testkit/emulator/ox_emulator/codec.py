@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..soap_contract.spec import (
+from connector.contract import (
     NS_COPY,
     NS_DATA,
     NS_EXC,
@@ -28,6 +28,7 @@ from ..soap_contract.spec import (
     Field,
     Service,
 )
+
 from .faults import OXFault
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -1,9 +1,9 @@
-"""``python -m connector.demo``: the connector end to end against an embedded OX emulator.
+"""``python -m ox_demo``: the connector end to end against an embedded OX emulator.
 
-Applies the demo organisation (``fixtures/demo``: converter queue files in phases) one
-phase at a time with the real ``ox-connector run`` command, and after each phase prints
-the run's exit code, the SOAP calls it made (the emulator's counters), what changed in OX
-and what OX then holds. Exits 1 if a run failed.
+Applies the demo organisation (this package's ``fixtures``: converter queue files in
+phases) one phase at a time with the real ``ox-connector run`` command, and after each
+phase prints the run's exit code, the SOAP calls it made (the emulator's counters), what
+changed in OX and what OX then holds. Exits 1 if a run failed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .desired.access import RIGHTS
-from .emulator.process import EmulatorProcess
-from .ox import OXConnection, as_dict
-from .run.wiring import PROFILES_FILE
-from .state.access_profiles import AccessProfilesFile
-from .state.credentials import CredentialsFile
+from connector.desired.access import RIGHTS
+from connector.ox import OXConnection, as_dict
+from connector.run.wiring import PROFILES_FILE
+from connector.state.access_profiles import AccessProfilesFile
+from connector.state.credentials import CredentialsFile
+from ox_emulator.process import EmulatorProcess
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+# the demo organisation: package data, a directory in a fresh clone as in an installed wheel
+FIXTURES = resources.files("ox_demo") / "fixtures"
 MASTER_LOGIN = "oxadminmaster"
 DEFAULT_CONTEXT = 10
 OX_DEFAULT_GROUP_ID = 1  # OX's own group of all users: not the connector's, not shown
@@ -531,13 +533,17 @@ def print_ox(
 @click.option(
     "--fixtures",
     metavar="DIR",
-    default=FIXTURES,
-    show_default=True,
+    show_default="the demo organisation in this package",
     type=click.Path(path_type=Path, exists=True, file_okay=False),
     help="Directory of phase directories of queue files.",
 )
-def main(phases: str, keep: Path | None, latency_ms: float, fixtures: Path) -> None:
+def main(phases: str, keep: Path | None, latency_ms: float, fixtures: Path | None) -> None:
     """Run the connector on a demo organisation against an embedded OX emulator."""
+    with resources.as_file(fixtures or FIXTURES) as fixtures_dir:
+        demo(phases, keep, latency_ms, fixtures_dir)
+
+
+def demo(phases: str, keep: Path | None, latency_ms: float, fixtures: Path) -> None:
     selected = select_phases(phase_dirs(fixtures), phases)
     console = Console()
     with workspace(keep) as layout:

@@ -29,7 +29,7 @@ class EmulatorProcess:
         cmd = [
             sys.executable,
             "-m",
-            "connector.emulator.cli",
+            "ox_emulator.cli",
             "serve",
             "--port",
             "0",

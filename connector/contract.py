@@ -1,8 +1,9 @@
 """The OX App Suite 8 admin SOAP contract, as data.
 
 Field lists, operation signatures and fault lists of the six admin services the connector
-uses, in OX's order. Both the emulator (which serves WSDLs generated from this table and
-(de)serialises with it) and the contract tests read it; nothing else defines the wire format.
+uses, in OX's order. The connector reads it (field types, service names), and so do the
+emulator (``ox_emulator``, which serves WSDLs generated from this table and (de)serialises
+with it) and the contract tests; nothing else defines the wire format.
 
 Field notation: ``name:type`` separated by spaces; ``[]`` marks a repeated element, ``!`` an
 element that is not nillable (a Java primitive), ``+`` one with minOccurs 1. Types are XML
@@ -109,10 +110,10 @@ class Service:
         def visit(name: str) -> None:
             if name in BUILTIN_TYPES or name in needed or name == "Exception":
                 return
-            needed[name] = merged[name]
-            if merged[name].base:
-                visit(merged[name].base)
-            for f in merged[name].fields:
+            needed[name] = typedef = merged[name]
+            if typedef.base:
+                visit(typedef.base)
+            for f in typedef.fields:
                 visit(f.type)
 
         for op in self.operations:
@@ -157,9 +158,9 @@ TYPES: dict[str, TypeDef] = {
         NS_DATA,
         (
             "OLOX20:boolean USM:boolean activeSync:boolean calendar:boolean "
-            "collectEmailAddresses:boolean contacts:boolean delegateTask:boolean deniedPortal:boolean "
-            "editGroup:boolean editPassword:boolean editPublicFolders:boolean editResource:boolean "
-            "globalAddressBookDisabled:boolean ical:boolean infostore:boolean "
+            "collectEmailAddresses:boolean contacts:boolean delegateTask:boolean "
+            "deniedPortal:boolean editGroup:boolean editPassword:boolean editPublicFolders:boolean "
+            "editResource:boolean globalAddressBookDisabled:boolean ical:boolean infostore:boolean "
             "multipleMailAccounts:boolean publicFolderEditable:boolean publication:boolean "
             "readCreateSharedFolders:boolean subscription:boolean syncml:boolean tasks:boolean "
             "vcard:boolean webdav:boolean webdavXml:boolean webmail:boolean"
@@ -177,8 +178,8 @@ TYPES: dict[str, TypeDef] = {
         NS_DATA,
         (
             "currentUnits:int driver:string id:int login:string master:boolean masterId:int "
-            "maxUnits:int name:string password:string poolHardLimit:int poolInitial:int poolMax:int "
-            "read_id:int scheme:string url:string"
+            "maxUnits:int name:string password:string poolHardLimit:int poolInitial:int "
+            "poolMax:int read_id:int scheme:string url:string"
         ),
     ),
     "SOAPStringMapMap": TypeDef(NS_DATA, "entries:SOAPMapEntry[]"),
@@ -191,40 +192,43 @@ TYPES: dict[str, TypeDef] = {
             "aliases:string[] anniversary:date assistant_name:string birthday:date branches:string "
             "business_category:string categories:string cellular_telephone1:string "
             "cellular_telephone2:string city_business:string city_home:string city_other:string "
-            "commercial_register:string company:string contextadmin:boolean! country_business:string "
-            "country_home:string country_other:string drive_user_folder_mode:string "
-            "drive_folder_mode:string defaultSenderAddress:string default_group:Group "
-            "department:string display_name:string email1:string email2:string email3:string "
-            "employeeType:string fax_business:string fax_home:string fax_other:string filestoreId:int "
-            "filestore_name:string folderTree:int given_name:string "
-            "guiPreferencesForSoap:SOAPStringMap gui_spam_filter_enabled:boolean id:int "
-            "imapLogin:string imapPort:int! imapSchema:string imapServer:string "
-            "imapServerString:string info:string instant_messenger1:string instant_messenger2:string "
-            "language:string mail_folder_confirmed_ham_name:string "
+            "commercial_register:string company:string contextadmin:boolean! "
+            "country_business:string country_home:string country_other:string "
+            "drive_user_folder_mode:string drive_folder_mode:string defaultSenderAddress:string "
+            "default_group:Group department:string display_name:string email1:string email2:string "
+            "email3:string employeeType:string fax_business:string fax_home:string "
+            "fax_other:string filestoreId:int filestore_name:string folderTree:int "
+            "given_name:string guiPreferencesForSoap:SOAPStringMap gui_spam_filter_enabled:boolean "
+            "id:int imapLogin:string imapPort:int! imapSchema:string imapServer:string "
+            "imapServerString:string info:string instant_messenger1:string "
+            "instant_messenger2:string language:string mail_folder_confirmed_ham_name:string "
             "mail_folder_confirmed_spam_name:string mail_folder_drafts_name:string "
-            "mail_folder_sent_name:string mail_folder_spam_name:string mail_folder_trash_name:string "
-            "mail_folder_archive_full_name:string mailenabled:boolean manager_name:string "
-            "marital_status:string maxQuota:long middle_name:string name:string nickname:string "
-            "note:string number_of_children:string number_of_employee:string password:string "
-            "passwordMech:string password_expired:boolean position:string postal_code_business:string "
-            "postal_code_home:string postal_code_other:string primaryEmail:string profession:string "
-            "room_number:string sales_volume:string smtpPort:int! smtpSchema:string smtpServer:string "
-            "smtpServerString:string spouse_name:string state_business:string state_home:string "
-            "state_other:string street_business:string street_home:string street_other:string "
-            "suffix:string sur_name:string tax_id:string telephone_assistant:string "
-            "telephone_business1:string telephone_business2:string telephone_callback:string "
-            "telephone_car:string telephone_company:string telephone_home1:string "
-            "telephone_home2:string telephone_ip:string telephone_isdn:string telephone_other:string "
-            "telephone_pager:string telephone_primary:string telephone_radio:string "
-            "telephone_telex:string telephone_ttytdd:string timezone:string title:string "
-            "uploadFileSizeLimit:int uploadFileSizeLimitPerFile:int url:string usedQuota:long "
-            "userAttributes:SOAPStringMapMap userfield01:string userfield02:string userfield03:string "
-            "userfield04:string userfield05:string userfield06:string userfield07:string "
-            "userfield08:string userfield09:string userfield10:string userfield11:string "
-            "userfield12:string userfield13:string userfield14:string userfield15:string "
-            "userfield16:string userfield17:string userfield18:string userfield19:string "
-            "userfield20:string primaryAccountName:string convert_drive_user_folders:boolean "
-            "load_remote_mail_content_by_default:boolean image1:base64Binary image1ContentType:string"
+            "mail_folder_sent_name:string mail_folder_spam_name:string "
+            "mail_folder_trash_name:string mail_folder_archive_full_name:string "
+            "mailenabled:boolean manager_name:string marital_status:string maxQuota:long "
+            "middle_name:string name:string nickname:string note:string number_of_children:string "
+            "number_of_employee:string password:string passwordMech:string "
+            "password_expired:boolean position:string postal_code_business:string "
+            "postal_code_home:string postal_code_other:string primaryEmail:string "
+            "profession:string room_number:string sales_volume:string smtpPort:int! "
+            "smtpSchema:string smtpServer:string smtpServerString:string spouse_name:string "
+            "state_business:string state_home:string state_other:string street_business:string "
+            "street_home:string street_other:string suffix:string sur_name:string tax_id:string "
+            "telephone_assistant:string telephone_business1:string telephone_business2:string "
+            "telephone_callback:string telephone_car:string telephone_company:string "
+            "telephone_home1:string telephone_home2:string telephone_ip:string "
+            "telephone_isdn:string telephone_other:string telephone_pager:string "
+            "telephone_primary:string telephone_radio:string telephone_telex:string "
+            "telephone_ttytdd:string timezone:string title:string uploadFileSizeLimit:int "
+            "uploadFileSizeLimitPerFile:int url:string usedQuota:long "
+            "userAttributes:SOAPStringMapMap userfield01:string userfield02:string "
+            "userfield03:string userfield04:string userfield05:string userfield06:string "
+            "userfield07:string userfield08:string userfield09:string userfield10:string "
+            "userfield11:string userfield12:string userfield13:string userfield14:string "
+            "userfield15:string userfield16:string userfield17:string userfield18:string "
+            "userfield19:string userfield20:string primaryAccountName:string "
+            "convert_drive_user_folders:boolean load_remote_mail_content_by_default:boolean "
+            "image1:base64Binary image1ContentType:string"
         ),
     ),
     "Group": TypeDef(NS_DATA, "displayname:string id:int members:int[] name:string"),
@@ -244,8 +248,8 @@ TYPES: dict[str, TypeDef] = {
     "Resource": TypeDef(
         NS_DATA,
         (
-            "available:boolean description:string displayname:string email:string id:int name:string "
-            "permissions:ResourcePermission[]"
+            "available:boolean description:string displayname:string email:string id:int "
+            "name:string permissions:ResourcePermission[]"
         ),
     ),
     "ResourcePermission": TypeDef(NS_DATA, "entity:int! group:boolean! privilege:string!"),

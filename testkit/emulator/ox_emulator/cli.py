@@ -10,15 +10,16 @@ import sys
 import click
 import uvicorn
 
-from .. import logs
-from ..soap_contract.spec import SERVICES
-from ..soap_contract.wsdl import render_wsdl
+from connector import logs
+from connector.contract import SERVICES
+
 from .app import Emulator
 from .controls import Controls
 from .rules import GROUP_NAME_CHARS, USER_NAME_CHARS
 from .settings import OXSettings
 from .store import Store
 from .web import create_app
+from .wsdl import render_wsdl
 
 log = logging.getLogger("ox_emulator")
 

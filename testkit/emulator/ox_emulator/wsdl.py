@@ -1,4 +1,4 @@
-"""Render a service's WSDL 1.1 document from the contract table (spec.py).
+"""Render a service's WSDL 1.1 document from the contract table (``connector.contract``).
 
 The layout follows what OX's CXF publishes: document/literal wrapped, one schema per
 namespace, wrapper elements for requests, responses and faults in the service namespace,
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .spec import (
+from connector.contract import (
     BUILTIN_TYPES,
     NS_DATA,
     NS_EXC,
