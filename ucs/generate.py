@@ -8,6 +8,13 @@ ucs/udm/handler_common.py. Everything outside the markers is the handler's own c
 
     python3 ucs/generate.py           rewrite the generated parts
     python3 ucs/generate.py --check   exit 1, naming the files, if one is out of date
+    python3 ucs/generate.py --stamp   record the digest of the registered files for the
+                                      join script's VERSION in ucs/registered.sha256
+
+ucs_registerLDAPExtension replaces a registration only for a higher package version, and
+the join script's package version is 13.0.<VERSION>: a registered file that changes needs
+a new VERSION. ucs/registered.sha256 holds the VERSION and the digest of those files, and
+tests/ucs/test_join_scripts.py fails when the files changed but VERSION did not.
 
 tests/ucs/test_declaration.py runs the check, so a changed declaration that was not
 rendered fails CI. A development tool (Python 3.8 or newer); it does not run on UCS.
@@ -15,7 +22,9 @@ rendered fails CI. A development tool (Python 3.8 or newer); it does not run on 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -35,6 +44,43 @@ PROPERTY_KEYS = (
     "identifies",
     "default",
 )
+
+
+STAMP = HERE / "registered.sha256"
+INST = HERE.parent / "appcenter" / "inst"
+# what the join script registers (or builds its registrations from)
+REGISTERED = (
+    "schema/oxforucs.schema",
+    "schema/oxforucs-extra.schema",
+    "udm/syntax.d/50_ox.py",
+    "udm/hooks.d/oxUserDefaults.py",
+    "udm/hooks.d/oxAccess.py",
+    "udm/hooks.d/oxGroupHook.py",
+    "udm/handlers/oxmail/oxcontext.py",
+    "udm/handlers/oxmail/accessprofile.py",
+    "udm/handlers/oxmail/functional_account.py",
+    "udm/handlers/oxresources/oxresources.py",
+    "udm/properties.json",
+    "umc/ox-connector.xml",
+)
+
+
+def join_script_version():
+    found = re.search(r"^VERSION=([0-9]+)", INST.read_text(encoding="utf-8"), re.M)
+    if found is None:
+        raise SystemExit(f"{INST}: no VERSION=")
+    return int(found.group(1))
+
+
+def registered_digest():
+    digest = hashlib.sha256()
+    for name in REGISTERED:
+        digest.update(name.encode() + b"\0" + (HERE / name).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stamp_text():
+    return f"{join_script_version()} {registered_digest()}\n"
 
 
 def load_declaration(path=DECLARATION):
@@ -131,6 +177,10 @@ def render(text, block, path):
 
 
 def main(argv):
+    if "--stamp" in argv:
+        STAMP.write_text(stamp_text(), encoding="utf-8")
+        print("wrote " + str(STAMP.relative_to(HERE.parent)))
+        return 0
     check = "--check" in argv
     declaration = load_declaration()
     stale = []
