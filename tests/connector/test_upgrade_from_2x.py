@@ -177,5 +177,4 @@ def test_a_missing_legacy_password_names_the_context(harness, ox, emulator, inst
     assert result.returncode == 1
     assert harness.pending() != []
     assert str(other_id) in result.stderr
-    print(result.stderr)
     assert "carl" in result.stderr
