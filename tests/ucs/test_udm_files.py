@@ -69,21 +69,15 @@ def test_the_handler_declares_what_the_declaration_says(name, declaration):
 
 
 def test_every_syntax_named_exists(declaration):
+    """Each syntax is UDM's own or one of 50_ox.py (which UDM loads into its namespace)."""
     names = {p["syntax"] for m in declaration["modules"].values() for p in m["properties"]}
     names |= {a["syntax"] for a in declaration["extended_attributes"]["attributes"]}
     with stubbed() as stubs:
         ours = load_syntax_file(UCS / "udm/syntax.d/50_ox.py", stubs["univention.admin.syntax"])
-    local = {"oxResourceManager"}  # defined in the resources handler
-    assert names - set(UDM_SYNTAXES) - local == {
-        "oxContextSelect",
-        "oxaccess",
-        "oxlanguage",
-        "oxtimezone",
-    }
-    assert all(
-        isinstance(ours[n], type)
-        for n in ("oxContextSelect", "oxaccess", "oxlanguage", "oxtimezone")
-    )
+    own = {"oxContextSelect", "oxaccess", "oxlanguage", "oxtimezone", "oxResourceManager"}
+    assert names - set(UDM_SYNTAXES) == own
+    assert all(isinstance(ours[name], type) for name in own)
+    assert ours["oxResourceManager"].key == "%(uidNumber)s"
 
 
 @pytest.fixture(scope="module")

@@ -182,13 +182,21 @@ def stub_modules() -> dict[str, types.ModuleType]:
     return modules
 
 
+SYNTAX_FILE = Path(__file__).resolve().parents[2] / "ucs" / "udm" / "syntax.d" / "50_ox.py"
+
+
 @contextlib.contextmanager
 def stubbed():
-    """The stand-ins in sys.modules for the duration (whatever was there comes back)."""
+    """The stand-ins in sys.modules for the duration (whatever was there comes back); the
+    app's syntax file is loaded into univention.admin.syntax, as UDM does at import."""
     stubs = stub_modules()
     saved = {name: sys.modules.get(name) for name in stubs}
     sys.modules.update(stubs)
     try:
+        syntax = stubs["univention.admin.syntax"]
+        for name, value in load_syntax_file(SYNTAX_FILE, syntax).items():
+            if isinstance(value, type) and not hasattr(syntax, name):
+                setattr(syntax, name, value)
         yield stubs
     finally:
         for name, module in saved.items():

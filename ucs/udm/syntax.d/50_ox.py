@@ -8,6 +8,8 @@ univention.admin.syntax; the imports below make that explicit.
   listener converter see the value as an integer (type hint IntegerType), LDAP holds it as
   text in oxContextIDNum;
 - oxaccess: an access profile by name (the oxmail/accessprofile objects);
+- oxResourceManager: an OX user by uidNumber (the manager of an oxresources/oxresources
+  object); here and not in that module, so that UMC finds it for its choices;
 - oxlanguage: the 15 languages OX App Suite offers;
 - oxtimezone: the time zones of the host's time zone database (/usr/share/zoneinfo).
 
@@ -80,6 +82,19 @@ class oxaccess(univention.admin.syntax.UDM_Objects):
     regex = None
     simple = True
     empty_value = True
+
+
+class oxResourceManager(univention.admin.syntax.UDM_Objects):
+    """An OX user: the value is its uidNumber (what oxResourceAdmin holds)."""
+
+    udm_modules = ("users/user",)
+    udm_filter = "isOxUser=OK"
+    key = "%(uidNumber)s"
+    label = "%(username)s"
+    regex = re.compile(r"^[0-9]+$")
+    simple = True
+    empty_value = False
+    error_message = "Not the uidNumber of an OX user"
 
 
 class oxlanguage(univention.admin.syntax.select):
