@@ -124,14 +124,15 @@ def test_template_repairs_touch_only_known_old_values(helper):
         "unixhome": "/home/",
         "primaryGroup": f"cn=Domain Admins,cn=groups,{BASE}",
     }
-    assert helper.template_repairs(old, BASE) == [
+    users = f"cn=Domain Users,cn=groups,{BASE}"
+    assert helper.template_repairs(old, users) == [
         ("oxDisplayName", "<firstname> <lastname>"),
         ("oxAccess", "premium"),
         ("unixhome", "/home/<username>"),
         ("primaryGroup", f"cn=Domain Users,cn=groups,{BASE}"),
     ]
     changed = {"oxDisplayName": "<lastname>", "oxAccess": "webmail", "unixhome": "/srv/<username>"}
-    assert helper.template_repairs(changed, BASE) == []
+    assert helper.template_repairs(changed, users) == []
 
 
 def test_parse_udm_list(helper):

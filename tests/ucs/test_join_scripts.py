@@ -171,7 +171,8 @@ def test_first_join_on_the_primary_registers_and_creates_everything(primary):
         "premium",
     ]
     assert all(p.count("=TRUE") + p.count("=FALSE") == 24 for p in profiles)
-    assert len(udm(calls, "settings/usertemplate", "create")) == 1
+    (template,) = udm(calls, "settings/usertemplate", "create")
+    assert "primaryGroup=cn=Domänen-Benutzer,cn=groups,dc=example,dc=org" in template
     (context,) = udm(calls, "oxmail/oxcontext", "create")
     assert "name=context10" in context and "contextid=10" in context
     assert "cn=open-xchange,dc=example,dc=org" in context

@@ -7,7 +7,7 @@ manager``; the udm command lines are built by pure functions (tested in tests/uc
     ox_join.py [--dry-run] containers --base DN [UDM ARGS]
     ox_join.py [--dry-run] extended-attributes --base DN --default-context N [UDM ARGS]
     ox_join.py [--dry-run] access-profiles --base DN [UDM ARGS]
-    ox_join.py [--dry-run] user-template --base DN --domain NAME [UDM ARGS]
+    ox_join.py [--dry-run] user-template --base DN --domain NAME [--primary-group DN] [UDM ARGS]
     ox_join.py [--dry-run] remove-extended-attributes --base DN [UDM ARGS]
     ox_join.py catalogs DIR                       German .mo files of the four modules
     ox_join.py schema-known SCHEMA < LDIF         all | none | some: are the schema's OIDs
@@ -190,24 +190,25 @@ def container_commands(declaration, base, udm_args=()):
     return commands
 
 
-def user_template_commands(declaration, base, domain, udm_args=()):
+def user_template_commands(declaration, base, domain, primary_group, udm_args=()):
     template = declaration["user_template"]
     position = "{},{}".format(template["container"], base)
     command = udm("settings/usertemplate", "create", udm_args, "--ignore_exists")
     command += ["--position", position, "--set", "name=" + template["name"]]
     for prop, value in template["properties"].items():
         command += ["--set", "{}={}".format(prop, value.replace("<domainname>", domain))]
-    command += ["--set", "primaryGroup=cn=Domain Users,cn=groups," + base]
+    command += ["--set", "primaryGroup=" + primary_group]
     return [command]
 
 
-def template_repairs(current, base):
-    """Fields of an existing template to set: those that still hold a known old value."""
+def template_repairs(current, primary_group):
+    """Fields of an existing template to set: those that still hold a known old value
+    (``primary_group``: the DN of the domain's "Domain Users", by its local name)."""
     changes = [
         (prop, new) for prop, old, new in TEMPLATE_REPAIRS if (current.get(prop) or "") == old
     ]
     if current.get("primaryGroup", "").lower().startswith("cn=domain admins,"):
-        changes.append(("primaryGroup", "cn=Domain Users,cn=groups," + base))
+        changes.append(("primaryGroup", primary_group))
     return changes
 
 
@@ -328,7 +329,7 @@ def run(commands, dry_run, tolerate=False):
     return 0
 
 
-def repair_user_template(declaration, base, udm_args, dry_run):
+def repair_user_template(declaration, base, primary_group, udm_args, dry_run):
     template = declaration["user_template"]
     dn = "cn={},{},{}".format(template["name"], template["container"], base)
     if dry_run:
@@ -347,7 +348,7 @@ def repair_user_template(declaration, base, udm_args, dry_run):
         )
     except subprocess.CalledProcessError as exc:
         return exc.returncode
-    changes = template_repairs(parse_udm_list(listing), base)
+    changes = template_repairs(parse_udm_list(listing), primary_group)
     if not changes:
         return 0
     command = udm("settings/usertemplate", "modify", udm_args, "--dn", dn)
@@ -374,6 +375,9 @@ def main(argv=None):
             command.add_argument("--default-context", required=True, type=int)
         if name == "user-template":
             command.add_argument("--domain", required=True)
+            command.add_argument(
+                "--primary-group", help='DN of "Domain Users" (default: by its English name)'
+            )
     sub.add_parser("catalogs").add_argument("directory")
     sub.add_parser("schema-known").add_argument("schema")
     args, udm_args = parser.parse_known_args(argv)
@@ -394,9 +398,10 @@ def main(argv=None):
     if args.command == "access-profiles":
         return run(access_profile_commands(declaration, args.base, udm_args), args.dry_run)
     if args.command == "user-template":
-        commands = user_template_commands(declaration, args.base, args.domain, udm_args)
+        group = args.primary_group or f"cn=Domain Users,cn=groups,{args.base}"
+        commands = user_template_commands(declaration, args.base, args.domain, group, udm_args)
         return run(commands, args.dry_run) or repair_user_template(
-            declaration, args.base, udm_args, args.dry_run
+            declaration, args.base, group, udm_args, args.dry_run
         )
     if args.command == "catalogs":
         for path in write_catalogs(declaration, args.directory):

@@ -17,6 +17,8 @@ ucs_registerLDAPExtension() {
 
 ucs_unregisterLDAPExtension() { _log "ucs_unregisterLDAPExtension $*"; }
 stop_udm_cli_server() { _log "stop_udm_cli_server"; }
+# the localized name of a default group (UCR groups/default/...); here: German for one
+custom_groupname() { if [ "$1" = "Domain Users" ]; then echo "Domänen-Benutzer"; else echo "$1"; fi; }
 
 is_ucr_true() {
     case "$(ucr get "$1")" in
