@@ -361,3 +361,20 @@ def test_a_changed_registered_file_needs_a_new_join_script_version():
         "a registered file changed: raise VERSION in appcenter/inst and uinst (registrations "
         "are only replaced for a higher package version), then python3 ucs/generate.py --stamp"
     )
+
+
+def test_without_the_apps_files_the_join_stops_and_says_where_it_looked(primary):
+    """Neither the container (docker cp fails here) nor <data>/ucs has the UCS files."""
+    env = {
+        **os.environ,
+        "PATH": f"{FAKE / 'bin'}:{os.environ['PATH']}",
+        "FAKE_UCS": str(primary.root),
+        "OX_CONNECTOR_UCS_SHARE": str(FAKE / "share"),
+    }
+    if Path("/var/lib/univention-appcenter/apps/ox-connector/data/ucs").exists():
+        pytest.skip("this machine has an installed app's data dir")
+    result = subprocess.run(["bash", str(INST)], env=env, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "UCS files are missing (container '0123abcd'" in result.stderr
+    assert "docker cp 0123abcd:/usr/local/share/ox-connector/ucs/." in primary.calls()[1]
+    assert primary.status() == []
