@@ -4,8 +4,10 @@ connector's state store and the emulator's OX store."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from .model.errors import ConnectorError
 
@@ -52,3 +54,54 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+class Result:
+    """A statement's rows, fetched while the connection was held, and its cursor figures."""
+
+    def __init__(self, rows: list[sqlite3.Row], lastrowid: int | None, rowcount: int):
+        self.rows = rows
+        self.lastrowid = lastrowid
+        self.rowcount = rowcount
+
+    def fetchone(self) -> sqlite3.Row | None:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        """The first column of the first row (``SELECT COUNT(*) ...``)."""
+        return self.rows[0][0]
+
+    def fetchall(self) -> list[sqlite3.Row]:
+        return self.rows
+
+    def __iter__(self) -> Iterator[sqlite3.Row]:
+        return iter(self.rows)
+
+
+class SharedConnection:
+    """One connection for several threads (the connector's workers): each statement, and
+    each transaction as a whole, runs under one lock, so no thread's statement lands in
+    another thread's transaction and no cursor is read while another thread executes."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+        self._lock = threading.RLock()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            return Result(cursor.fetchall(), cursor.lastrowid, cursor.rowcount)
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> Result:
+        with self._lock:
+            cursor = self._db.executemany(sql, params)
+            return Result([], cursor.lastrowid, cursor.rowcount)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock, transaction(self._db):
+            yield
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -7,9 +7,11 @@ crash between the two then leaves a usable password, never a context nobody can 
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from typing import Any
 
 from ..desired.context import DesiredContext, desired_context
+from ..model.change import ObjectChange
 from ..model.credentials import Credentials
 from ..model.kinds import Kind
 from ..ox import NotFound
@@ -35,6 +37,12 @@ class ContextHandler(KindHandler):
             _update(deps, wanted, actual)
         placement = Placement(wanted.id, None, wanted.name)
         return ObjectState(object_id, self.kind.value, dn, obj, (placement,))
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """Every context change may write the credentials file: one at a time."""
+        return super().conflict_keys(deps, change, prior) | {("credentials file",)}
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         if prior is None or not prior.placements:

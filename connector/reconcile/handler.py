@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState, Placement
 from .deps import Deps
@@ -51,6 +52,15 @@ class KindHandler:
         """Remove what the object placed in OX (``prior``: its stored state, if any)."""
         raise NotImplementedError
 
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """What applying this change may touch besides OX objects no other step touches:
+        the object itself, the names and mail addresses it holds before and after, the
+        stored objects it re-applies. Two steps sharing a key never run at the same time,
+        and keep their queue order. An unusable value adds nothing: that step fails."""
+        return frozenset({("object", change.id)})
+
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         """Would this object, changed to ``obj``, give up the name or address it holds?"""
         return False
@@ -73,6 +83,19 @@ class KindHandler:
     def delete_orphan(self, deps: Deps, finding: Finding) -> None:
         """Delete an OX object of this kind that no directory object owns."""
         raise NotImplementedError(f"{self.kind.value} has no orphans to delete")
+
+
+def referring_keys(deps: Deps, dns: Iterable[str], depth: int = 2) -> set[Hashable]:
+    """Keys of the stored objects listing these DNs as members (groups, functional
+    accounts), and, ``depth`` 2, of those listing such a group: what a change of a member
+    may re-apply."""
+    keys: set[Hashable] = set()
+    frontier = [dn for dn in dns if dn]
+    for _ in range(depth):
+        found = [state for dn in frontier for state in deps.store.referencing(dn)]
+        keys |= {("object", state.id) for state in found}
+        frontier = [state.dn for state in found]
+    return keys
 
 
 def only_placement(state: ObjectState | None) -> Placement | None:

@@ -8,7 +8,7 @@ reads OX before it writes and adopts what an interrupted run already created.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection
+from collections.abc import Collection, Hashable
 
 from ..desired.errors import InvalidAttribute
 from ..model.change import ObjectChange
@@ -30,21 +30,33 @@ class Reconciler:
 
     def apply(self, change: ObjectChange, pending: Collection[str] = ()) -> None:
         """Apply one change. ``pending``: ids of objects whose own changes come later in
-        this run (their dependants' refresh is left to those changes)."""
+        this run (their dependants' refresh is left to those changes).
+
+        OX is written before the transaction, so that other workers can use the store
+        meanwhile; the stored state and the objects re-applied because of it are
+        committed together (a crash in between leaves the file queued, and applying it
+        again converges)."""
         store = self.deps.store
         handler = handler_for(change.kind)
+        prior = store.get(change.id)
+        new: ObjectState | None = None
+        if change.object is None:
+            handler.delete(self.deps, change.id, change.dn, prior)
+        else:
+            new = handler.apply(self.deps, change.id, change.dn, change.object, prior)
         with store.transaction():
-            prior = store.get(change.id)
-            new: ObjectState | None = None
-            if change.object is None:
-                handler.delete(self.deps, change.id, change.dn, prior)
+            if new is None:
                 store.delete(change.id)
             else:
-                new = handler.apply(self.deps, change.id, change.dn, change.object, prior)
                 store.put(new)
             dns = [change.dn, *([prior.dn] if prior and prior.dn != change.dn else [])]
             for kind, member_dns in handler.referring(self.deps, dns, prior, new):
                 self._reapply_referring(kind, member_dns, pending)
+
+    def conflict_keys(self, change: ObjectChange) -> frozenset[Hashable]:
+        """What applying ``change`` may touch that another step may touch too."""
+        prior = self.deps.store.get(change.id)
+        return handler_for(change.kind).conflict_keys(self.deps, change, prior)
 
     def reapply(self, state: ObjectState) -> None:
         """Apply a stored object again as it was last applied (``check --fix``)."""
@@ -91,10 +103,10 @@ class Reconciler:
         by a new user in the same run)."""
         store = self.deps.store
         handler = handler_for(kind)
-        seen = set(pending)
+        seen: set[str] = set()
         for member_dn in dict.fromkeys(member_dns):
             for state in store.referencing(member_dn):
-                if state.udm_object_type != kind.value or state.id in seen:
+                if state.udm_object_type != kind.value or state.id in seen or state.id in pending:
                     continue
                 seen.add(state.id)
                 store.put(handler.apply(self.deps, state.id, state.dn, state.object, state))

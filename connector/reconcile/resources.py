@@ -3,10 +3,14 @@ in the new context before deleting the old one (resources hold no data to copy).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Hashable
 from typing import Any
 
+from ..desired.errors import InvalidAttribute
 from ..desired.resource import desired_resource
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState, Placement
 from .compare import differing
@@ -69,6 +73,20 @@ class ResourceHandler(KindHandler):
         old = only_placement(prior)
         if old:
             _delete(deps, old)
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        keys = set(super().conflict_keys(deps, change, prior))
+        for obj in (change.object, prior.object if prior else None):
+            if obj is None:
+                continue
+            with contextlib.suppress(InvalidAttribute):
+                res = desired_resource(obj, deps.options.default_context)
+                keys.add(("resource-name", res.name.lower()))
+                if res.fields.get("email"):
+                    keys.add(("mail", str(res.fields["email"]).lower()))
+        return frozenset(keys)
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         res = desired_resource(obj, deps.options.default_context)

@@ -7,12 +7,13 @@ For an unchanged user: getData + getModuleAccess, no write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from ..desired.access import NO_RIGHTS, module_access
 from ..desired.errors import InvalidAttribute
 from ..desired.user import DesiredUser, desired_user
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..ox import AlreadyExists, MissingCredentials, NotFound
 from ..state.credentials import generate_password
@@ -20,7 +21,7 @@ from ..state.store import ObjectState, Placement
 from .compare import access_changes, user_changes
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther, ReconcileError
-from .handler import Finding, KindHandler, compare_by_id, only_placement
+from .handler import Finding, KindHandler, compare_by_id, only_placement, referring_keys
 from .ownership import check_name_free, check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -85,6 +86,17 @@ class UserHandler(KindHandler):
         old = only_placement(prior)
         if old:
             _delete(deps, old)
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        keys = set(super().conflict_keys(deps, change, prior)) | _claims(deps, change.object)
+        dns = [change.dn]
+        if prior is not None:
+            keys |= _claims(deps, prior.object)
+            keys |= {("user-name", p.ox_name.lower()) for p in prior.placements if p.ox_name}
+            dns.append(prior.dn)
+        return frozenset(keys | referring_keys(deps, dns))
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         user = desired(deps, "", "", obj)
@@ -156,6 +168,19 @@ def desired(deps: Deps, object_id: str, dn: str, obj: dict[str, Any]) -> Desired
         object_id,
         dn,
     )
+
+
+def _claims(deps: Deps, obj: dict[str, Any] | None) -> set[Hashable]:
+    """The user name and mail addresses this UDM object asks for (OX keeps both unique)."""
+    if obj is None:
+        return set()
+    try:
+        user = desired(deps, "", "", obj)
+    except InvalidAttribute:
+        return set()
+    mails = [user.fields.get(f) for f in ("primaryEmail", "email1")]
+    mails += list(user.fields.get("aliases") or [])
+    return {("user-name", user.name.lower())} | {("mail", m.lower()) for m in mails if m}
 
 
 def rights_of(deps: Deps, profile: str | None) -> frozenset[str]:

@@ -105,12 +105,14 @@ def run_queue(
     stop_on_error: bool = True,
     now: Callable[[], float] = time.time,
     backoff: tuple[float, float] = (BACKOFF_FIRST, BACKOFF_MAX),
+    workers: int = 1,
 ) -> RunResult:
     """Apply every queued change, re-reading the queue until it is empty.
     Raises RunFailed where the run stops; records the outcome for ``health``.
-    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode)."""
+    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode).
+    ``workers``: steps applied at the same time (``OX_CONNECTOR_WORKERS``)."""
     ops = Operations(reconciler.store)
-    scheduler = Scheduler(reconciler, ops, stop_on_error=stop_on_error, now=now)
+    scheduler = Scheduler(reconciler, ops, stop_on_error=stop_on_error, now=now, workers=workers)
     run = _Run(reconciler, scheduler, Path(queue_dir), stop_on_error, now, ops, backoff)
     try:
         _loop(run)
@@ -134,10 +136,17 @@ def _loop(run: _Run) -> None:
         read = _read_queue(run)
         steps = make_plan(read.changes).steps
         run.progress.add(len(steps))
-        for outcome in run.scheduler.run(steps):
-            stop = _act_on(run, outcome)
-            if stop is not None:
-                raise stop.failed() from outcome.error
+        execution = run.scheduler.run(steps)
+        stop: _Stop | None = None
+        cause: Exception | None = None
+        for outcome in execution:
+            found = _act_on(run, outcome, stopping=stop is not None)
+            if found is not None and stop is None:
+                # start nothing more; the steps already running finish and are acted on
+                stop, cause = found, outcome.error
+                execution.stop()
+        if stop is not None:
+            raise stop.failed() from cause
         if read.bad is not None:
             raise _stop_at_bad_file(run, read.bad).failed()
         if not steps:
@@ -165,7 +174,7 @@ def _read_queue(run: _Run) -> _QueueRead:
     return _QueueRead(changes, None)
 
 
-def _act_on(run: _Run, outcome: StepOutcome) -> _Stop | None:
+def _act_on(run: _Run, outcome: StepOutcome, stopping: bool) -> _Stop | None:
     step, change = outcome.step, outcome.step.change
     if outcome.outcome is Outcome.APPLIED:
         _applied(run, step)
@@ -194,7 +203,7 @@ def _act_on(run: _Run, outcome: StepOutcome) -> _Stop | None:
     elif outcome.outcome is Outcome.WAITING and outcome.failure is not None:
         return _waiting(change.path, outcome.failure, change)
     elif outcome.outcome is Outcome.FAILED:
-        return _failed(run, outcome)
+        return _failed(run, outcome, stopping)
     return None
 
 
@@ -228,8 +237,9 @@ def _applied(run: _Run, step: Step) -> None:
     run.progress.done_one()
 
 
-def _failed(run: _Run, outcome: StepOutcome) -> _Stop | None:
-    """Stop mode or a transient error: the run stops here. Continue mode: set it aside."""
+def _failed(run: _Run, outcome: StepOutcome, stopping: bool) -> _Stop | None:
+    """Stop mode or a transient error: the run stops here. Continue mode: set it aside.
+    ``stopping``: another step stopped the run already (it stays the one recorded)."""
     step, change, exc = outcome.step, outcome.step.change, outcome.error
     if outcome.unexpected:  # a bug: still name the file, keep it, show the trace
         log.error(
@@ -242,20 +252,30 @@ def _failed(run: _Run, outcome: StepOutcome) -> _Stop | None:
         reason = str(exc)
     error_type = type(exc).__name__
     if run.stop_on_error or outcome.transient:
+        if stopping:  # ran at the same time as the step that stopped the run
+            log.error(
+                "change failed while the run was stopping; it stays queued",
+                extra=_failure_fields(change, reason, error_type),
+            )
+            return None
         stop = _Stop(change.path, reason, change.dn, change.udm_object_type)
         return _record(run, stop, error_type)
     log.error(
         "change failed; set aside as a dead letter, the run goes on",
-        extra={
-            "file": change.name,
-            "dn": change.dn,
-            "udm_object_type": change.udm_object_type,
-            "error": reason,
-            "error_type": error_type,
-        },
+        extra=_failure_fields(change, reason, error_type),
     )
     _dead_letter(run, list(step.paths), reason, change)
     return None
+
+
+def _failure_fields(change: Change, reason: str, error_type: str) -> dict[str, object]:
+    return {
+        "file": change.name,
+        "dn": change.dn,
+        "udm_object_type": change.udm_object_type,
+        "error": reason,
+        "error_type": error_type,
+    }
 
 
 def _stop_at_bad_file(run: _Run, bad: BadQueueFile) -> _Stop:

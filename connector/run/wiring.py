@@ -18,6 +18,7 @@ from ..reconcile import Deps, Options, Reconciler
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
 from ..state.store import StateStore
+from .runner import RunResult, run_queue
 
 STATE_DB = "ox-connector.sqlite"
 PROFILES_FILE = "ModuleAccessDefinitions.properties"
@@ -33,6 +34,17 @@ class Connector:
     @property
     def lock_path(self) -> Path:
         return self.settings.state_dir / LOCK_FILE
+
+    def run_queue(self) -> RunResult:
+        """Apply the queue with the settings' error mode, back-off and workers."""
+        s = self.settings
+        return run_queue(
+            self.reconciler,
+            s.queue_dir,
+            stop_on_error=s.stop_on_error,
+            backoff=(s.retry_first, s.retry_max),
+            workers=s.workers,
+        )
 
 
 def options_from(settings: Settings) -> Options:
@@ -77,6 +89,7 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
         ca_bundle=settings.ca_bundle,
         trust_env=settings.trust_env_proxies,
         context_credentials=credentials.context,
+        connections=max(10, settings.workers),
     )
     store = StateStore(settings.state_dir / STATE_DB)
     try:

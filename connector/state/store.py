@@ -16,7 +16,7 @@ from typing import Any
 
 from ..model.errors import ConnectorError
 from ..model.kinds import Kind
-from ..sqlitedb import SchemaMismatch, open_versioned, transaction
+from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
 SCHEMA_VERSION = 1
 
@@ -102,28 +102,32 @@ class ObjectState:
 
 
 class StateStore:
-    """SQLite (WAL) in the state dir. Writes happen inside ``transaction()``."""
+    """SQLite (WAL) in the state dir, one connection shared by the run's workers (each
+    statement and each transaction under one lock). Writes happen inside ``transaction()``."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
-            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True)
+            db = open_versioned(
+                str(self.path), _SCHEMA, SCHEMA_VERSION, check_same_thread=False, durable=True
+            )
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
+        self._db = SharedConnection(db)
 
     def close(self) -> None:
         self._db.close()
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> SharedConnection:
         """The connection, for the operations records (``connector.state.operations``)."""
         return self._db
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Writes happen inside: ``with store.transaction(): ...``."""
-        return transaction(self._db)
+        """Writes happen inside: ``with store.transaction(): ...``; other threads wait."""
+        return self._db.transaction()
 
     def get(self, object_id: str) -> ObjectState | None:
         row = self._db.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
@@ -206,7 +210,7 @@ class StateStore:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM objects").scalar())
 
     def _state(self, row: sqlite3.Row) -> ObjectState:
         placements = self._db.execute(

@@ -21,7 +21,7 @@ import pytest
 
 from connector.config import Settings
 from connector.queue import run_lock
-from connector.run import RunResult, open_connector, run_queue
+from connector.run import RunResult, open_connector
 from connector.state.credentials import CredentialsFile
 
 from ..oxclient import OX
@@ -133,6 +133,9 @@ class Harness:
             "DOMAINNAME": "example.org",
             # a failed file is retried by the very next run (no back-off wait in tests)
             "OX_CONNECTOR_RETRY_FIRST": "0",
+            # these tests pin the sequential contract (which file stays queued, the order
+            # of the log lines); test_parallel.py and the reference suite run 8 workers
+            "OX_CONNECTOR_WORKERS": "1",
             **self.extra_env,
         }
 
@@ -215,12 +218,7 @@ class Harness:
         """``ox-connector run`` in this process (fast); raises RunFailed like the runner."""
         settings = self.settings()
         with open_connector(settings) as connector, run_lock(connector.lock_path):
-            return run_queue(
-                connector.reconciler,
-                settings.queue_dir,
-                stop_on_error=settings.stop_on_error,
-                backoff=(settings.retry_first, settings.retry_max),
-            )
+            return connector.run_queue()
 
     def run_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """The real command in a child process, as the App Center's trigger runs it."""
