@@ -75,7 +75,7 @@ def options_from(settings: Settings) -> Options:
 def open_connector(settings: Settings) -> Iterator[Connector]:
     options = options_from(settings)  # before anything is opened: bad mapping = no run
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    credentials = CredentialsFile(settings.credentials_file)
+    credentials = CredentialsFile(settings.credentials_file, settings.default_context)
     master = None
     if settings.master_password:
         master = Credentials(settings.master_admin, settings.master_password)

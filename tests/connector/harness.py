@@ -146,7 +146,7 @@ class Harness:
         return Settings.from_env(self.env())
 
     def admin(self, context_id: int) -> dict[str, str]:
-        creds = CredentialsFile(self.credentials_path).context(context_id)
+        creds = CredentialsFile(self.credentials_path, self.default_context).context(context_id)
         assert creds is not None, f"no credentials for context {context_id}"
         return creds.soap()
 
