@@ -102,7 +102,7 @@ def run(
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
-                result = connector.run(retry_now=retry_now)
+                result = connector.run_queue(retry_now=retry_now)
             finally:
                 if metrics_file is not None:
                     health.write_metrics(
@@ -431,6 +431,7 @@ def resync(
     fetch = _udm_rest().fetch if from_udm else None
     with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)
+        resync_ops.unverify(store, states)
         paths = resync_ops.enqueue(settings.queue_dir, states, fetch)
     log.info("objects queued for resync", extra={"count": len(paths)})
     click.echo(f"queued {len(paths)} objects")

@@ -30,6 +30,7 @@ APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 DEFAULT_QUEUE_DIR = APP_DATA / "listener"
 DEFAULT_CREDENTIALS_FILE = APP_DATA / "secrets" / "contexts.json"
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # TRACE: logs.TRACE
+MAX_WORKERS = 64  # more would only queue up in OX's own thread pools
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -93,6 +94,8 @@ class Settings:
     stop_on_error: bool = True
     retry_first: float = 5.0  # seconds before a failed file is tried again (doubling)
     retry_max: float = 600.0  # the bound of that back-off
+    workers: int = 8  # steps applied at the same time (1: one after the other)
+    verify_after: float = 86400.0  # seconds an unchanged object is trusted without reading OX
 
     @property
     def paths(self) -> LocalPaths:
@@ -147,6 +150,8 @@ class Settings:
             stop_on_error=reader.boolean("OX_CONNECTOR_STOP_ON_ERROR", "true"),
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
+            workers=reader.bounded_int("OX_CONNECTOR_WORKERS", "8", 1, MAX_WORKERS),
+            verify_after=reader.seconds("OX_CONNECTOR_VERIFY_AFTER", "86400"),
             mapping_file=paths.mapping_file,
         )
         if problems:
@@ -239,6 +244,12 @@ class _Reader:
             self._bad(name, value, "is not a positive whole number")
             return 0
         return int(value)
+
+    def bounded_int(self, name: str, default: str, low: int, high: int) -> int:
+        value = self.positive_int(name, default)
+        if value and not low <= value <= high:
+            self._bad(name, str(value), f"is not between {low} and {high}")
+        return value
 
     def positive_float(self, name: str, default: str) -> float:
         value = self._raw(name, default)

@@ -4,8 +4,10 @@ connector's state store and the emulator's OX store."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from .model.errors import ConnectorError
 
@@ -29,13 +31,9 @@ def open_versioned(
     ``durable``: fsync every commit (synchronous=FULL). Without it a commit survives a
     process crash but may be lost on power loss.
 
-    ``migrations``: SQL that takes a database of version n to n + 1, by n; a database of
-    an older version is brought up to ``version`` step by step, each step in one
-    transaction. ``schema`` creates only what is missing, so it must not index columns
-    that a migration adds.
-
     Raises sqlite3.DatabaseError for a file that is not a database, SchemaMismatch for a
-    database of another version (newer, or older without a migration)."""
+    database of another version. ``migrations``: version -> the script that brings a
+    database of that version to the next (an older file is brought up to ``version``)."""
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA foreign_keys = ON")
@@ -50,24 +48,16 @@ def open_versioned(
     else:
         found = int(row[0])
         while found < version and migrations and found in migrations:
-            _migrate(db, migrations[found], found + 1)
-            found += 1
+            with transaction(db):
+                for statement in migrations[found].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                found += 1
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (found,))
         if found != version:
             db.close()
             raise SchemaMismatch(f"schema version {row[0]}, this program needs {version}")
     return db
-
-
-def _migrate(db: sqlite3.Connection, script: str, to: int) -> None:
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in filter(str.strip, script.split(";")):
-            db.execute(statement)
-        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (to,))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 @contextmanager
@@ -80,3 +70,54 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+
+
+class Result:
+    """A statement's rows, fetched while the connection was held, and its cursor figures."""
+
+    def __init__(self, rows: list[sqlite3.Row], lastrowid: int | None, rowcount: int):
+        self.rows = rows
+        self.lastrowid = lastrowid
+        self.rowcount = rowcount
+
+    def fetchone(self) -> sqlite3.Row | None:
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        """The first column of the first row (``SELECT COUNT(*) ...``)."""
+        return self.rows[0][0]
+
+    def fetchall(self) -> list[sqlite3.Row]:
+        return self.rows
+
+    def __iter__(self) -> Iterator[sqlite3.Row]:
+        return iter(self.rows)
+
+
+class SharedConnection:
+    """One connection for several threads (the connector's workers): each statement, and
+    each transaction as a whole, runs under one lock, so no thread's statement lands in
+    another thread's transaction and no cursor is read while another thread executes."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+        self._lock = threading.RLock()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        with self._lock:
+            cursor = self._db.execute(sql, params)
+            return Result(cursor.fetchall(), cursor.lastrowid, cursor.rowcount)
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> Result:
+        with self._lock:
+            cursor = self._db.executemany(sql, params)
+            return Result([], cursor.lastrowid, cursor.rowcount)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock, transaction(self._db):
+            yield
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

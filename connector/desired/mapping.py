@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..contract import TYPES
 from ..files import write_atomically
 from ..model.errors import ConnectorError
-from ..contract import TYPES
 from .user import USER_FIELDS, FieldMap
 
 # Set by the connector's own logic (mail, identity, servers, rights, dates, photo): a

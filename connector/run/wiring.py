@@ -30,13 +30,13 @@ LOCK_FILE = "ox-connector.lock"
 
 
 # Settings that do not change what a run does with a file.
-_NOT_IN_FINGERPRINT = frozenset({"log_level", "queue_dir", "state_dir"})
+_NOT_IN_FINGERPRINT = frozenset({"log_level", "queue_dir", "state_dir", "workers", "verify_after"})
 
 
 def settings_material(settings: Settings) -> bytes:
     """What a fix of the settings changes: every setting that decides how OX is reached
-    and what is written (not the log level nor the queue and state paths), and the
-    contents of the credentials file (the master and context admins) and the mapping file.
+    and what is written (not the log level, the paths, the workers, the verify window),
+    and the contents of the credentials file (master and context admins) and mapping file.
     Holds the master password: only ever hashed (``Operations.settings_fingerprint``)."""
     values = {
         f.name: repr(getattr(settings, f.name))
@@ -68,13 +68,16 @@ class Connector:
         """The salted hash of the settings this run works with (stored with a failure)."""
         return Operations(self.deps.store).settings_fingerprint(settings_material(self.settings))
 
-    def run(self, *, retry_now: bool = False) -> RunResult:
-        """Apply the queue (``ox-connector run``); the caller holds the run lock."""
+    def run_queue(self, *, retry_now: bool = False) -> RunResult:
+        """Apply the queue with the settings' error mode, back-off and workers; the caller
+        holds the run lock. ``retry_now``: no back-off for a failed file (``run --now``)."""
+        s = self.settings
         return run_queue(
             self.reconciler,
-            self.settings.queue_dir,
-            stop_on_error=self.settings.stop_on_error,
-            backoff=(self.settings.retry_first, self.settings.retry_max),
+            s.queue_dir,
+            stop_on_error=s.stop_on_error,
+            backoff=(s.retry_first, s.retry_max),
+            workers=s.workers,
             settings_hash=self.settings_hash(),
             retry_now=retry_now,
         )
@@ -100,6 +103,7 @@ def options_from(settings: Settings) -> Options:
         user_fields=fields,
         imap_login=imap_login_template(settings.imap_login),
         fa_login=fa_login_template(settings.fa_login),
+        verify_after=settings.verify_after,
     )
 
 
@@ -107,7 +111,7 @@ def options_from(settings: Settings) -> Options:
 def open_connector(settings: Settings) -> Iterator[Connector]:
     options = options_from(settings)  # before anything is opened: bad mapping = no run
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    credentials = CredentialsFile(settings.credentials_file)
+    credentials = CredentialsFile(settings.credentials_file, settings.default_context)
     master = None
     if settings.master_password:
         master = Credentials(settings.master_admin, settings.master_password)
@@ -122,6 +126,7 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
         ca_bundle=settings.ca_bundle,
         trust_env=settings.trust_env_proxies,
         context_credentials=credentials.context,
+        connections=max(10, settings.workers),
     )
     store = StateStore(settings.state_dir / STATE_DB)
     try:

@@ -122,13 +122,12 @@ class Operations:
         master password): stored with a failure, so that a run after a settings change
         tries the failed file at once. PBKDF2-SHA256 with a random salt of this state
         database, so that neither the password nor a plain hash of it is stored."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (_SALT,)).fetchone()
-        if row is None:
-            self.db.execute(
-                "INSERT OR IGNORE INTO meta VALUES (?, ?)", (_SALT, secrets.token_hex(16))
-            )
-            row = self.db.execute("SELECT value FROM meta WHERE key = ?", (_SALT,)).fetchone()
-        salt = bytes.fromhex(row[0])
+        self.db.execute(  # once per state database
+            "INSERT OR IGNORE INTO meta VALUES (?, ?)", (_SALT, secrets.token_hex(16))
+        )
+        salt = bytes.fromhex(
+            self.db.execute("SELECT value FROM meta WHERE key = ?", (_SALT,)).scalar()
+        )
         return hashlib.pbkdf2_hmac("sha256", material, salt, FINGERPRINT_ROUNDS).hex()
 
     def current_failure(self) -> Failure | None:
@@ -208,7 +207,7 @@ class Operations:
         self.db.execute("DELETE FROM requeued WHERE file = ?", (file,))
 
     def dead_letter_count(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
+        return int(self.db.execute("SELECT COUNT(*) FROM dead_letters").scalar())
 
     # -- run status (health) ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

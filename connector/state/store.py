@@ -16,18 +16,9 @@ from typing import Any
 
 from ..model.errors import ConnectorError
 from ..model.kinds import Kind
-from ..sqlitedb import SchemaMismatch, open_versioned, transaction
+from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
-SCHEMA_VERSION = 2
-# 2: when each object was last applied and verified; the settings behind a failure
-MIGRATIONS = {
-    1: """
-    ALTER TABLE objects ADD COLUMN applied REAL;
-    ALTER TABLE objects ADD COLUMN verified REAL;
-    UPDATE objects SET applied = updated, verified = updated;
-    ALTER TABLE failures ADD COLUMN settings_hash TEXT
-    """,
-}
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,8 +28,9 @@ CREATE TABLE IF NOT EXISTS objects (
     dn TEXT NOT NULL,
     object TEXT NOT NULL,               -- last applied UDM object, JSON
     updated REAL NOT NULL,              -- the row was last written
-    applied REAL,                       -- a change of this object was last applied
-    verified REAL                       -- its OX object was last read and compared
+    fingerprint TEXT,                   -- JSON {part: hash} of the OX state last applied
+    verified REAL,                      -- when OX was last read and made to match
+    applied REAL                        -- when a change of this object was last applied
 );
 CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
@@ -85,6 +77,14 @@ CREATE TABLE IF NOT EXISTS requeued (   -- dead letters put back: their attempt 
 );
 CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# version -> the statements that bring a database of that version to the next one
+_MIGRATIONS = {
+    1: "ALTER TABLE objects ADD COLUMN fingerprint TEXT; "
+    "ALTER TABLE objects ADD COLUMN verified REAL;",
+    2: "ALTER TABLE objects ADD COLUMN applied REAL; "
+    "UPDATE objects SET applied = updated; "
+    "ALTER TABLE failures ADD COLUMN settings_hash TEXT;",
+}
 
 
 class StateError(ConnectorError):
@@ -108,41 +108,49 @@ class ObjectState:
     object: dict[str, Any]
     placements: tuple[Placement, ...] = ()
     updated: float = field(default=0.0, compare=False)
-    # when a change of the object itself was last applied (its queue file, a resync,
-    # check --fix), and when its OX object was last read and compared with it (also when
-    # it was re-applied for another object's change, e.g. a group for a moved member)
-    applied: float | None = field(default=None, compare=False)
+    # what the connector last made OX hold (``KindHandler.fingerprint``), and when
+    fingerprint: dict[str, str] = field(default_factory=dict, compare=False)
     verified: float | None = field(default=None, compare=False)
+    # when a change of the object itself (its queue file, a resync, check --fix) was last
+    # applied; not when it was re-applied for another object's change, or moved aside
+    applied: float | None = field(default=None, compare=False)
 
     def placement(self, context_id: int) -> Placement | None:
         return next((p for p in self.placements if p.context_id == context_id), None)
 
 
 class StateStore:
-    """SQLite (WAL) in the state dir. Writes happen inside ``transaction()``."""
+    """SQLite (WAL) in the state dir, one connection shared by the run's workers (each
+    statement and each transaction under one lock). Writes happen inside ``transaction()``."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
-            self._db = open_versioned(
-                str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True, migrations=MIGRATIONS
+            db = open_versioned(
+                str(self.path),
+                _SCHEMA,
+                SCHEMA_VERSION,
+                check_same_thread=False,
+                durable=True,
+                migrations=_MIGRATIONS,
             )
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
+        self._db = SharedConnection(db)
 
     def close(self) -> None:
         self._db.close()
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> SharedConnection:
         """The connection, for the operations records (``connector.state.operations``)."""
         return self._db
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Writes happen inside: ``with store.transaction(): ...``."""
-        return transaction(self._db)
+        """Writes happen inside: ``with store.transaction(): ...``; other threads wait."""
+        return self._db.transaction()
 
     def get(self, object_id: str) -> ObjectState | None:
         row = self._db.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
@@ -197,26 +205,26 @@ class StateStore:
         """Forget every placement in a deleted context (OX deleted its contents)."""
         self._db.execute("DELETE FROM placements WHERE context_id = ?", (context_id,))
 
-    def put(self, state: ObjectState, *, applied: bool = True, verified: bool = True) -> None:
-        """Store the object. ``applied``: a change of the object itself was applied;
-        ``verified``: its OX object was read and compared (both stamped with now; an
-        object only moved aside, for example, is neither)."""
+    def put(self, state: ObjectState, *, applied: bool = False) -> None:
+        """Store the object; ``applied``: a change of this object itself was just applied
+        (stamped now; otherwise the stored time stays)."""
         now = time.time()
         self._db.execute(
-            "INSERT INTO objects (id, udm_object_type, dn, object, updated, applied, verified) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO objects (id, udm_object_type, dn, object, updated, fingerprint, "
+            "verified, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
             "object = excluded.object, updated = excluded.updated, "
-            "applied = COALESCE(excluded.applied, objects.applied), "
-            "verified = COALESCE(excluded.verified, objects.verified)",
+            "fingerprint = excluded.fingerprint, verified = excluded.verified, "
+            "applied = COALESCE(excluded.applied, objects.applied)",
             (
                 state.id,
                 state.udm_object_type,
                 state.dn,
                 json.dumps(state.object, sort_keys=True, ensure_ascii=False),
                 now,
+                json.dumps(state.fingerprint, sort_keys=True) if state.fingerprint else None,
+                state.verified,
                 now if applied else None,
-                now if verified else None,
             ),
         )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
@@ -233,7 +241,7 @@ class StateStore:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM objects").scalar())
 
     def _state(self, row: sqlite3.Row) -> ObjectState:
         placements = self._db.execute(
@@ -247,8 +255,9 @@ class StateStore:
             json.loads(row["object"]),
             tuple(Placement(*p) for p in placements),
             row["updated"],
-            row["applied"],
+            json.loads(row["fingerprint"]) if row["fingerprint"] else {},
             row["verified"],
+            row["applied"],
         )
 
 

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from connector.contract import SERVICES
 from connector.desired.access import (
     RIGHTS,
     AccessProfile,
@@ -15,7 +16,6 @@ from connector.desired.access import (
     module_access,
 )
 from connector.desired.errors import InvalidAttribute
-from connector.contract import SERVICES
 from connector.state.access_profiles import AccessProfilesError, AccessProfilesFile
 
 

@@ -93,6 +93,6 @@ def test_context_name_must_fit_ox_login_mappings():
     from connector.desired.context import desired_context
     from connector.desired.errors import InvalidAttribute
 
-    with pytest.raises(InvalidAttribute, match='field "name".*letters, digits'):
+    with pytest.raises(InvalidAttribute, match=r'field "name".*letters, digits'):
         desired_context({"contextid": "7", "name": "Schule Nord"}, 10)
     assert desired_context({"contextid": "7", "name": "schule-nord.2"}, 10).name == "schule-nord.2"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connector.contract import SERVICES
 from connector.desired.errors import InvalidAttribute
 from connector.desired.user import USER_FIELDS, DesiredUser, MailDefaults, desired_user
-from connector.contract import SERVICES
 
 DEFAULTS = MailDefaults(
     imap_server="imaps://mail.example.org:993",

@@ -431,7 +431,7 @@ def test_continue_mode_sets_failing_changes_aside_and_goes_on(harness):
 
     # a later change of the same object waits behind its dead letter: not applied
     otto2 = harness.user("otto", cid, oxDisplayName="Otto Two")
-    other = harness.user("other", cid)
+    harness.user("other", cid)
     result = cli(harness, "run")
     assert result.returncode == 0, result.stderr
     assert harness.pending() == []

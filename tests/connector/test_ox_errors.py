@@ -325,7 +325,8 @@ def test_exception_id_suffixes_are_stripped():
         ("No such user 3227 in context 10", "NoSuchUserException", NotFound),
         (
             "com.openexchange.admin.rmi.exceptions.NoSuchObjectException: "
-            "com.openexchange.admin.rmi.exceptions.NoSuchUserException: No such user bob in context 10",
+            "com.openexchange.admin.rmi.exceptions.NoSuchUserException: "
+            "No such user bob in context 10",
             "NoSuchUserException",
             NotFound,
         ),

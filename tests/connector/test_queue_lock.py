@@ -119,7 +119,9 @@ def test_lock_file_mode(tmp_path):
 
 
 def test_unopenable_lock_path(tmp_path):
-    with pytest.raises(LockError, match="cannot open the run lock") as info:
-        with run_lock(tmp_path / "missing-dir" / "run.lock"):
-            pass
+    with (
+        pytest.raises(LockError, match="cannot open the run lock") as info,
+        run_lock(tmp_path / "missing-dir" / "run.lock"),
+    ):
+        pass
     assert not isinstance(info.value, AlreadyRunning)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -169,7 +170,7 @@ def test_property_plan(changes):
         is_ctx_delete = s.change.kind is Kind.CONTEXT and s.change.is_delete
         assert is_ctx_delete or not seen_context_delete
         seen_context_delete |= is_ctx_delete
-    for a, b in zip(steps, steps[1:]):
+    for a, b in pairwise(steps):
         if rank(a.change) == rank(b.change):
             assert a.change.sort_key < b.change.sort_key
 

@@ -269,7 +269,7 @@ def test_missing_master_credentials_fail_clearly_and_keep_the_file(emulator, ox,
 def test_empty_master_password_counts_as_missing(emulator, ox, tmp_path):
     harness = Harness(emulator, ox, tmp_path, extra_env={"OX_MASTER_PASSWORD": ""})
     cid = harness.context()
-    with pytest.raises(RunFailed, match="(?i)master"):
+    with pytest.raises(RunFailed, match=r"(?i)master"):
         harness.run()
     assert len(harness.pending()) == 1
     assert not ox_has_context(harness, cid)

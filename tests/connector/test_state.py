@@ -200,8 +200,9 @@ INSERT INTO failures VALUES ('f.json', NULL, 'boom', 2, 1.0, 2.0, 3.0);
 
 
 def test_a_version_1_database_is_migrated_in_place(tmp_path):
-    """Version 2 added when an object was applied and verified, and the settings hash of
-    a failure: an existing state database is upgraded, its records kept."""
+    """Version 2 added the fingerprint and when OX was last read, version 3 when a change
+    of the object was last applied and the settings hash of a failure: an existing state
+    database is upgraded step by step, its records kept."""
     import sqlite3
 
     from connector.state.operations import Operations
@@ -214,15 +215,18 @@ def test_a_version_1_database_is_migrated_in_place(tmp_path):
     store = StateStore(path)
     try:
         version = store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'")
-        assert int(version.fetchone()[0]) == SCHEMA_VERSION == 2
+        assert int(version.scalar()) == SCHEMA_VERSION == 3
         old = store.get("u1")
-        assert (old.object, old.applied, old.verified) == ({"username": "anna"}, 1000.0, 1000.0)
+        assert (old.object, old.applied, old.verified) == ({"username": "anna"}, 1000.0, None)
         failure = Operations(store).current_failure()
         assert (failure.file, failure.attempts, failure.settings_hash) == ("f.json", 2, None)
         with store.transaction():
-            store.put(user("u2"), applied=False)  # a re-apply for another object's change
-        new = store.get("u2")
-        assert new.applied is None and new.verified is not None
+            store.put(user("u2"))  # e.g. a group re-applied for its member's change
+            store.put(user("u3"), applied=True)  # its own change
+        assert store.get("u2").applied is None and store.get("u3").applied is not None
+        with store.transaction():
+            store.put(user("u3"))  # stored again, not applied: the time stays
+        assert store.get("u3").applied is not None
     finally:
         store.close()
     StateStore(path).close()  # opening it again: no second migration

@@ -447,7 +447,7 @@ def test_effective_applies_any_overrides(raw):
         for ox, m in raw.items()
     }
     result = effective(overrides)
-    expected = [overrides.get(o, d) for o, d in zip(DEFAULT_OX, USER_FIELDS)]
+    expected = [overrides.get(o, d) for o, d in zip(DEFAULT_OX, USER_FIELDS, strict=True)]
     expected += [m for ox, m in overrides.items() if ox not in DEFAULT_OX]
     assert list(result) == [m for m in expected if m is not None]
     assert len({m.ox for m in result}) == len(result)  # each OX field at most once

@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -183,3 +184,21 @@ def test_serve_on_a_port_in_use_says_so_and_exits_2(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert f"127.0.0.1:{port}" in result.stderr and "in use" in result.stderr, result.stderr
+
+
+def test_latency_switches_set_read_and_write_latency(tmp_path):
+    proc = start(tmp_path, "--latency-ms", "5", "--write-latency-ms", "250")
+    try:
+        assert proc.control("faults", {})["latency_ms"] == 5
+        assert proc.control("faults", {})["write_latency_ms"] == 250
+        ctx = new_context(connect(proc))  # OXContextService.create: a write
+        started = time.perf_counter()
+        ctx.create_user("slow")
+        assert time.perf_counter() - started >= 0.25
+    finally:
+        proc.stop()
+    proc = start(tmp_path, "--latency-ms", "5")
+    try:  # without --write-latency-ms, writes wait as reads
+        assert proc.control("faults", {})["write_latency_ms"] is None
+    finally:
+        proc.stop()

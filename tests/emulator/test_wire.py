@@ -10,7 +10,6 @@ import requests
 import zeep
 from lxml import etree
 
-
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 OX = "http://soap.admin.openexchange.com"
 DATA = "http://dataobjects.soap.admin.openexchange.com/xsd"
@@ -136,7 +135,7 @@ def test_dtd_and_entities_are_refused(emulator, ctx):
 
 def test_oversized_request_is_refused_with_a_soap_fault(emulator):
     data = envelope("<ox:listAll>" + "x" * (17 * 1024 * 1024) + "</ox:listAll>")
-    code, text, _ = fault_of(post(emulator, "OXContextService", data))
+    _, text, _ = fault_of(post(emulator, "OXContextService", data))
     assert "too large" in text
 
 

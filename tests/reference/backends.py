@@ -121,7 +121,11 @@ class Backend(ABC):
         """A context id that neither OX nor UDM uses yet."""
 
     def close(self) -> None:
-        """Clean up after the test (the UCS backend removes what the test created)."""
+        """Clean up after the test (the UCS backend removes what the test created).
+
+        Deliberately not abstract: a no-op hook by default, for backends with nothing to
+        clean up (the embedded one gives each test its own dirs and default context)."""
+        return None
 
     # -- conveniences on top of create ------------------------------------------------------
     def unique(self, prefix: str = "t") -> str:
@@ -256,6 +260,8 @@ def embedded_env(
         # the converter re-runs some seconds later; a test's next sync() is that re-run
         "OX_CONNECTOR_RETRY_FIRST": "0",
         "OX_CONNECTOR_RETRY_MAX": "0",
+        # the connector's default (8) unless a run of the suite asks for another count
+        "OX_CONNECTOR_WORKERS": os.environ.get("OX_TEST_WORKERS", "8"),
     }
 
 

@@ -1,10 +1,11 @@
 """A read-only view of OX for the reference suite's assertions.
 
 It talks SOAP through zeep clients compiled from the *reference* OX WSDLs (the
-emulator's own without them, as ``tests.oxclient`` does), never through the connector's ``connector.ox`` layer, so a bug
-there cannot hide itself. Every method returns plain data (dicts, lists, str, int, bool,
-bytes) keyed by names, not by OX's numeric ids, so that results of two runs (or of the
-embedded and the UCS backend) can be compared directly.
+emulator's own without them, as ``tests.oxclient`` does), never through the connector's
+``connector.ox`` layer, so a bug there cannot hide itself. Every method returns plain
+data (dicts, lists, str, int, bool, bytes) keyed by names, not by OX's numeric ids, so
+that results of two runs (or of the embedded and the UCS backend) can be compared
+directly.
 
 Context admin credentials come from a callable (``credentials_file`` reads the
 connector's ``contexts.json`` on every call, as contexts appear while a test runs).

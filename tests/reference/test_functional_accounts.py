@@ -233,9 +233,10 @@ def test_personal_changes_and_the_address_may_not(backend):
     backend.sync()
     assert_account(backend, home, fa, anna, bert)
 
-    fa = backend.modify(fa.dn, {"personal": "After – Grüße"})
+    after = "After \u2013 Grüße"  # an EN DASH on purpose: non-ASCII punctuation, not a typo
+    fa = backend.modify(fa.dn, {"personal": after})
     backend.sync()
-    assert_account(backend, home, fa, anna, bert, personal="After – Grüße")
+    assert_account(backend, home, fa, anna, bert, personal=after)
 
     fa = backend.modify(fa.dn, {"personal": None})
     backend.sync()

@@ -1157,7 +1157,7 @@ def test_mail_server_default_and_mailHomeServer(backend):
     default = servers(plain)
     imap, smtp = setting(backend, "OX_IMAP_SERVER"), setting(backend, "OX_SMTP_SERVER")
     if imap and smtp:  # what the connector is configured with, where the test can know it
-        assert default == dict(zip(fields, (*server_of(imap), *server_of(smtp))))
+        assert default == dict(zip(fields, (*server_of(imap), *server_of(smtp)), strict=True))
     assert default["imapServer"] and default["smtpServer"]
     assert servers(homed) == {**default, "imapServer": host, "smtpServer": host}
 

@@ -270,7 +270,7 @@ def test_required_properties_of_other_modules(directory, module, props, prop):
 
 def test_an_ox_user_cannot_lose_its_primary_mail(directory):
     anna = ox_user(directory, "anna")
-    with pytest.raises(ValueRequired, match="mailPrimaryAddress.*OX user"):
+    with pytest.raises(ValueRequired, match=r"mailPrimaryAddress.*OX user"):
         directory.modify(anna.dn, {"mailPrimaryAddress": None})
     directory.modify(anna.dn, {"isOxUser": "Not", "mailPrimaryAddress": None})
 
@@ -311,7 +311,7 @@ def test_mail_addresses_are_unique_across_users_resources_and_accounts(directory
         with pytest.raises(ObjectExists, match="already used by uid=anna"):
             directory.create(module, props)
     directory.create(FUNCTIONAL_ACCOUNTS, {"name": "f", "mailPrimaryAddress": "Help@Example.org"})
-    with pytest.raises(ObjectExists, match="help@example.org"):
+    with pytest.raises(ObjectExists, match=re.escape("help@example.org")):
         directory.modify(anna.dn, {"mailPrimaryAddress": "help@example.org"})
     # the user's own primary address may also be one of its alternatives
     directory.modify(anna.dn, {"mailAlternativeAddress": ["anna@example.org"]})

@@ -236,7 +236,7 @@ class UserHandler(Handler):
             raise OXFault.invalid_data("primarymail must have the same value as email1")
         aliases = _clean_aliases(list(u.get("aliases") or []))
         u.setdefault("defaultSenderAddress", u["primaryEmail"])
-        aliases = _clean_aliases(aliases + [u["defaultSenderAddress"], u["primaryEmail"]])
+        aliases = _clean_aliases([*aliases, u["defaultSenderAddress"], u["primaryEmail"]])
         if not {
             u["primaryEmail"].lower(),
             u["email1"].lower(),
@@ -344,9 +344,11 @@ class UserHandler(Handler):
             )
         if "password" in u and not (u["password"] or "").strip():
             raise OXFault.invalid_data("Empty password is not allowed.")
-        if any(f in u for f in ("primaryEmail", "email1", "defaultSenderAddress", "aliases")):
-            if not user.get("contextadmin"):  # the context admin skips all mail checks
-                self._check_mail_change(cid, user, u)
+        mail_touched = any(
+            f in u for f in ("primaryEmail", "email1", "defaultSenderAddress", "aliases")
+        )
+        if mail_touched and not user.get("contextadmin"):  # the context admin skips mail checks
+            self._check_mail_change(cid, user, u)
         if u.get("maxQuota") not in (None, -1) and not user.get("filestoreId"):
             raise OXFault.storage("Quota can not be set for a user without an own filestore")
 
