@@ -21,7 +21,7 @@ from rich.table import Table
 
 from . import logs
 from .admin import check as drift
-from .admin import dead_letters, health, queue_view
+from .admin import dead_letters, health, queue_view, show
 from .admin import resync as resync_ops
 from .config import ConfigError, LocalPaths, Settings, UDMRestSettings
 from .desired import mapping
@@ -398,6 +398,53 @@ def health_command(
     else:
         click.echo(f"{label}: {text}")
     sys.exit(code)
+
+
+@main.command(name="show")
+@dir_options
+@JSON_OPTION
+@click.argument("key", metavar="DN|ID")
+def show_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool, key: str) -> None:
+    """What the connector knows about one object (by DN or entryUUID): the UDM object as
+    last applied (without password material), where it is in OX, when it was last applied
+    and verified, its pending queue files and dead letters."""
+    queue, state = state_paths(queue_dir, state_dir)
+    with opened_store(state, show.UnknownObject, QueueError) as store:
+        found = show.describe(store, queue, key)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    _print_object(found)
+
+
+def _when(seconds: float | None) -> str:
+    return "never" if seconds is None else logs.timestamp(seconds)
+
+
+def _print_object(found: dict[str, Any]) -> None:
+    """Plain lines, nothing cut: a DN or file name can be pasted from here."""
+    click.echo(f"{found['udm_object_type'] or 'unknown type'} {found['dn']}")
+    click.echo(f"  id:            {found['id'] or '-'}")
+    click.echo(f"  last applied:  {_when(found['last_applied'])}")
+    click.echo(f"  last verified: {_when(found['last_verified'])} (OX read and compared)")
+    for p in found["placements"] or [None]:
+        if p is None:
+            click.echo("  in OX:         nowhere (not applied yet, or not an OX object)")
+            continue
+        ox_id = "" if p["ox_id"] is None else f", OX id {p['ox_id']}"
+        click.echo(f"  in OX:         context {p['context_id']}{ox_id}, name {p['ox_name']}")
+    waiting = found["waiting_on"]
+    for p in found["pending"]:
+        stuck = " (the queue waits on it)" if waiting and waiting["file"] == p["file"] else ""
+        click.echo(f"  pending:       {p['file']} ({p['action']}, {p['age_s']:.0f} s){stuck}")
+    if waiting:
+        click.echo(f"  waits because: {waiting['error']} (attempt {waiting['attempts']})")
+    for d in found["dead_letters"]:
+        click.echo(f"  dead letter:   {d['id']} {d['file']}: {d['error']}")
+    if found["object"] is not None:
+        click.echo("  UDM object as last applied (without password material):")
+        text = json.dumps(found["object"], indent=2, sort_keys=True, ensure_ascii=False)
+        click.echo("\n".join(f"    {line}" for line in text.splitlines()))
 
 
 # -- resync and drift check -------------------------------------------------------------------

@@ -693,6 +693,74 @@ def test_tables_never_cut_file_names_or_dns(harness, output):
     assert applied.name  # applied and gone from the queue
 
 
+# -- show ------------------------------------------------------------------------------------------
+
+CRYPT = "{crypt}$6$saltsalt$0123456789abcdefghijABCDEFGHIJ"
+
+
+def test_show_what_the_connector_knows_about_one_object(harness):
+    """`show DN|ID`: the stored UDM object without password material, its OX placement,
+    when a change of it was last applied and when OX was last read for it, its pending
+    files and dead letters; by DN or entryUUID, as text or JSON."""
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    harness.extra_env["OX_CONNECTOR_VERIFY_AFTER"] = "3600"
+    cid = ready(harness)
+    dn = user_dn("shown")
+    secrets = {"password": CRYPT, "krb5Key": ["a2V5MQ==", "a2V5Mg=="], "sambaNTPassword": "8846F7"}
+    before = time.time()
+    harness.user("shown", cid, **secrets)
+    harness.run()
+    ox_id = harness.ox_user(cid, "shown").id
+    uuid = object_id(harness, dn)
+
+    result = cli(harness, "show", dn, "--json")
+    assert result.returncode == 0, result.stderr
+    shown = as_json(result)
+    assert (shown["id"], shown["dn"], shown["udm_object_type"]) == (uuid, dn, "users/user")
+    assert shown["object"]["username"] == "shown"
+    assert not {"password", "krb5Key", "sambaNTPassword"} & set(shown["object"])
+    assert shown["placements"] == [{"context_id": cid, "ox_id": ox_id, "ox_name": "shown"}]
+    assert before <= shown["last_verified"] <= shown["last_applied"] <= time.time()
+    assert (shown["pending"], shown["dead_letters"], shown["waiting_on"]) == ([], [], None)
+    first = shown["last_verified"]
+
+    # the same object again, within the verify window: applied, not read from OX again
+    harness.user("shown", cid, **secrets)
+    harness.run()
+    again = as_json(cli(harness, "show", uuid, "--json"))
+    assert again["last_verified"] == first < again["last_applied"]
+
+    # a change that fails (a dead letter) and one that waits in the queue
+    letter = harness.user("shown", cid, birthday="31.02.1990")
+    harness.run()
+    waiting = harness.user("shown", cid, oxDisplayName="Shown Later")
+    shown = as_json(cli(harness, "show", uuid, "--json"))
+    assert [p["file"] for p in shown["pending"]] == [waiting.name]
+    assert shown["pending"][0]["action"] == "change"
+    assert [d["file"] for d in shown["dead_letters"]] == [letter.name]
+    assert "birthday" in shown["dead_letters"][0]["error"]
+
+    text = cli(harness, "show", dn.upper())  # DNs compare case-insensitively
+    assert text.returncode == 0, text.stderr
+    for expected in (uuid, dn, f"context {cid}", f"OX id {ox_id}", waiting.name, letter.name):
+        assert expected in text.stdout, (expected, text.stdout)
+    assert "last applied" in text.stdout and "last verified" in text.stdout
+    for output in (text.stdout, result.stdout, again and json.dumps(again)):
+        for value in (CRYPT, "a2V5MQ==", "8846F7"):
+            assert value not in output
+
+    # known only from the queue: not applied yet
+    fresh = harness.user("fresh", cid)
+    only_queued = as_json(cli(harness, "show", user_dn("fresh"), "--json"))
+    assert only_queued["object"] is None and only_queued["placements"] == []
+    assert only_queued["id"] == object_id(harness, user_dn("fresh"))
+    assert [p["file"] for p in only_queued["pending"]] == [fresh.name]
+
+    unknown = cli(harness, "show", "uid=nobody,cn=users,dc=example,dc=org")
+    assert unknown.returncode == 1 and "nothing known about" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
 # -- resync --------------------------------------------------------------------------------------
 
 
