@@ -95,6 +95,7 @@ class Settings:
     retry_first: float = 5.0  # seconds before a failed file is tried again (doubling)
     retry_max: float = 600.0  # the bound of that back-off
     workers: int = 8  # steps applied at the same time (1: one after the other)
+    gui_spam_filter: bool = True  # users get gui_spam_filter_enabled=true (as upstream)
     verify_after: float = 86400.0  # seconds an unchanged object is trusted without reading OX
 
     @property
@@ -151,6 +152,7 @@ class Settings:
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
             workers=reader.bounded_int("OX_CONNECTOR_WORKERS", "8", 1, MAX_WORKERS),
+            gui_spam_filter=reader.boolean("OX_ENABLE_GUI_SPAM_FILTER", "true"),
             verify_after=reader.seconds("OX_CONNECTOR_VERIFY_AFTER", "86400"),
             mapping_file=paths.mapping_file,
         )

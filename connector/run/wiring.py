@@ -96,6 +96,7 @@ def options_from(settings: Settings) -> Options:
             language=settings.language,
             timezone=settings.timezone,
             default_context=settings.default_context,
+            gui_spam_filter=settings.gui_spam_filter,
         ),
         domain_name=settings.domain_name,
         user_identifier=settings.user_identifier,

@@ -109,3 +109,16 @@ def test_json_log_lines_carry_extras_but_no_colour_codes():
     record = json.loads(stream.getvalue())
     assert (record["msg"], record["op"], record["level"]) == ("hello", "x", "info")
     assert "color_message" not in record
+
+
+def test_gui_spam_filter_setting_and_trace_log_level():
+    assert Settings.from_env(BASE).gui_spam_filter is True
+    assert (
+        Settings.from_env({**BASE, "OX_ENABLE_GUI_SPAM_FILTER": "false"}).gui_spam_filter is False
+    )
+    assert Settings.from_env({**BASE, "OX_CONNECTOR_LOG_LEVEL": "trace"}).log_level == "TRACE"
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env({**BASE, "OX_ENABLE_GUI_SPAM_FILTER": "sometimes"})
+    assert exc_info.value.problems == [
+        'OX_ENABLE_GUI_SPAM_FILTER: "sometimes" is not a boolean (true/false)'
+    ]
