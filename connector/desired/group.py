@@ -26,6 +26,7 @@ class DesiredGroup:
 
 def desired_group(obj: dict[str, Any], identifier: str = "name") -> DesiredGroup:
     name = values.single_text(identifier, obj.get(identifier), "the OX group name")
+    name = values.clean(identifier, name, one_line=True)
     members = obj.get("users") or []
     if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
         raise InvalidAttribute("users", members, "expected a list of user DNs")
