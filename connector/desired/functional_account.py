@@ -49,8 +49,4 @@ def desired_functional_account(obj: dict[str, Any]) -> DesiredFunctionalAccount:
 
 
 def _dns(prop: str, value: Any) -> tuple[str, ...]:
-    if value in (None, ""):
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidAttribute(prop, value, "expected a list of DNs")
-    return tuple(dict.fromkeys(value))
+    return tuple(dict.fromkeys(values.many(prop, value, "a list of DNs")))

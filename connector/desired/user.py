@@ -173,9 +173,12 @@ def desired_user(
     primary = primary or ""
     if enabled and not primary:
         raise InvalidAttribute("mailPrimaryAddress", primary, "an OX user needs a primary mail")
+    listed = values.many(
+        "mailAlternativeAddress", obj.get("mailAlternativeAddress"), "a list of mail addresses"
+    )
     alternatives = [
-        values.clean(f"mailAlternativeAddress[{i}]", str(a), one_line=True)
-        for i, a in enumerate(obj.get("mailAlternativeAddress") or [])
+        values.clean(f"mailAlternativeAddress[{i}]", a, one_line=True)
+        for i, a in enumerate(listed)
         if a
     ]
     fields.update(

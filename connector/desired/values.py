@@ -25,6 +25,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..model.udm import as_list
 from .errors import InvalidAttribute
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -92,6 +93,16 @@ def text(value: Any) -> str | None:
         value = value[0] if value else None
         return text(value)
     return str(value)
+
+
+def many(prop: str, value: Any, what: str) -> list[str]:
+    """A multi-value property as a list of strings: a lone string is a list of one (UDM's
+    converter may send either), None and "" are none; anything else is an InvalidAttribute
+    naming the property (``what``: e.g. "a list of user DNs")."""
+    found = as_list(value)
+    if isinstance(value, (dict, bool, int, float)) or not all(isinstance(v, str) for v in found):
+        raise InvalidAttribute(prop, value, f"expected {what}")
+    return found
 
 
 def single_text(prop: str, value: Any, what: str) -> str:

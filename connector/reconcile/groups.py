@@ -14,6 +14,7 @@ from typing import Any
 
 from ..desired.group import desired_group, members_by_context
 from ..model.kinds import Kind
+from ..model.udm import as_list
 from ..state.store import ObjectState, Placement
 from .deps import Deps
 from .errors import NameHeldByOther
@@ -112,7 +113,7 @@ def _old_placements(prior: ObjectState | None) -> dict[int, Placement]:
 
 
 def _members(state: ObjectState | None) -> Any:
-    return None if state is None else state.object.get("users")
+    return None if state is None else as_list(state.object.get("users"))
 
 
 def _delete_where_not(deps: Deps, old: dict[int, Placement], wanted: dict[int, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..model.errors import ConnectorError
 from ..model.kinds import Kind
+from ..model.udm import as_list
 from ..sqlitedb import SchemaMismatch, open_versioned, transaction
 
 SCHEMA_VERSION = 1
@@ -234,7 +235,5 @@ def _member_dns(state: ObjectState) -> list[str]:
     obj = state.object
     found: set[str] = set()
     for key in MEMBER_LISTS.get(state.udm_object_type, ()):
-        members = obj.get(key)
-        if isinstance(members, list):
-            found.update(m for m in members if isinstance(m, str))
+        found.update(m for m in as_list(obj.get(key)) if isinstance(m, str))
     return sorted(found)

@@ -292,3 +292,80 @@ def test_names_and_addresses_are_one_line_free_text_is_not():
     note = desired_user({**USER, "oxNote": "one\n\ttwo"}, DEFAULTS).fields["note"]
     assert note == "one\n\ttwo"
     assert values.clean("p", "\r\n\tx y \t\n") == "x y "
+
+
+# -- a single value where the converter may send a list -----------------------------------------
+
+
+def test_a_single_alias_is_one_alias_not_its_characters(harness):
+    cid = ready(harness)
+    harness.user("solo", cid, mailAlternativeAddress="solo.alias@example.org")
+    result = harness.run_cli()
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    assert sorted(harness.ox_user(cid, "solo").aliases) == [
+        "solo.alias@example.org",
+        "solo@example.org",
+    ]
+
+
+def test_a_single_member_dn_is_one_member_of_a_group_and_a_functional_account(harness):
+    cid = ready(harness, "anna", "bert")
+    harness.write(
+        "groups/group",
+        group_dn("solo"),
+        {"name": "solo", "isOxGroup": "OK", "users": user_dn("anna")},
+    )
+    harness.write(
+        FA_TYPE,
+        f"cn=solofa,cn=functional_accounts,cn=open-xchange,{BASE}",
+        fa_object("solofa", user_dn("bert"), groups=group_dn("solo")),
+    )
+    result = harness.run_cli()
+    assert result.returncode == 0, result.stderr
+    no_traceback(result)
+    anna, bert = (harness.ox_user(cid, n).id for n in ("anna", "bert"))
+    assert harness.ox_groups(cid) == {"solo": [anna]}
+    accounts = harness.ox.secondary.list(
+        context={"id": cid}, users=[], groups=[], auth=harness.admin(cid)
+    )
+    assert sorted(a.userId for a in accounts if a.primaryAddress == "solofa@example.org") == sorted(
+        [anna, bert]
+    )
+    # anna leaves the group (a scalar again: now bert): the account follows without its file
+    harness.write(
+        "groups/group",
+        group_dn("solo"),
+        {"name": "solo", "isOxGroup": "OK", "users": user_dn("bert")},
+    )
+    assert harness.run_cli().returncode == 0
+    accounts = harness.ox.secondary.list(
+        context={"id": cid}, users=[], groups=[], auth=harness.admin(cid)
+    )
+    assert [a.userId for a in accounts if a.primaryAddress == "solofa@example.org"] == [bert]
+
+
+@pytest.mark.parametrize(
+    "prop, value, expected",
+    [
+        ("mailAlternativeAddress", "a@x.org", ["anna@example.org", "a@x.org"]),
+        ("mailAlternativeAddress", ["a@x.org"], ["anna@example.org", "a@x.org"]),
+        ("mailAlternativeAddress", None, ["anna@example.org"]),
+        ("mailAlternativeAddress", "", ["anna@example.org"]),
+    ],
+)
+def test_aliases_accept_a_scalar_as_one_value(prop, value, expected):
+    assert desired_user({**USER, prop: value}, DEFAULTS).fields["aliases"] == expected
+
+
+def test_member_lists_accept_a_scalar_and_refuse_other_types_naming_them():
+    assert desired_group({"name": "g", "users": "uid=a,dc=x"}).member_dns == ("uid=a,dc=x",)
+    account = desired_functional_account(fa_object("f", "uid=a,dc=x", groups="cn=g,dc=x"))
+    assert (account.user_dns, account.group_dns) == (("uid=a,dc=x",), ("cn=g,dc=x",))
+    for bad in ({"a": 1}, 5, True, ["uid=a,dc=x", 3]):
+        with pytest.raises(InvalidAttribute, match='field "users"'):
+            desired_group({"name": "g", "users": bad})
+        with pytest.raises(InvalidAttribute, match='field "groups"'):
+            desired_functional_account(fa_object("f", [], groups=bad))
+    with pytest.raises(InvalidAttribute, match='field "mailAlternativeAddress"'):
+        desired_user({**USER, "mailAlternativeAddress": {"a": "b"}}, DEFAULTS)
