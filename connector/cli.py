@@ -97,6 +97,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
                     settings.queue_dir,
                     stop_on_error=settings.stop_on_error,
                     backoff=(settings.retry_first, settings.retry_max),
+                    max_file_bytes=settings.max_file_bytes,
                 )
             finally:
                 if metrics_file is not None:

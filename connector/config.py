@@ -24,6 +24,7 @@ from .desired.templates import (
     imap_login_template,
 )
 from .model.errors import ConnectorError
+from .model.udm import MAX_FILE_BYTES
 
 MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
@@ -93,6 +94,7 @@ class Settings:
     stop_on_error: bool = True
     retry_first: float = 5.0  # seconds before a failed file is tried again (doubling)
     retry_max: float = 600.0  # the bound of that back-off
+    max_file_bytes: int = MAX_FILE_BYTES  # larger queue files are refused unread
 
     @property
     def paths(self) -> LocalPaths:
@@ -147,6 +149,7 @@ class Settings:
             stop_on_error=reader.boolean("OX_CONNECTOR_STOP_ON_ERROR", "true"),
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
+            max_file_bytes=reader.positive_int("OX_CONNECTOR_MAX_FILE_BYTES", str(MAX_FILE_BYTES)),
             mapping_file=paths.mapping_file,
         )
         if problems:
