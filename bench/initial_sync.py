@@ -166,7 +166,7 @@ def user_entry(i: int) -> dict[str, Any]:
             "mailAlternativeAddress": [],
             "isOxUser": "OK",
             "oxAccess": "premium",
-            "oxContext": str(CONTEXTS[i % len(CONTEXTS)]),
+            "oxContext": CONTEXTS[i % len(CONTEXTS)],  # typed as the converter types them
             "organisation": "Example School",
             "phone": [f"+49 421 555 {i:04d}"],
         },
@@ -191,7 +191,7 @@ def other_entries() -> list[dict[str, Any]]:
         entry(
             "oxmail/oxcontext",
             f"cn=context{c},cn=open-xchange,{BASE}",
-            {"contextid": str(c), "name": f"context{c}", "oxQuota": ""},
+            {"contextid": c, "name": f"context{c}", "oxQuota": None},
         )
         for c in CONTEXTS
     ]
