@@ -88,7 +88,6 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
     """
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:

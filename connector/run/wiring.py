@@ -11,6 +11,7 @@ from ..config import ConfigError, Settings
 from ..desired import mapping
 from ..desired.templates import fa_login_template, imap_login_template
 from ..desired.user import MailDefaults
+from ..files import tighten
 from ..model.credentials import Credentials
 from ..ox import OXConnection
 from ..ox.api import OXApi
@@ -61,7 +62,13 @@ def options_from(settings: Settings) -> Options:
 @contextmanager
 def open_connector(settings: Settings) -> Iterator[Connector]:
     options = options_from(settings)  # before anything is opened: bad mapping = no run
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    # 0700, every file in it 0600: it holds the directory's objects (StateStore and the
+    # other files make their own files private)
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for path in (settings.state_dir / PROFILES_FILE, settings.attribute_mapping_file):
+        if path.parent == settings.state_dir:
+            tighten(path)  # written 0644 by older versions
+    tighten(settings.credentials_file)  # 0600 when written; an admin may have copied it
     credentials = CredentialsFile(settings.credentials_file)
     master = None
     if settings.master_password:
