@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -22,7 +22,7 @@ from . import logs
 from .admin import check as drift
 from .admin import dead_letters, health, queue_view
 from .admin import resync as resync_ops
-from .config import ConfigError, LocalPaths, Settings, UDMRestSettings
+from .config import ConfigError, LocalPaths, Settings, UDMRestSettings, require_queue_dir
 from .desired import mapping
 from .model.errors import ConnectorError
 from .ox import OXError
@@ -52,9 +52,7 @@ def load_settings(queue_dir: Path | None = None, state_dir: Path | None = None) 
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
         logs.setup("INFO", sys.stderr)
-        log.error("invalid settings", extra={"problems": exc.problems})
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
+        settings_refused(exc)
     settings = dataclasses.replace(
         settings,
         queue_dir=queue_dir or settings.queue_dir,
@@ -62,6 +60,13 @@ def load_settings(queue_dir: Path | None = None, state_dir: Path | None = None) 
     )
     logs.setup(settings.log_level, sys.stderr)
     return settings
+
+
+def settings_refused(exc: ConfigError) -> NoReturn:
+    """End the program for wrong settings: one log record and the list for humans, exit 2."""
+    log.error("invalid settings", extra={"problems": exc.problems})
+    click.echo(str(exc), err=True)
+    sys.exit(EXIT_CONFIG)
 
 
 @main.command()
@@ -88,6 +93,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
     """
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
+        require_queue_dir(settings.queue_dir)  # before anything is created
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
@@ -107,9 +113,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         log.info("already running", extra={"detail": str(exc)})
         sys.exit(EXIT_OK)
     except ConfigError as exc:
-        log.error("invalid settings", extra={"problems": exc.problems})
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
+        settings_refused(exc)
     except RunFailed:
         sys.exit(EXIT_FAILED)  # logged with file, DN and reason where it happened
     except (ConnectorError, OSError) as exc:  # the state store, the lock, a secrets file ...
@@ -369,6 +373,10 @@ def resync(
     if not (dns or ids or everything):
         raise click.UsageError("give --dn, --id or --all")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
+    try:
+        require_queue_dir(settings.queue_dir)
+    except ConfigError as exc:
+        settings_refused(exc)
     fetch = _udm_rest().fetch if from_udm else None
     with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)

@@ -285,3 +285,82 @@ def test_files_an_older_version_left_0644_are_made_0600(harness):
         if (harness.state / name).is_file() and mode != "0o600"
     }
     assert wrong == {}
+
+
+# -- paths outside the container -----------------------------------------------------------------
+
+
+def without(env: dict[str, str], *names: str) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k not in names}
+
+
+def bare_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OX_")}
+    return subprocess.run(
+        [sys.executable, "-m", "connector.cli", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_a_missing_queue_dir_exits_2_naming_it_and_creates_nothing(harness, tmp_path, how):
+    missing_queue = tmp_path / "nowhere" / "listener"
+    missing_state = tmp_path / "nowhere" / "data"
+    env = without(harness.env(), "OX_CREDENTIALS_FILE")
+    if how == "option":
+        args = ["run", "--queue-dir", str(missing_queue), "--state-dir", str(missing_state)]
+    else:
+        env.update(
+            OX_CONNECTOR_QUEUE_DIR=str(missing_queue), OX_CONNECTOR_STATE_DIR=str(missing_state)
+        )
+        args = ["run"]
+    harness.reset_calls()
+    result = bare_run(env, *args)
+    assert result.returncode == 2, result.stderr
+    no_traceback(result)
+    assert str(missing_queue) in result.stderr and "OX_CONNECTOR_QUEUE_DIR" in result.stderr
+    assert "does not exist" in result.stderr
+    assert not (tmp_path / "nowhere").exists()
+    assert harness.calls() == {}
+    # resync writes into the queue: the same
+    result = bare_run(env, "resync", "--all", *args[1:])
+    assert result.returncode == 2, result.stderr
+    assert str(missing_queue) in result.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_credentials_file_follows_the_state_dir(harness, tmp_path):
+    moved = tmp_path / "moved-state"
+    env = without(harness.env(), "OX_CREDENTIALS_FILE")
+    harness.extra_env.pop("OX_CREDENTIALS_FILE", None)
+    cid = harness.context()
+    result = bare_run(env, "run", "--state-dir", str(moved))
+    assert result.returncode == 0, result.stderr
+    secrets = moved / "secrets" / "contexts.json"
+    assert str(cid) in json.loads(secrets.read_text())
+    assert oct(stat.S_IMODE(secrets.parent.stat().st_mode)) == "0o700"
+    assert not harness.credentials_path.exists()
+    # OX_CREDENTIALS_FILE still names another place
+    elsewhere = tmp_path / "vault" / "ox.json"
+    cid = harness.context()
+    result = bare_run(
+        {**env, "OX_CREDENTIALS_FILE": str(elsewhere)}, "run", "--state-dir", str(moved)
+    )
+    assert result.returncode == 0, result.stderr
+    assert str(cid) in json.loads(elsewhere.read_text())
+    assert str(cid) not in json.loads(secrets.read_text())
+
+
+def test_the_default_paths(tmp_path):
+    from connector.config import APP_DATA, LocalPaths, Settings
+
+    assert LocalPaths.from_env({}).credentials_file == APP_DATA / "secrets" / "contexts.json"
+    moved = LocalPaths.from_env({"OX_CONNECTOR_STATE_DIR": str(tmp_path)})
+    assert moved.credentials_file == tmp_path / "secrets" / "contexts.json"
+    named = {"OX_CONNECTOR_STATE_DIR": str(tmp_path), "OX_CREDENTIALS_FILE": "/etc/ox.json"}
+    assert LocalPaths.from_env(named).credentials_file == Path("/etc/ox.json")
+    settings = Settings.from_env({"OX_SOAP_SERVER": "https://ox.example.org"})
+    assert settings.credentials_file == APP_DATA / "secrets" / "contexts.json"
