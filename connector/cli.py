@@ -432,7 +432,11 @@ def check_command(
         raise click.UsageError("--prune only with --fix")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
-        with open_connector(settings) as connector, run_lock(connector.lock_path):
+        # reading needs the context admins only; re-applying may need the master
+        with (
+            open_connector(settings, require_master=do_fix) as connector,
+            run_lock(connector.lock_path),
+        ):
             deps = connector.deps
             wanted = list(contexts) or drift.managed_contexts(deps)
             with Progress(
@@ -451,6 +455,8 @@ def check_command(
             fixed = drift.fix(deps, connector.reconciler, findings, prune) if do_fix else None
     except AlreadyRunning as exc:
         raise click.ClickException(f"{exc}: try again when the run is done") from None
+    except ConfigError as exc:
+        settings_refused(exc)
     except OXError as exc:
         raise click.ClickException(f"reading OX failed: {exc}") from None
     except ConnectorError as exc:

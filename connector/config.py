@@ -130,7 +130,7 @@ class Settings:
         reader = _Reader(env, problems)
         paths = _read_paths(reader)
         settings = cls(
-            soap_server=reader.url("OX_SOAP_SERVER", None, ("http", "https")).rstrip("/"),
+            soap_server=reader.soap_server("OX_SOAP_SERVER"),
             master_admin=reader.text("OX_MASTER_ADMIN", "oxadminmaster"),
             master_password=reader.secret("OX_MASTER_PASSWORD"),
             default_context=reader.positive_int("DEFAULT_CONTEXT", "10"),
@@ -247,6 +247,29 @@ class _Reader:
             except ValueError:
                 self._bad(name, value, "has an invalid port")
         return value
+
+    def soap_server(self, name: str) -> str:
+        """OX's base URL: ``https://host[:port]``, also given with ``/webservices`` (the
+        services' path, which the connector adds); any other path is refused, since every
+        request would miss the services (HTTP 404, retried for ever as transient)."""
+        known = len(self.problems)
+        value = self.url(name, None, ("http", "https"))
+        if not value or len(self.problems) > known:
+            return value
+        parts = urlsplit(value)
+        path = parts.path.rstrip("/")
+        if path == "/webservices":
+            path = ""
+        if path or parts.query or parts.fragment or value.endswith(("?", "#")):
+            base = f"{parts.scheme}://{parts.netloc}"
+            self._bad(
+                name,
+                value,
+                f"is not OX's base URL: give {base} (or {base}/webservices); the connector "
+                "adds /webservices/<Service>",
+            )
+            return value
+        return f"{parts.scheme}://{parts.netloc}"
 
     def positive_int(self, name: str, default: str) -> int:
         value = self._raw(name, default)

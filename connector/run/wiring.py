@@ -60,8 +60,26 @@ def options_from(settings: Settings) -> Options:
 
 
 @contextmanager
-def open_connector(settings: Settings) -> Iterator[Connector]:
+def open_connector(settings: Settings, require_master: bool = True) -> Iterator[Connector]:
+    """The connector's parts for one command. Raises ConfigError before anything is
+    created for a mapping file that cannot be used and, with ``require_master`` (every run:
+    contexts, user moves and deletions need the master admin), for a master admin with no
+    password anywhere."""
     options = options_from(settings)  # before anything is opened: bad mapping = no run
+    credentials = CredentialsFile(settings.credentials_file)
+    master = None
+    if settings.master_password:
+        master = Credentials(settings.master_admin, settings.master_password)
+    else:
+        master = credentials.master()
+    if master is None and require_master:
+        raise ConfigError(
+            [
+                f"OX_MASTER_PASSWORD: not set, and the credentials file {credentials.path} has "
+                'no "master" entry: the OX master admin creates, changes and deletes contexts, '
+                "moves users between contexts and tells a deleted context from a wrong password"
+            ]
+        )
     # 0700, every file in it 0600: it holds the directory's objects (StateStore and the
     # other files make their own files private)
     settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -69,12 +87,6 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
         if path.parent == settings.state_dir:
             tighten(path)  # written 0644 by older versions
     tighten(settings.credentials_file)  # 0600 when written; an admin may have copied it
-    credentials = CredentialsFile(settings.credentials_file)
-    master = None
-    if settings.master_password:
-        master = Credentials(settings.master_admin, settings.master_password)
-    else:
-        master = credentials.master()
     ox = OXConnection(
         settings.soap_server,
         master,

@@ -364,3 +364,74 @@ def test_the_default_paths(tmp_path):
     assert LocalPaths.from_env(named).credentials_file == Path("/etc/ox.json")
     settings = Settings.from_env({"OX_SOAP_SERVER": "https://ox.example.org"})
     assert settings.credentials_file == APP_DATA / "secrets" / "contexts.json"
+
+
+# -- settings checked at start -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/webservices", "/webservices/"])
+def test_the_documented_forms_of_ox_soap_server_work(harness, suffix):
+    harness.extra_env["OX_SOAP_SERVER"] = harness.emulator.url + suffix
+    cid = harness.context()
+    harness.profile()
+    harness.user("wendy", cid)
+    result = harness.run_cli()
+    assert result.returncode == 0, result.stderr
+    assert "wendy" in harness.ox_user_names(cid)
+
+
+@pytest.mark.parametrize(
+    "suffix", ["/appsuite", "/webservices/OXUserService", "/ox/webservices", "/?wsdl", "#x"]
+)
+def test_another_path_in_ox_soap_server_exits_2_at_start(harness, suffix):
+    harness.extra_env["OX_SOAP_SERVER"] = harness.emulator.url + suffix
+    harness.context()
+    queued = harness.pending()
+    harness.reset_calls()
+    result = harness.run_cli()
+    assert result.returncode == 2, result.stderr
+    no_traceback(result)
+    problems = [r for r in log_records(result.stderr) if r.get("problems")]
+    assert problems and problems[0]["problems"][0].startswith("OX_SOAP_SERVER:"), result.stderr
+    assert "/webservices" in problems[0]["problems"][0]  # says which form it wants
+    assert harness.pending() == queued
+    assert harness.calls() == {}
+    assert not (harness.state / "ox-connector.sqlite").exists()
+
+
+def test_no_master_password_anywhere_exits_2_at_start(harness):
+    cid = ready(harness)  # with the master: contexts need it
+    harness.user("mona", cid)  # a file that needs no master at all: refused all the same
+    queued = harness.pending()
+    harness.reset_calls()
+    for env in ({"OX_MASTER_PASSWORD": ""}, without(harness.env(), "OX_MASTER_PASSWORD")):
+        result = bare_run({**without(harness.env(), "OX_MASTER_PASSWORD"), **env}, "run")
+        assert result.returncode == 2, result.stderr
+        no_traceback(result)
+        problems = [r for r in log_records(result.stderr) if r.get("problems")]
+        assert problems, result.stderr
+        assert problems[0]["problems"][0].startswith("OX_MASTER_PASSWORD:")
+        assert str(harness.credentials_path) in problems[0]["problems"][0]  # where else it looked
+        assert harness.pending() == queued
+        assert harness.calls() == {}
+    # the master in the credentials file is enough
+    secrets = json.loads(harness.credentials_path.read_text())
+    secrets["master"] = {
+        "adminuser": "oxadminmaster",
+        "adminpass": harness.emulator.master_password,
+    }
+    harness.credentials_path.write_text(json.dumps(secrets))
+    result = bare_run(without(harness.env(), "OX_MASTER_PASSWORD"), "run")
+    assert result.returncode == 0, result.stderr
+    assert "mona" in harness.ox_user_names(cid)
+
+
+def test_check_without_fix_needs_no_master(harness):
+    cid = ready(harness, "nina")
+    env = without(harness.env(), "OX_MASTER_PASSWORD")
+    result = bare_run(env, "check", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["contexts"] == [cid]
+    result = bare_run(env, "check", "--fix")
+    assert result.returncode == 2, result.stderr
+    assert "OX_MASTER_PASSWORD" in result.stderr
