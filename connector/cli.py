@@ -28,7 +28,7 @@ from .model.errors import ConnectorError
 from .ox import OXError
 from .queue import AlreadyRunning, QueueError, run_lock
 from .run import RunFailed, open_connector, run_queue
-from .run.wiring import STATE_DB
+from .run.wiring import STATE_DB, master_admin
 from .state.operations import Operations
 from .state.store import StateError, StateStore
 
@@ -375,8 +375,12 @@ def resync(
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
         require_queue_dir(settings.queue_dir)
+        if not no_run:  # the run that follows needs the master: refuse before queuing
+            master_admin(settings)
     except ConfigError as exc:
         settings_refused(exc)
+    except ConnectorError as exc:  # a credentials file that cannot be read
+        raise click.ClickException(str(exc)) from None
     fetch = _udm_rest().fetch if from_udm else None
     with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)

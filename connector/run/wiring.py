@@ -59,6 +59,27 @@ def options_from(settings: Settings) -> Options:
     )
 
 
+def master_admin(
+    settings: Settings, credentials: CredentialsFile | None = None, required: bool = True
+) -> Credentials | None:
+    """The OX master admin: OX_MASTER_PASSWORD, else the credentials file's "master".
+    ``required``: none is a ConfigError naming OX_MASTER_PASSWORD (a CredentialsError for
+    a credentials file that cannot be read)."""
+    if settings.master_password:
+        return Credentials(settings.master_admin, settings.master_password)
+    credentials = credentials or CredentialsFile(settings.credentials_file)
+    master = credentials.master()
+    if master is None and required:
+        raise ConfigError(
+            [
+                f"OX_MASTER_PASSWORD: not set, and the credentials file {credentials.path} has "
+                'no "master" entry: the OX master admin creates, changes and deletes contexts, '
+                "moves users between contexts and tells a deleted context from a wrong password"
+            ]
+        )
+    return master
+
+
 @contextmanager
 def open_connector(settings: Settings, require_master: bool = True) -> Iterator[Connector]:
     """The connector's parts for one command. Raises ConfigError before anything is
@@ -67,19 +88,7 @@ def open_connector(settings: Settings, require_master: bool = True) -> Iterator[
     password anywhere."""
     options = options_from(settings)  # before anything is opened: bad mapping = no run
     credentials = CredentialsFile(settings.credentials_file)
-    master = None
-    if settings.master_password:
-        master = Credentials(settings.master_admin, settings.master_password)
-    else:
-        master = credentials.master()
-    if master is None and require_master:
-        raise ConfigError(
-            [
-                f"OX_MASTER_PASSWORD: not set, and the credentials file {credentials.path} has "
-                'no "master" entry: the OX master admin creates, changes and deletes contexts, '
-                "moves users between contexts and tells a deleted context from a wrong password"
-            ]
-        )
+    master = master_admin(settings, credentials, required=require_master)
     # 0700, every file in it 0600: it holds the directory's objects (StateStore and the
     # other files make their own files private)
     settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -426,6 +426,18 @@ def test_no_master_password_anywhere_exits_2_at_start(harness):
     assert "mona" in harness.ox_user_names(cid)
 
 
+def test_resync_without_a_master_exits_2_before_it_queues_anything(harness):
+    ready(harness, "rita")
+    env = without(harness.env(), "OX_MASTER_PASSWORD")
+    result = bare_run(env, "resync", "--all")
+    assert result.returncode == 2, result.stderr
+    assert "OX_MASTER_PASSWORD" in result.stderr
+    assert harness.pending() == []
+    result = bare_run(env, "resync", "--all", "--no-run")  # only queues: no master needed
+    assert result.returncode == 0, result.stderr
+    assert len(harness.pending()) == 3  # context, profile, rita
+
+
 def test_check_without_fix_needs_no_master(harness):
     cid = ready(harness, "nina")
     env = without(harness.env(), "OX_MASTER_PASSWORD")
