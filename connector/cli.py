@@ -27,7 +27,7 @@ from .desired import mapping
 from .model.errors import ConnectorError
 from .ox import OXError
 from .queue import AlreadyRunning, QueueError, run_lock
-from .run import RunFailed, open_connector, run_queue
+from .run import RunFailed, open_connector
 from .run.wiring import STATE_DB, master_admin
 from .state.operations import Operations
 from .state.store import StateError, StateStore
@@ -97,13 +97,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
-                result = run_queue(
-                    connector.reconciler,
-                    settings.queue_dir,
-                    stop_on_error=settings.stop_on_error,
-                    backoff=(settings.retry_first, settings.retry_max),
-                    max_file_bytes=settings.max_file_bytes,
-                )
+                result = connector.run_queue()
             finally:
                 if metrics_file is not None:
                     health.write_metrics(
@@ -384,6 +378,7 @@ def resync(
     fetch = _udm_rest().fetch if from_udm else None
     with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)
+        resync_ops.unverify(store, states)
         paths = resync_ops.enqueue(settings.queue_dir, states, fetch)
     log.info("objects queued for resync", extra={"count": len(paths)})
     click.echo(f"queued {len(paths)} objects")

@@ -31,6 +31,7 @@ APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 DEFAULT_QUEUE_DIR = APP_DATA / "listener"
 CREDENTIALS_IN_STATE_DIR = Path("secrets", "contexts.json")  # unless OX_CREDENTIALS_FILE
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_WORKERS = 64  # more would only queue up in OX's own thread pools
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -102,6 +103,8 @@ class Settings:
     retry_first: float = 5.0  # seconds before a failed file is tried again (doubling)
     retry_max: float = 600.0  # the bound of that back-off
     max_file_bytes: int = MAX_FILE_BYTES  # larger queue files are refused unread
+    workers: int = 8  # steps applied at the same time (1: one after the other)
+    verify_after: float = 86400.0  # seconds an unchanged object is trusted without reading OX
 
     @property
     def paths(self) -> LocalPaths:
@@ -161,6 +164,8 @@ class Settings:
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
             max_file_bytes=reader.positive_int("OX_CONNECTOR_MAX_FILE_BYTES", str(MAX_FILE_BYTES)),
+            workers=reader.bounded_int("OX_CONNECTOR_WORKERS", "8", 1, MAX_WORKERS),
+            verify_after=reader.seconds("OX_CONNECTOR_VERIFY_AFTER", "86400"),
             mapping_file=paths.mapping_file,
             credentials=paths.credentials,
         )
@@ -277,6 +282,12 @@ class _Reader:
             self._bad(name, value, "is not a positive whole number")
             return 0
         return int(value)
+
+    def bounded_int(self, name: str, default: str, low: int, high: int) -> int:
+        value = self.positive_int(name, default)
+        if value and not low <= value <= high:
+            self._bad(name, str(value), f"is not between {low} and {high}")
+        return value
 
     def positive_float(self, name: str, default: str) -> float:
         value = self._raw(name, default)

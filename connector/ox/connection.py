@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
 import zeep
 import zeep.cache
 import zeep.exceptions
@@ -107,6 +108,7 @@ class OXConnection:
                      environment's proxies for ``base_url``, looked up once here
     context_credentials  ``cid -> credentials or None``: used for context-scoped services
                      when a call passes ``ctx`` (``context``) but no ``auth``
+    connections      kept-alive HTTP connections (at least the number of calling threads)
     """
 
     def __init__(
@@ -123,12 +125,17 @@ class OXConnection:
         trust_env: bool = False,
         proxies: Mapping[str, str] | None = None,
         context_credentials: Callable[[int], CredentialsLike | None] | None = None,
+        connections: int = 10,
     ):
         self.base_url = base_url.rstrip("/")
         self.master = Credentials.of(master) if master is not None else None
         self.context_credentials = context_credentials
 
         session = requests.Session()
+        # one kept-alive connection per worker that calls at the same time
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=connections)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         session.trust_env = trust_env
         session.verify = str(ca_bundle) if ca_bundle else verify
         if proxies is not None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Hashable
 from typing import Any
 
 from ..desired.access import desired_access_profile, module_access
 from ..desired.errors import InvalidAttribute
 from ..desired.user import access_profile_of
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState
 from .deps import Deps
@@ -43,6 +45,12 @@ class AccessProfileHandler(KindHandler):
             )
             _update_users(deps, profile.name, profile.rights)
         return ObjectState(object_id, self.kind.value, dn, obj)
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """Every profile change writes the one profiles file: one at a time."""
+        return super().conflict_keys(deps, change, prior) | {("profiles file",)}
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         # UDM refuses to remove a profile that users still have.

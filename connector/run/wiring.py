@@ -19,6 +19,7 @@ from ..reconcile import Deps, Options, Reconciler
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
 from ..state.store import StateStore
+from .runner import RunResult, run_queue
 
 STATE_DB = "ox-connector.sqlite"
 PROFILES_FILE = "ModuleAccessDefinitions.properties"
@@ -34,6 +35,18 @@ class Connector:
     @property
     def lock_path(self) -> Path:
         return self.settings.state_dir / LOCK_FILE
+
+    def run_queue(self) -> RunResult:
+        """Apply the queue with the settings' error mode, back-off and workers."""
+        s = self.settings
+        return run_queue(
+            self.reconciler,
+            s.queue_dir,
+            stop_on_error=s.stop_on_error,
+            backoff=(s.retry_first, s.retry_max),
+            max_file_bytes=s.max_file_bytes,
+            workers=s.workers,
+        )
 
 
 def options_from(settings: Settings) -> Options:
@@ -56,6 +69,7 @@ def options_from(settings: Settings) -> Options:
         user_fields=fields,
         imap_login=imap_login_template(settings.imap_login),
         fa_login=fa_login_template(settings.fa_login),
+        verify_after=settings.verify_after,
     )
 
 
@@ -67,7 +81,9 @@ def master_admin(
     a credentials file that cannot be read)."""
     if settings.master_password:
         return Credentials(settings.master_admin, settings.master_password)
-    credentials = credentials or CredentialsFile(settings.credentials_file)
+    credentials = credentials or CredentialsFile(
+        settings.credentials_file, settings.default_context
+    )
     master = credentials.master()
     if master is None and required:
         raise ConfigError(
@@ -87,7 +103,7 @@ def open_connector(settings: Settings, require_master: bool = True) -> Iterator[
     contexts, user moves and deletions need the master admin), for a master admin with no
     password anywhere."""
     options = options_from(settings)  # before anything is opened: bad mapping = no run
-    credentials = CredentialsFile(settings.credentials_file)
+    credentials = CredentialsFile(settings.credentials_file, settings.default_context)
     master = master_admin(settings, credentials, required=require_master)
     # 0700, every file in it 0600: it holds the directory's objects (StateStore and the
     # other files make their own files private)
@@ -105,6 +121,7 @@ def open_connector(settings: Settings, require_master: bool = True) -> Iterator[
         ca_bundle=settings.ca_bundle,
         trust_env=settings.trust_env_proxies,
         context_credentials=credentials.context,
+        connections=max(10, settings.workers),
     )
     store = StateStore(settings.state_dir / STATE_DB)
     try:

@@ -184,7 +184,7 @@ class Operations:
         self.db.execute("DELETE FROM requeued WHERE file = ?", (file,))
 
     def dead_letter_count(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM dead_letters").fetchone()[0])
+        return int(self.db.execute("SELECT COUNT(*) FROM dead_letters").scalar())
 
     # -- run status (health) ---------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from ..model.udm import (
     queue_file_without_password_material,
     without_password_material,
 )
-from ..sqlitedb import SchemaMismatch, open_versioned, transaction
+from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS objects (
     udm_object_type TEXT NOT NULL,
     dn TEXT NOT NULL,
     object TEXT NOT NULL,               -- last applied UDM object, JSON
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    fingerprint TEXT,                   -- JSON {part: hash} of the OX state last applied
+    verified REAL                       -- when OX was last read and made to match
 );
 CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
@@ -79,6 +81,11 @@ CREATE TABLE IF NOT EXISTS requeued (   -- dead letters put back: their attempt 
 );
 CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# version -> the statements that bring a database of that version to the next one
+_MIGRATIONS = {
+    1: "ALTER TABLE objects ADD COLUMN fingerprint TEXT; "
+    "ALTER TABLE objects ADD COLUMN verified REAL;",
+}
 
 
 class StateError(ConnectorError):
@@ -102,13 +109,17 @@ class ObjectState:
     object: dict[str, Any]
     placements: tuple[Placement, ...] = ()
     updated: float = field(default=0.0, compare=False)
+    # what the connector last made OX hold (``KindHandler.fingerprint``), and when
+    fingerprint: dict[str, str] = field(default_factory=dict, compare=False)
+    verified: float | None = field(default=None, compare=False)
 
     def placement(self, context_id: int) -> Placement | None:
         return next((p for p in self.placements if p.context_id == context_id), None)
 
 
 class StateStore:
-    """SQLite (WAL) in the state dir. Writes happen inside ``transaction()``."""
+    """SQLite (WAL) in the state dir, one connection shared by the run's workers (each
+    statement and each transaction under one lock). Writes happen inside ``transaction()``."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -118,7 +129,15 @@ class StateStore:
             private_file(self.path, SQLITE_COMPANIONS)
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
-            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True)
+            db = open_versioned(
+                str(self.path),
+                _SCHEMA,
+                SCHEMA_VERSION,
+                check_same_thread=False,
+                durable=True,
+                migrations=_MIGRATIONS,
+            )
+            self._db = SharedConnection(db)
             self._drop_stored_password_material()
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
@@ -154,13 +173,13 @@ class StateStore:
         self._db.close()
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> SharedConnection:
         """The connection, for the operations records (``connector.state.operations``)."""
         return self._db
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Writes happen inside: ``with store.transaction(): ...``."""
-        return transaction(self._db)
+        """Writes happen inside: ``with store.transaction(): ...``; other threads wait."""
+        return self._db.transaction()
 
     def get(self, object_id: str) -> ObjectState | None:
         row = self._db.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
@@ -217,16 +236,19 @@ class StateStore:
 
     def put(self, state: ObjectState) -> None:
         self._db.execute(
-            "INSERT INTO objects (id, udm_object_type, dn, object, updated) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO objects (id, udm_object_type, dn, object, updated, fingerprint, "
+            "verified) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
-            "object = excluded.object, updated = excluded.updated",
+            "object = excluded.object, updated = excluded.updated, "
+            "fingerprint = excluded.fingerprint, verified = excluded.verified",
             (
                 state.id,
                 state.udm_object_type,
                 state.dn,
                 _object_json(state.object),
                 time.time(),
+                json.dumps(state.fingerprint, sort_keys=True) if state.fingerprint else None,
+                state.verified,
             ),
         )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
@@ -243,7 +265,7 @@ class StateStore:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM objects").scalar())
 
     def _state(self, row: sqlite3.Row) -> ObjectState:
         placements = self._db.execute(
@@ -257,6 +279,8 @@ class StateStore:
             json.loads(row["object"]),
             tuple(Placement(*p) for p in placements),
             row["updated"],
+            json.loads(row["fingerprint"]) if row["fingerprint"] else {},
+            row["verified"],
         )
 
 
