@@ -77,6 +77,7 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
         ca_bundle=settings.ca_bundle,
         trust_env=settings.trust_env_proxies,
         context_credentials=credentials.context,
+        codec=settings.soap_codec,
     )
     store = StateStore(settings.state_dir / STATE_DB)
     try:

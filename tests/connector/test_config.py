@@ -106,3 +106,11 @@ def test_json_log_lines_carry_extras_but_no_colour_codes():
     record = json.loads(stream.getvalue())
     assert (record["msg"], record["op"], record["level"]) == ("hello", "x", "info")
     assert "color_message" not in record
+
+
+def test_soap_codec_lean_by_default_zeep_on_request():
+    assert Settings.from_env(BASE).soap_codec == "lean"
+    assert Settings.from_env({**BASE, "OX_SOAP_CODEC": " ZEEP "}).soap_codec == "zeep"
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env({**BASE, "OX_SOAP_CODEC": "suds"})
+    assert exc_info.value.problems == ['OX_SOAP_CODEC: "suds" is not one of lean, zeep']
