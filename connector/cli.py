@@ -1,4 +1,9 @@
-"""``ox-connector``: the provisioning connector's command line."""
+"""``ox-connector``: the provisioning connector's command line.
+
+``ox-connector run`` is the App Center trigger and runs after every directory change:
+what only other commands need (rich, the drift check, health figures, the UDM REST
+client) is imported inside those commands, so a run with an empty queue stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from . import logs
-from .admin import check as drift
-from .admin import dead_letters, health, queue_view
-from .admin import resync as resync_ops
+from .admin import dead_letters, queue_view
 from .config import ConfigError, LocalPaths, Settings, UDMRestSettings
 from .desired import mapping
 from .model.errors import ConnectorError
@@ -32,6 +31,9 @@ from .run.wiring import STATE_DB
 from .state.operations import Operations
 from .state.store import StateError, StateStore
 
+if TYPE_CHECKING:
+    from .admin import resync as resync_ops
+
 log = logging.getLogger("ox_connector")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -40,7 +42,7 @@ Command = TypeVar("Command", bound=Callable[..., None])
 
 
 @click.group()
-@click.version_option(version("ox-connector"), prog_name="ox-connector")
+@click.version_option(package_name="ox-connector", prog_name="ox-connector")
 def main() -> None:
     """Keep Open-Xchange App Suite in step with the UCS directory."""
 
@@ -100,6 +102,8 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
                 )
             finally:
                 if metrics_file is not None:
+                    from .admin import health
+
                     health.write_metrics(
                         metrics_file, health.figures(settings.queue_dir, connector.deps.store)
                     )
@@ -168,6 +172,9 @@ def dir_options(func: Command) -> Command:
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         table.add_column(column)
@@ -327,6 +334,8 @@ def health_command(
     max_age: float,
 ) -> None:
     """Exit 0 OK, 1 WARNING (dead letters, old changes), 2 CRITICAL (queue stuck)."""
+    from .admin import health
+
     queue, state = state_paths(queue_dir, state_dir)
     with opened_store(state, QueueError) as store:
         figures = health.figures(queue, store)
@@ -366,6 +375,8 @@ def resync(
     no_run: bool,
 ) -> None:
     """Queue objects again so that OX is made to match them, then run the queue."""
+    from .admin import resync as resync_ops
+
     if not (dns or ids or everything):
         raise click.UsageError("give --dn, --id or --all")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
@@ -383,6 +394,8 @@ def resync(
 
 
 def _udm_rest() -> resync_ops.UDMRest:
+    from .admin import resync as resync_ops
+
     try:
         udm = UDMRestSettings.from_env(os.environ)
     except ConfigError as exc:
@@ -422,6 +435,11 @@ def check_command(
     objects. Exit 0 if none, 1 if drift was found (and not fixed)."""
     if prune and not do_fix:
         raise click.UsageError("--prune only with --fix")
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from .admin import check as drift
+
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
         with open_connector(settings) as connector, run_lock(connector.lock_path):
@@ -524,6 +542,9 @@ def mapping_show(path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"file": str(file.path), "fields": rows}, indent=2))
         return
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"OX user field <- UDM property ({file.path})")
     for column in ("OX field", "UDM property", "index", "alternatives", "source"):
         table.add_column(column)
