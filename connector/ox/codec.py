@@ -84,8 +84,9 @@ _parsers = threading.local()
 
 
 def parse_reply(content: bytes) -> etree._Element:
-    """The reply's root element; a DTD is refused (no entity is ever expanded).
-    Raises etree.XMLSyntaxError for what is not XML."""
+    """The reply's root element; a DTD is refused (ValueError), no entity is ever
+    expanded, nothing is loaded. Raises etree.XMLSyntaxError for what is not XML (also
+    what libxml2 refuses: entity amplification, an external DTD it would have to load)."""
     parser = getattr(_parsers, "parser", None)
     if parser is None:
         parser = _parsers.parser = _new_parser()

@@ -293,6 +293,10 @@ class OXConnection:
                 )
             return proxy
 
+    def lean(self, service: str) -> LeanService:
+        """The lean codec of ``service`` (loaded or compiled as for a call)."""
+        return self._lean_service(service)
+
     def _lean_service(self, service: str) -> LeanService:
         """The lean codec of ``service``: from the cache by the digest of the fresh WSDL
         document, else compiled (once per WSDL digest) from zeep's parse of it."""
@@ -417,6 +421,9 @@ class OXConnection:
                 return self._call_lean(service, compiled, params, credentials)
             if operation not in lean.unsupported:
                 raise ValueError(f"OX service {service} has no operation {operation!r}")
+            from .values import plain  # an operation the plan does not describe: zeep
+
+            return plain(self._call_zeep(service, operation, params, credentials))
         return self._call_zeep(service, operation, params, credentials)
 
     def _call_lean(
@@ -454,9 +461,9 @@ class OXConnection:
                 raise OXError(f"SOAP protocol error: {exc}", operation=name) from None
         except OXError as error:
             error.operation = error.operation or name
-            self._log_call(name, start, type(error).__name__)
+            self._log_call(name, start, type(error).__name__, LEAN)
             raise
-        self._log_call(name, start, "ok")
+        self._log_call(name, start, "ok", LEAN)
         return result
 
     def _zeep_reply(self, service: str, name: str, response: Any) -> Any:
@@ -521,7 +528,7 @@ class OXConnection:
         return self.master
 
     @staticmethod
-    def _log_call(name: str, start: float, outcome: str) -> None:
+    def _log_call(name: str, start: float, outcome: str, codec: str = ZEEP) -> None:
         if log.isEnabledFor(logging.DEBUG):
             ms = round((time.perf_counter() - start) * 1000, 2)
             log.debug(
@@ -529,7 +536,7 @@ class OXConnection:
                 name,
                 outcome,
                 ms,
-                extra={"operation": name, "outcome": outcome, "duration_ms": ms},
+                extra={"operation": name, "outcome": outcome, "duration_ms": ms, "codec": codec},
             )
 
     # -- lifetime ---------------------------------------------------------------------------
