@@ -21,6 +21,8 @@ class SoapProxy:
         self.answer: Callable[[str, bytes], tuple[int, bytes]] | None = None
         self.rewrite: Callable[[bytes], bytes] | None = None
         self.seen: list[tuple[str, str]] = []
+        self.set_cookie: str | None = None  # sent with every SOAP reply
+        self.cookies: list[str | None] = []  # the Cookie header of every SOAP post
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -38,9 +40,13 @@ class SoapProxy:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
+            def _send(
+                self, status: int, body: bytes, content_type: str, cookie: str | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
+                if cookie:
+                    self.send_header("Set-Cookie", cookie)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -59,6 +65,7 @@ class SoapProxy:
 
             def do_POST(self) -> None:
                 proxy.seen.append(("POST", self.path))
+                proxy.cookies.append(self.headers.get("Cookie"))
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 service = self.path.rsplit("/", 1)[-1]
                 if proxy.answer is not None:
@@ -76,7 +83,7 @@ class SoapProxy:
                     status, content = upstream.status_code, upstream.content
                 if proxy.rewrite is not None:
                     content = proxy.rewrite(content)
-                self._send(status, content, "text/xml; charset=utf-8")
+                self._send(status, content, "text/xml; charset=utf-8", proxy.set_cookie)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True

@@ -726,6 +726,22 @@ def test_a_reply_that_does_not_fit_drops_the_cached_wsdl(proxy, ctx, tmp_path, c
     assert len(proxy.paths("GET")) == before + 1  # the WSDL is fetched again
 
 
+@pytest.mark.parametrize("codec", ["lean", "zeep"])
+def test_cookies_and_session_headers_go_with_every_call(proxy, ctx, tmp_path, codec):
+    """A load balancer's sticky cookie comes back, the session's headers are sent."""
+    proxy.set_cookie = "route=node7; Path=/"
+    conn = OXConnection(proxy.url, wsdl_cache_dir=tmp_path, codec=codec)
+    conn.session.headers["X-Trace"] = "abc"
+    seen = []
+    conn.session.hooks["response"].append(
+        lambda r, *a, **k: seen.append(r.request.headers.get("X-Trace"))
+    )
+    for _ in range(2):
+        conn.call("OXUserService", "getData", auth=ctx.admin, ctx=ctx.ref, user={"id": 2})
+    assert proxy.cookies == [None, "route=node7"]
+    assert seen[-2:] == ["abc", "abc"]
+
+
 # -- hostile replies -----------------------------------------------------------------------------
 
 GET_DATA_REPLY = (
