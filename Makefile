@@ -53,6 +53,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py
 	$(BIN)/python bench/ox_client.py
+	$(BIN)/python bench/soap_codec.py
 	$(BIN)/python bench/initial_sync.py
 
 clean:
