@@ -53,7 +53,6 @@ FORMAT = 1
 # What lxml refuses in text (zeep sets element text through lxml); lone surrogates fail
 # when the request is encoded.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SPECIAL = re.compile("[&<>\r]")
 _COLLAPSE = re.compile(r"[\n\r\t ]")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TYPED = re.compile(rb":type\s*=")  # an xsi:type attribute needs a prefix
@@ -98,11 +97,14 @@ def parse_reply(content: bytes) -> etree._Element:
 
 
 def _escape(text: str) -> str:
-    if _SPECIAL.search(text) is None:
-        return text
-    return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
-    )
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        return (
+            text.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace("\r", "&#13;")
+        )
+    return text
 
 
 def _no_collection(kind: str, value: Any) -> None:
@@ -163,6 +165,8 @@ class _Field:
         "ns",
         "open",
         "repeated",
+        "single",
+        "string",
         "tag",
         "type",
     )
@@ -174,10 +178,12 @@ class _Field:
         self.local: str = local
         self.tag = f"{{{self.ns}}}{local}" if self.ns else local
         self.kind: str = kind
+        self.string = kind == "string"
         self.type: _Type | None = types[sub] if kind == "complex" else None
         self.min: int = low
         self.max: int = high  # -1: unbounded
         self.repeated = high != 1
+        self.single = not self.repeated
         self.nillable: bool = nillable
         written = f"ns{ns_index}:{local}" if ns_index >= 0 else local
         self.open = f"<{written}>"
@@ -207,6 +213,7 @@ class _Writer:
                 raise TypeError(f"{typ.name}() got an unexpected keyword argument {key!r}")
         get = value.get
         out = self.out
+        append = out.append
         for field in typ.fields:
             item = get(field.name, _ABSENT)
             if item is _ABSENT or item is None:
@@ -214,8 +221,12 @@ class _Writer:
                     continue  # absent: OX leaves the field as it is
                 # zeep's default of a required element: [] if repeated, else None
                 item = [] if item is _ABSENT and field.repeated else None
-            elif field.kind == "string" and type(item) is str:  # the common case, inlined
-                out.append(field.open + _escape(item) + field.close)
+            elif field.string and type(item) is str:  # the common case, inlined
+                if "&" in item or "<" in item or ">" in item or "\r" in item:
+                    item = _escape(item)
+                append(field.open)
+                append(item)
+                append(field.close)
                 continue
             self.element(field, item)
 
@@ -279,14 +290,18 @@ class _Reader:
             return None  # <x/>; but <x xsi:nil="true"/> is an object of Nones, as in zeep
         result: dict[str, Any] = {}
         at = 0
+        plain_strings = not self.typed
         for field in fields:
             if at == count:
                 result[field.name] = [] if field.repeated else None
                 continue
             child = children[at]
-            if not field.repeated and child.tag == field.tag:  # the common case
+            if field.single and child.tag == field.tag:  # the common case
                 at += 1
-                result[field.name] = self.value(child, field)
+                if field.string and plain_strings:
+                    result[field.name] = child.text
+                else:
+                    result[field.name] = self.value(child, field)
                 continue
             values: list[Any] = []
             while at < count and (field.max < 0 or len(values) < field.max):
@@ -445,7 +460,8 @@ class LeanOperation:
         if wrapper.get(XSI_TYPE) is not None:
             raise NeedsZeep("xsi:type")
         typ, unwrap = self._output
-        value = _Reader(_TYPED.search(content) is not None).object(wrapper, typ, False)
+        typed = b":type" in content and _TYPED.search(content) is not None
+        value = _Reader(typed).object(wrapper, typ, False)
         if unwrap == "object" or value is None:
             return value
         value = value[typ.fields[0].name]
