@@ -269,9 +269,7 @@ class _Reader:
             self._bad(name, value, "is not a boolean (true/false)")
         return value in _TRUE
 
-    def choice(
-        self, name: str, default: str, choices: tuple[str, ...], upper: bool = True
-    ) -> str:
+    def choice(self, name: str, default: str, choices: tuple[str, ...], upper: bool = True) -> str:
         value = self._raw(name, default)
         value = value.upper() if upper else value.lower()
         if value not in choices:
