@@ -72,6 +72,10 @@ LABEL org.opencontainers.image.title="OX Connector" \
 COPY --from=builder /opt/ox-connector /opt/ox-connector
 COPY appcenter/listener_trigger /usr/local/share/ox-connector/listener_trigger
 COPY docker/entrypoint /usr/local/sbin/ox-connector-entrypoint
+# What runs on the UCS host (schema, UDM modules, hooks, syntax, the join script's helper):
+# the join script copies it out of the running container (the configure script also puts
+# a copy into the data dir, <data>/ucs).
+COPY ucs /usr/local/share/ox-connector/ucs
 
 # Everything readable and the scripts executable for any user id (non-root friendly); the
 # data dir is the App Center's mount point and the default of every state path (each one

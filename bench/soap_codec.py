@@ -20,6 +20,7 @@ machine they vary with its load (printed).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import secrets
@@ -36,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from emulator_getdata import full_user  # noqa: E402
-from initial_sync import entry, other_entries  # noqa: E402
+from speed import Workload, write_queue  # noqa: E402
 
 from connector.ox import OXConnection  # noqa: E402
 from ox_demo.demo import Layout, connector_command, connector_env  # noqa: E402
@@ -186,20 +187,6 @@ def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, in
     return cpu, wall, rss
 
 
-def write(queue: Path, n: int, item: dict[str, Any]) -> None:
-    (queue / f"2026-12-01-10-00-00-{n:06d}.json").write_text(json.dumps(item))
-
-
-def changed_user(r: int) -> dict[str, Any]:
-    dn = "uid=bench,cn=users,dc=example,dc=org"
-    return entry("users/user", dn, {
-        "username": "bench", "firstname": "Bench", "lastname": "Mark",
-        "oxDisplayName": f"Bench Mark {r}", "mailPrimaryAddress": "bench@example.org",
-        "mailAlternativeAddress": [], "isOxUser": "OK", "oxAccess": "premium",
-        "oxContext": "10", "organisation": "Example School", "phone": [f"+49 421 {r}"],
-    })  # fmt: skip
-
-
 BEFORE = """
 import sys
 # the connector of another revision (argv[1]) instead of the installed (editable) one
@@ -234,8 +221,8 @@ def trigger_variant(password: str, runs: int, label: str, command: list[str], co
         layout.queue.mkdir(parents=True)
         layout.state.mkdir(parents=True)
         env = {**connector_env(emulator, layout), "OX_SOAP_CODEC": codec}
-        for n, item in enumerate([*other_entries(), changed_user(0)]):
-            write(layout.queue, n, item)
+        work = Workload(users=1, contexts=2, groups=0)
+        write_queue(layout.queue, work.entries(), dt.datetime(2026, 12, 1, 10))
         cold = run_child(command, env)  # contexts, profile, one user; WSDLs, codecs cached
         print(
             f"  {label:10} {'first (cold cache)':20} {cold[0]:7.2f} {cold[1]:7.2f} "
@@ -243,8 +230,9 @@ def trigger_variant(password: str, runs: int, label: str, command: list[str], co
         )
         empty = [run_child(command, env) for _ in range(runs)]
         changed = []
-        for r in range(1, runs + 1):
-            write(layout.queue, 100 + r, changed_user(r))
+        for r in range(1, runs + 1):  # a new phone number each time: one field differs
+            changed_user = work.user(0, phone=f"+49 421 999 {r:04d}")
+            write_queue(layout.queue, [changed_user], dt.datetime(2026, 12, 1, 11, r))
             changed.append(run_child(command, env))
         for queue, figures in (("empty", empty), ("one changed user", changed)):
             cpu, wall, rss = (statistics.median(f[i] for f in figures) for i in range(3))

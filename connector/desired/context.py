@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.credentials import context_admin_name
 from . import values
 from .errors import InvalidAttribute
 
@@ -24,16 +25,12 @@ class DesiredContext:
         return f"{self.admin_name}@{domain_name}"
 
 
-def admin_name_for(context_id: int, default_context: int) -> str:
-    return "oxadmin" if context_id == default_context else f"oxadmin-context{context_id}"
-
-
 def desired_context(obj: dict[str, Any], default_context: int) -> DesiredContext:
     raw_id = obj.get("contextid")
     if raw_id in (None, ""):
         raise InvalidAttribute("contextid", raw_id, "a context needs its id")
     cid = values.context_id("contextid", raw_id, default_context)
-    name = values.text(obj.get("name")) or f"context{cid}"
+    name = values.clean_text("name", obj.get("name"), one_line=True) or f"context{cid}"
     if not _MAPPING_CHARS.fullmatch(name):
         # OX adds the name to the context's login mappings, which allow only these.
         raise InvalidAttribute(
@@ -44,6 +41,6 @@ def desired_context(obj: dict[str, Any], default_context: int) -> DesiredContext
         cid,
         name,
         quota if quota else -1,
-        admin_name_for(cid, default_context),
+        context_admin_name(cid, default_context),
         (f"context{cid}", str(cid)),
     )

@@ -29,3 +29,9 @@ class Credentials:
 
 
 CredentialsLike = Credentials | Mapping[str, str] | tuple[str, str]
+
+
+def context_admin_name(context_id: int, default_context: int) -> str:
+    """The admin of an OX context the connector manages: ``oxadmin`` for the default
+    context, ``oxadmin-context<id>`` for the others (the Univention app's convention)."""
+    return "oxadmin" if context_id == default_context else f"oxadmin-context{context_id}"

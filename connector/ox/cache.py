@@ -21,7 +21,6 @@ fit, so the next use downloads it.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 import time
@@ -29,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
+
+from ..files import SQLITE_COMPANIONS, private_file
 
 DEFAULT_WSDL_CACHE_TTL = 24 * 3600
 
@@ -85,9 +86,9 @@ class WSDLCache:
     def _db(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             if not self._ready:
-                # created 0600 (it holds what OX told us); an older file is narrowed too
-                os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-                os.chmod(self.path, 0o600)
+                # 0600 like every file in the state dir (SQLite's journal takes its mode);
+                # an older, more open file is tightened
+                private_file(self.path, SQLITE_COMPANIONS)
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
                 if not self._ready:

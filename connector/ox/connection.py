@@ -110,6 +110,7 @@ class OXConnection:
                      environment's proxies for ``base_url``, looked up once (first call)
     context_credentials  ``cid -> credentials or None``: used for context-scoped services
                      when a call passes ``ctx`` (``context``) but no ``auth``
+    connections      kept-alive HTTP connections (at least the number of calling threads)
     codec            ``"lean"`` (default) or ``"zeep"`` (OX_SOAP_CODEC)
     """
 
@@ -127,6 +128,7 @@ class OXConnection:
         trust_env: bool = False,
         proxies: Mapping[str, str] | None = None,
         context_credentials: Callable[[int], CredentialsLike | None] | None = None,
+        connections: int = 10,
         codec: str = LEAN,
     ):
         if codec not in CODECS:
@@ -139,11 +141,12 @@ class OXConnection:
         self._verify: bool | str = str(ca_bundle) if ca_bundle else verify
         self._trust_env = trust_env
         self._proxies_given = dict(proxies) if proxies is not None else None
+        self._connections = connections
 
         self.wsdl_cache: WSDLCache | None = None
         if wsdl_cache_dir is not None:
             directory = Path(wsdl_cache_dir)
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.wsdl_cache = WSDLCache(directory / WSDL_CACHE_FILE, timeout=wsdl_cache_ttl)
         self._documents: Documents = self.wsdl_cache or MemoryDocuments()
         self._session: requests.Session | None = None
@@ -169,8 +172,13 @@ class OXConnection:
 
     def _new_session(self) -> requests.Session:
         import requests
+        import requests.adapters
 
         session = requests.Session()
+        # one kept-alive connection per worker that calls at the same time
+        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=self._connections)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         session.trust_env = self._trust_env
         session.verify = self._verify
         if self._proxies_given is not None:

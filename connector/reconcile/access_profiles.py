@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Hashable
 from typing import Any
 
 from ..desired.access import desired_access_profile, module_access
 from ..desired.errors import InvalidAttribute
+from ..desired.user import access_profile_of
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState
 from .deps import Deps
@@ -43,6 +46,12 @@ class AccessProfileHandler(KindHandler):
             _update_users(deps, profile.name, profile.rights)
         return ObjectState(object_id, self.kind.value, dn, obj)
 
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """Every profile change writes the one profiles file: one at a time."""
+        return super().conflict_keys(deps, change, prior) | {("profiles file",)}
+
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         # UDM refuses to remove a profile that users still have.
         old_name = _name(prior.object) if prior else None
@@ -56,7 +65,7 @@ def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
     checked = changed = 0
     last = time.monotonic()
     for state in deps.store.all(Kind.USER.value):
-        if state.object.get("oxAccess") != name or not state.placements:
+        if not state.placements or _profile_of(state) != name:
             continue
         checked += 1
         changed += update_access(deps, state.placements[0], access)
@@ -70,6 +79,13 @@ def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
         "users of access profile updated",
         extra={"profile": name, "checked": checked, "changed": changed},
     )
+
+
+def _profile_of(state: ObjectState) -> str | None:
+    try:
+        return access_profile_of(state.object)
+    except InvalidAttribute:
+        return None  # that user fails on its own change, naming the field
 
 
 def _name(obj: dict[str, Any]) -> str | None:

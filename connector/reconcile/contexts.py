@@ -7,16 +7,18 @@ crash between the two then leaves a usable password, never a context nobody can 
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from typing import Any
 
 from ..desired.context import DesiredContext, desired_context
+from ..model.change import ObjectChange
 from ..model.credentials import Credentials
 from ..model.kinds import Kind
 from ..ox import NotFound
 from ..state.credentials import generate_password
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .handler import KindHandler
+from .handler import KindHandler, digest
 
 log = logging.getLogger("ox_connector.reconcile")
 
@@ -35,6 +37,19 @@ class ContextHandler(KindHandler):
             _update(deps, wanted, actual)
         placement = Placement(wanted.id, None, wanted.name)
         return ObjectState(object_id, self.kind.value, dn, obj, (placement,))
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """The context, and whether its admin is known (else each apply warns again)."""
+        wanted = desired_context(obj, deps.options.default_context)
+        return {"context": digest((wanted, deps.credentials.context(wanted.id) is not None))}
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """Every context change may write the credentials file: one at a time."""
+        return super().conflict_keys(deps, change, prior) | {("credentials file",)}
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         if prior is None or not prior.placements:

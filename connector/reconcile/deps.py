@@ -22,6 +22,8 @@ class Options:
     user_fields: tuple[FieldMap, ...] = USER_FIELDS  # the attribute mapping
     imap_login: Template | None = DEFAULT_IMAP_LOGIN
     fa_login: Template = field(default_factory=lambda: fa_login_template(None))
+    # seconds an object whose desired OX state is unchanged is not read again (0: always)
+    verify_after: float = 0.0
 
     @property
     def default_context(self) -> int:

@@ -9,16 +9,21 @@ longer members; nothing is deleted and re-created wholesale.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Hashable
 from typing import Any
 
+from ..desired.errors import InvalidAttribute
 from ..desired.functional_account import DesiredFunctionalAccount, desired_functional_account
 from ..desired.templates import user_lookup
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
+from ..model.udm import as_list
 from ..ox import AuthenticationFailed
 from ..state.store import ObjectState, Placement
 from .deps import Deps
-from .handler import Finding, KindHandler
+from .handler import Finding, KindHandler, digest
 from .ownership import context_gone
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -39,6 +44,24 @@ class FunctionalAccountHandler(KindHandler):
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         _sync(deps, _old_addresses(prior), None, {})
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """The account and, per context, its members' OX ids and logins."""
+        account = desired_functional_account(obj)
+        return {"account": digest((account, logins_by_context(deps, object_id, account)))}
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """OX keeps one account per address and user: the addresses before and after."""
+        keys = set(super().conflict_keys(deps, change, prior))
+        if change.object is not None:
+            with contextlib.suppress(InvalidAttribute):
+                keys.add(("account", desired_functional_account(change.object).address))
+        keys |= {("account", address) for address in _old_addresses(prior).values() if address}
+        return frozenset(keys)
 
     def drift(self, deps: Deps, cid: int, stored: list[ObjectState]) -> list[Finding]:
         have: dict[tuple[str, int], dict[str, Any]] = {
@@ -110,7 +133,7 @@ def _members(deps: Deps, account: DesiredFunctionalAccount) -> list[ObjectState]
     for group_dn in account.group_dns:
         group = deps.store.find_by_dn(group_dn)
         if group is not None and group.udm_object_type == Kind.GROUP.value:
-            user_dns += [m for m in group.object.get("users") or [] if isinstance(m, str)]
+            user_dns += [m for m in as_list(group.object.get("users")) if isinstance(m, str)]
     found: dict[str, ObjectState] = {}
     for user_dn in dict.fromkeys(user_dns):
         user = deps.store.find_by_dn(user_dn)

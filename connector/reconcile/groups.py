@@ -7,17 +7,21 @@ member's placement changes, since no group file is queued when a user is enabled
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from functools import partial
 from typing import Any
 
+from ..desired.errors import InvalidAttribute
 from ..desired.group import desired_group, members_by_context
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
+from ..model.udm import as_list
 from ..state.store import ObjectState, Placement
 from .deps import Deps
 from .errors import NameHeldByOther
-from .handler import Finding, KindHandler, compare_by_id
+from .handler import Finding, KindHandler, compare_by_id, digest, referring_keys
 from .ownership import check_name_free, check_owner, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -45,6 +49,30 @@ class GroupHandler(KindHandler):
 
     def delete(self, deps: Deps, object_id: str, dn: str, prior: ObjectState | None) -> None:
         _delete_where_not(deps, _old_placements(prior), {})
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        keys = set(super().conflict_keys(deps, change, prior))
+        if change.object is not None:
+            with contextlib.suppress(InvalidAttribute):
+                name = desired_group(change.object, deps.options.group_identifier).name
+                keys.add(("group-name", name.lower()))
+        dns = [change.dn]
+        if prior is not None:
+            keys |= {("group-name", p.ox_name.lower()) for p in prior.placements if p.ox_name}
+            dns.append(prior.dn)
+        return frozenset(keys | referring_keys(deps, dns, depth=1))
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """Its name and, per context, its members' OX ids (a member's move changes it)."""
+        group = desired_group(obj, deps.options.group_identifier)
+        members = {}
+        if group.synced:
+            members = members_by_context(group.member_dns, lambda m: member_placement(deps, m))
+        return {"group": digest((group.name, group.synced, members))}
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         group = desired_group(obj, deps.options.group_identifier)
@@ -112,7 +140,7 @@ def _old_placements(prior: ObjectState | None) -> dict[int, Placement]:
 
 
 def _members(state: ObjectState | None) -> Any:
-    return None if state is None else state.object.get("users")
+    return None if state is None else as_list(state.object.get("users"))
 
 
 def _delete_where_not(deps: Deps, old: dict[int, Placement], wanted: dict[int, Any]) -> None:

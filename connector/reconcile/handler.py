@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState, Placement
 from .deps import Deps
@@ -51,6 +56,28 @@ class KindHandler:
         """Remove what the object placed in OX (``prior``: its stored state, if any)."""
         raise NotImplementedError
 
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        """What applying this change may touch besides OX objects no other step touches:
+        the object itself, the names and mail addresses it holds before and after, the
+        stored objects it re-applies. Two steps sharing a key never run at the same time,
+        and keep their queue order. An unusable value adds nothing: that step fails."""
+        return frozenset({("object", change.id)})
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        """Digests of the OX state this object asks for (with what it depends on, such as
+        its members' OX ids), by part. While they equal the stored ones and OX was read
+        less than ``verify_after`` ago, applying the object again changes nothing and is
+        skipped. Empty: always apply (kinds that cost no OX call when unchanged)."""
+        return {}
+
+    def prefetch(self, deps: Deps, changes: list[tuple[ObjectChange, ObjectState | None]]) -> None:
+        """Read ahead, in batches, what the coming ``apply`` calls of these changes will
+        read one by one (users: getMultipleData). Nothing to do for most kinds."""
+
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         """Would this object, changed to ``obj``, give up the name or address it holds?"""
         return False
@@ -73,6 +100,46 @@ class KindHandler:
     def delete_orphan(self, deps: Deps, finding: Finding) -> None:
         """Delete an OX object of this kind that no directory object owns."""
         raise NotImplementedError(f"{self.kind.value} has no orphans to delete")
+
+
+def is_fresh(deps: Deps, state: ObjectState) -> bool:
+    """Was OX read for this object less than ``verify_after`` seconds ago?"""
+    if state.verified is None or deps.options.verify_after <= 0:
+        return False
+    return 0 <= time.time() - state.verified < deps.options.verify_after
+
+
+def digest(value: Any) -> str:
+    """A stable digest of a desired state (dataclasses, dicts, lists, dates, bytes)."""
+    text = json.dumps(_plain(value), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    if isinstance(value, bytes):
+        return "sha256:" + hashlib.sha256(value).hexdigest()
+    return value
+
+
+def referring_keys(deps: Deps, dns: Iterable[str], depth: int = 2) -> set[Hashable]:
+    """Keys of the stored objects listing these DNs as members (groups, functional
+    accounts), and, ``depth`` 2, of those listing such a group: what a change of a member
+    may re-apply."""
+    keys: set[Hashable] = set()
+    frontier = [dn for dn in dns if dn]
+    for _ in range(depth):
+        found = [state for dn in frontier for state in deps.store.referencing(dn)]
+        keys |= {("object", state.id) for state in found}
+        frontier = [state.dn for state in found]
+    return keys
 
 
 def only_placement(state: ObjectState | None) -> Placement | None:

@@ -3,16 +3,20 @@ in the new context before deleting the old one (resources hold no data to copy).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Hashable
 from typing import Any
 
+from ..desired.errors import InvalidAttribute
 from ..desired.resource import desired_resource
+from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState, Placement
 from .compare import differing
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther
-from .handler import Finding, KindHandler, compare_by_id, only_placement
+from .handler import Finding, KindHandler, compare_by_id, digest, only_placement
 from .ownership import check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -69,6 +73,25 @@ class ResourceHandler(KindHandler):
         old = only_placement(prior)
         if old:
             _delete(deps, old)
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        return {"resource": digest(desired_resource(obj, deps.options.default_context))}
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        keys = set(super().conflict_keys(deps, change, prior))
+        for obj in (change.object, prior.object if prior else None):
+            if obj is None:
+                continue
+            with contextlib.suppress(InvalidAttribute):
+                res = desired_resource(obj, deps.options.default_context)
+                keys.add(("resource-name", res.name.lower()))
+                if res.fields.get("email"):
+                    keys.add(("mail", str(res.fields["email"]).lower()))
+        return frozenset(keys)
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         res = desired_resource(obj, deps.options.default_context)

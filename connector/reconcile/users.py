@@ -7,12 +7,14 @@ For an unchanged user: getData + getModuleAccess, no write.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from ..desired.access import NO_RIGHTS, module_access
 from ..desired.errors import InvalidAttribute
 from ..desired.user import DesiredUser, desired_user
+from ..model.change import ObjectChange
+from ..model.errors import ConnectorError
 from ..model.kinds import Kind
 from ..ox import AlreadyExists, MissingCredentials, NotFound
 from ..state.credentials import generate_password
@@ -20,7 +22,15 @@ from ..state.store import ObjectState, Placement
 from .compare import access_changes, user_changes
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther, ReconcileError
-from .handler import Finding, KindHandler, compare_by_id, only_placement
+from .handler import (
+    Finding,
+    KindHandler,
+    compare_by_id,
+    digest,
+    is_fresh,
+    only_placement,
+    referring_keys,
+)
 from .ownership import check_name_free, check_owner, claiming_mail, delete_quietly
 
 log = logging.getLogger("ox_connector.reconcile")
@@ -75,7 +85,15 @@ class UserHandler(KindHandler):
                     f'OX user "{user.get("name")}" is the admin of context {cid};'
                     " the connector never changes a context admin"
                 )
-            _update(deps, object_id, cid, user, wanted, access)
+            # Module access is read only when it may differ from what was applied: the
+            # desired rights changed, or OX is due to be read (a verify window ran out).
+            # Without a window (0) it is trusted until it changes or a resync asks.
+            access_known = (
+                prior is not None
+                and prior.fingerprint.get("access") == digest(access)
+                and (deps.options.verify_after <= 0 or is_fresh(deps, prior))
+            )
+            _update(deps, object_id, cid, user, wanted, access, access_known)
             ox_id = user["id"]
         return ObjectState(
             object_id, self.kind.value, dn, obj, (Placement(cid, ox_id, wanted.name),)
@@ -85,6 +103,52 @@ class UserHandler(KindHandler):
         old = only_placement(prior)
         if old:
             _delete(deps, old)
+
+    def fingerprint(
+        self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
+    ) -> dict[str, str]:
+        wanted = desired(deps, object_id, dn, obj)
+        if not wanted.enabled:
+            return {"user": digest(wanted)}
+        access = module_access(rights_of(deps, wanted.access_profile))
+        return {"user": digest(wanted), "access": digest(access)}
+
+    def prefetch(self, deps: Deps, changes: list[tuple[ObjectChange, ObjectState | None]]) -> None:
+        """The users these changes will read by id (in the same context, enabled, not
+        skipped by their fingerprint), with one getMultipleData per batch and context."""
+        by_context: dict[int, list[int]] = {}
+        for change, prior in changes:
+            old = only_placement(prior)
+            if change.object is None or prior is None or old is None or old.ox_id is None:
+                continue
+            try:
+                wanted = desired(deps, change.id, change.dn, change.object)
+                fingerprint = self.fingerprint(deps, change.id, change.dn, change.object)
+            except ConnectorError:
+                continue  # that step fails on its own
+            if not wanted.enabled or wanted.context_id != old.context_id:
+                continue
+            if prior.fingerprint == fingerprint and is_fresh(deps, prior):
+                continue
+            by_context.setdefault(old.context_id, []).append(old.ox_id)
+        for cid, ox_ids in sorted(by_context.items()):
+            if len(ox_ids) < 2:
+                continue  # one user is read by its own step: the same one call
+            try:
+                deps.ox.users.prefetch(cid, ox_ids)
+            except ConnectorError as exc:  # each step then reads its user itself
+                log.debug("read-ahead failed", extra={"context_id": cid, "error": str(exc)})
+
+    def conflict_keys(
+        self, deps: Deps, change: ObjectChange, prior: ObjectState | None
+    ) -> frozenset[Hashable]:
+        keys = set(super().conflict_keys(deps, change, prior)) | _claims(deps, change.object)
+        dns = [change.dn]
+        if prior is not None:
+            keys |= _claims(deps, prior.object)
+            keys |= {("user-name", p.ox_name.lower()) for p in prior.placements if p.ox_name}
+            dns.append(prior.dn)
+        return frozenset(keys | referring_keys(deps, dns))
 
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         user = desired(deps, "", "", obj)
@@ -158,6 +222,19 @@ def desired(deps: Deps, object_id: str, dn: str, obj: dict[str, Any]) -> Desired
     )
 
 
+def _claims(deps: Deps, obj: dict[str, Any] | None) -> set[Hashable]:
+    """The user name and mail addresses this UDM object asks for (OX keeps both unique)."""
+    if obj is None:
+        return set()
+    try:
+        user = desired(deps, "", "", obj)
+    except InvalidAttribute:
+        return set()
+    mails = [user.fields.get(f) for f in ("primaryEmail", "email1")]
+    mails += list(user.fields.get("aliases") or [])
+    return {("user-name", user.name.lower())} | {("mail", m.lower()) for m in mails if m}
+
+
 def rights_of(deps: Deps, profile: str | None) -> frozenset[str]:
     """The rights of an access profile; no profile or ``none`` means no rights."""
     profiles = deps.access_profiles()
@@ -213,6 +290,7 @@ def _update(
     user: dict[str, Any],
     wanted: DesiredUser,
     access: dict[str, bool],
+    access_known: bool = False,
 ) -> None:
     ox_id: int = user["id"]
     changes = user_changes({**wanted.fields, "name": wanted.name}, user)
@@ -240,7 +318,7 @@ def _update(
             "user changed",
             extra={"user": wanted.name, "context_id": cid, "fields": sorted(changes)},
         )
-    if access_changes(access, deps.ox.users.module_access(cid, ox_id)):
+    if not access_known and access_changes(access, deps.ox.users.module_access(cid, ox_id)):
         deps.ox.users.change_module_access(cid, ox_id, access)
         log.info("user module access changed", extra={"user": wanted.name, "context_id": cid})
 

@@ -1,15 +1,7 @@
-"""The queue loop: read, plan, let the scheduler try each step, and act on the outcome.
-
-Crash-safe order per step: OX writes, then the state-store commit (inside
-``Reconciler.apply``), then the queue files are removed. Killed at any point, the next run
-finds the file still queued (or already applied and gone) and converges.
-
-What an outcome leads to (``OX_CONNECTOR_STOP_ON_ERROR``):
-- stop mode (default): the run stops at the failing file and keeps it; the next runs wait
-  a growing back-off before trying it again, and the error is logged once per attempt;
-- continue mode: the failing change goes to the dead letters (with the error, time and
-  attempt count) and the run goes on;
-- transient errors stop the run in both modes: they concern every object.
+"""The queue loop: read, plan, let the scheduler try the steps, and act on each outcome
+(remove files, set them aside, stop). Called by ``ox-connector run`` (through
+``Connector.run_queue``); the error modes and the crash-safe order are described in
+docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -22,6 +14,7 @@ from pathlib import Path
 
 from ..model.errors import ConnectorError
 from ..queue import (
+    MAX_FILE_BYTES,
     BadQueueFile,
     Change,
     QueueFileVanished,
@@ -95,6 +88,7 @@ class _Run:
     now: Callable[[], float]
     ops: Operations
     backoff: tuple[float, float]
+    max_file_bytes: int = MAX_FILE_BYTES
     result: RunResult = field(default_factory=RunResult)
     progress: _Progress = field(default_factory=lambda: _Progress())
 
@@ -105,13 +99,19 @@ def run_queue(
     stop_on_error: bool = True,
     now: Callable[[], float] = time.time,
     backoff: tuple[float, float] = (BACKOFF_FIRST, BACKOFF_MAX),
+    max_file_bytes: int = MAX_FILE_BYTES,
+    workers: int = 1,
 ) -> RunResult:
     """Apply every queued change, re-reading the queue until it is empty.
     Raises RunFailed where the run stops; records the outcome for ``health``.
-    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode)."""
+    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode);
+    ``max_file_bytes``: larger queue files are bad input, refused before they are read;
+    ``workers``: steps applied at the same time (``OX_CONNECTOR_WORKERS``)."""
     ops = Operations(reconciler.store)
-    scheduler = Scheduler(reconciler, ops, stop_on_error=stop_on_error, now=now)
-    run = _Run(reconciler, scheduler, Path(queue_dir), stop_on_error, now, ops, backoff)
+    scheduler = Scheduler(reconciler, ops, stop_on_error=stop_on_error, now=now, workers=workers)
+    run = _Run(
+        reconciler, scheduler, Path(queue_dir), stop_on_error, now, ops, backoff, max_file_bytes
+    )
     try:
         _loop(run)
     except RunFailed as exc:
@@ -134,10 +134,17 @@ def _loop(run: _Run) -> None:
         read = _read_queue(run)
         steps = make_plan(read.changes).steps
         run.progress.add(len(steps))
-        for outcome in run.scheduler.run(steps):
-            stop = _act_on(run, outcome)
-            if stop is not None:
-                raise stop.failed() from outcome.error
+        execution = run.scheduler.run(steps)
+        stop: _Stop | None = None
+        cause: Exception | None = None
+        for outcome in execution:
+            found = _act_on(run, outcome, stopping=stop is not None)
+            if found is not None and stop is None:
+                # start nothing more; the steps already running finish and are acted on
+                stop, cause = found, outcome.error
+                execution.stop()
+        if stop is not None:
+            raise stop.failed() from cause
         if read.bad is not None:
             raise _stop_at_bad_file(run, read.bad).failed()
         if not steps:
@@ -151,7 +158,7 @@ def _read_queue(run: _Run) -> _QueueRead:
     changes = []
     for path in pending_files(run.queue_dir):
         try:
-            changes.append(read_change(path))
+            changes.append(read_change(path, run.max_file_bytes))
         except QueueFileVanished:
             continue
         except BadQueueFile as exc:
@@ -165,7 +172,7 @@ def _read_queue(run: _Run) -> _QueueRead:
     return _QueueRead(changes, None)
 
 
-def _act_on(run: _Run, outcome: StepOutcome) -> _Stop | None:
+def _act_on(run: _Run, outcome: StepOutcome, stopping: bool) -> _Stop | None:
     step, change = outcome.step, outcome.step.change
     if outcome.outcome is Outcome.APPLIED:
         _applied(run, step)
@@ -194,7 +201,7 @@ def _act_on(run: _Run, outcome: StepOutcome) -> _Stop | None:
     elif outcome.outcome is Outcome.WAITING and outcome.failure is not None:
         return _waiting(change.path, outcome.failure, change)
     elif outcome.outcome is Outcome.FAILED:
-        return _failed(run, outcome)
+        return _failed(run, outcome, stopping)
     return None
 
 
@@ -228,8 +235,9 @@ def _applied(run: _Run, step: Step) -> None:
     run.progress.done_one()
 
 
-def _failed(run: _Run, outcome: StepOutcome) -> _Stop | None:
-    """Stop mode or a transient error: the run stops here. Continue mode: set it aside."""
+def _failed(run: _Run, outcome: StepOutcome, stopping: bool) -> _Stop | None:
+    """Stop mode or a transient error: the run stops here. Continue mode: set it aside.
+    ``stopping``: another step stopped the run already (it stays the one recorded)."""
     step, change, exc = outcome.step, outcome.step.change, outcome.error
     if outcome.unexpected:  # a bug: still name the file, keep it, show the trace
         log.error(
@@ -242,20 +250,30 @@ def _failed(run: _Run, outcome: StepOutcome) -> _Stop | None:
         reason = str(exc)
     error_type = type(exc).__name__
     if run.stop_on_error or outcome.transient:
+        if stopping:  # ran at the same time as the step that stopped the run
+            log.error(
+                "change failed while the run was stopping; it stays queued",
+                extra=_failure_fields(change, reason, error_type),
+            )
+            return None
         stop = _Stop(change.path, reason, change.dn, change.udm_object_type)
         return _record(run, stop, error_type)
     log.error(
         "change failed; set aside as a dead letter, the run goes on",
-        extra={
-            "file": change.name,
-            "dn": change.dn,
-            "udm_object_type": change.udm_object_type,
-            "error": reason,
-            "error_type": error_type,
-        },
+        extra=_failure_fields(change, reason, error_type),
     )
     _dead_letter(run, list(step.paths), reason, change)
     return None
+
+
+def _failure_fields(change: Change, reason: str, error_type: str) -> dict[str, object]:
+    return {
+        "file": change.name,
+        "dn": change.dn,
+        "udm_object_type": change.udm_object_type,
+        "error": reason,
+        "error_type": error_type,
+    }
 
 
 def _stop_at_bad_file(run: _Run, bad: BadQueueFile) -> _Stop:

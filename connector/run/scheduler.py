@@ -1,31 +1,22 @@
-"""The order of a run: which step goes next, and what each attempt came to.
+"""The order of a run: which steps go next, how many at once, and what each came to.
 
-The plan (``connector.queue.make_plan``) gives the kind order and the queue order within a
-kind. The scheduler walks it on an explicit worklist and decides, per step:
-
-- continue mode: an object with a dead letter follows it there (never applied out of order);
-- stop mode: a file still in its back-off stops the run before anything is tried;
-- a change that meets its name or mail address on another directory object's OX object
-  waits behind that object's own pending step of the same kind, once;
-- when that cannot help (a cycle, or the holder is of another kind) and the holder's
-  pending change gives the value up, the holder is parked on a temporary value and the
-  step is tried again;
-- otherwise the step fails, naming the holder.
-
-It never raises for a failing step: each attempt yields a ``StepOutcome`` and the runner
-acts on it (removes files, sets them aside, or stops). Conflicts are detected by OX's
-answers today; a concurrent scheduler keeps this interface and adds conflict keys (object
-id, names and addresses before and after) to decide which steps may run side by side.
+Called by the runner, which acts on the outcomes. The rules (docs/architecture.md):
+kinds one after the other, in the plan's order; within a kind up to ``workers`` steps at
+once, but never two that share a conflict key (see ``KindHandler.conflict_keys``), and
+of those the earlier in queue order first; a name or address still held by another
+object's pending step: defer behind it, or park the holder; continue mode: an object
+with a dead letter follows it; stop mode: a file still in its back-off stops the run.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from ..model.errors import ConnectorError
-from ..queue import Step
+from ..queue import Step, rank
 from ..reconcile import NameHeldByOther, Reconciler
 from ..state.operations import Failure, Operations
 
@@ -33,7 +24,7 @@ from ..state.operations import Failure, Operations
 class Outcome(enum.Enum):
     APPLIED = "applied"
     DEFERRED = "deferred"  # moved behind the holder's pending step; tried again there
-    PARKED = "parked"  # the holder was moved aside; the step is tried again at once
+    PARKED = "parked"  # the holder was moved aside; the step is tried again first
     FAILED = "failed"
     BEHIND_DEAD_LETTER = "behind dead letter"  # continue mode: follows its object's letter
     WAITING = "waiting"  # stop mode: the file's back-off has not run out; nothing tried
@@ -61,45 +52,93 @@ class StepOutcome:
         return self.error is not None and not isinstance(self.error, ConnectorError)
 
 
-class Worklist:
-    """The steps of one plan in the order they are tried, and which objects have not had
-    their step started yet. Reordering happens here and nowhere else."""
+Keys = Callable[[Step], frozenset[Hashable]]
 
-    def __init__(self, steps: Iterable[Step]):
-        self._steps = list(steps)
-        self._next = 0
-        self._not_started = {s.change.id for s in self._steps}
+
+LOOKAHEAD = 4096  # steps scanned past blocked ones for one that may start
+READ_AHEAD = 200  # coming steps whose OX objects are read in batches at once
+
+
+class Worklist:
+    """The steps of one plan not started yet, in the order they are to be tried, and the
+    ones running. Reordering happens here and nowhere else.
+
+    Started steps leave holes (None) instead of shifting a long list; ``_head`` is the
+    first step still waiting."""
+
+    def __init__(self, steps: Iterable[Step], keys: Keys):
+        self._order: list[Step | None] = list(steps)
+        self._head = 0
+        self._not_started = {s.change.id for s in self._order if s is not None}
+        self._running: dict[Step, frozenset[Hashable]] = {}
+        self._keys = keys
+        self._known: dict[Step, frozenset[Hashable]] = {}
         self._deferred: set[str] = set()
         self._parked: set[tuple[str, str]] = set()
 
-    def take(self) -> Step | None:
-        if self._next >= len(self._steps):
-            return None
-        self._next += 1
-        return self._steps[self._next - 1]
+    def take(self, free: int) -> list[Step]:
+        """Up to ``free`` steps that may start now: of the kind (rank) that is due, sharing
+        no key with a running step or with an earlier step that has to wait."""
+        waiting = self._waiting()
+        first = next(waiting, None)
+        if free <= 0 or first is None:
+            return []
+        due = min(rank(s.change) for s in (*self._running, first[1]))
+        blocked: set[Hashable] = set().union(*self._running.values())
+        taken: list[tuple[int, Step]] = []
+        for scanned, (index, step) in enumerate((first, *waiting)):
+            if len(taken) == free or rank(step.change) != due or scanned >= LOOKAHEAD:
+                break
+            keys = self._key_of(step)
+            if not keys & blocked:
+                taken.append((index, step))
+            blocked |= keys
+        for index, step in taken:
+            self._order[index] = None
+            self._not_started.discard(step.change.id)
+            self._running[step] = self._key_of(step)
+        while self._head < len(self._order) and self._order[self._head] is None:
+            self._head += 1
+        return [step for _, step in taken]
 
-    def started(self, step: Step) -> None:
-        self._not_started.discard(step.change.id)
+    def finished(self, step: Step) -> None:
+        self._running.pop(step, None)
+
+    def give_back(self, steps: list[Step]) -> None:
+        """Steps taken but not started (the run stops): first again, in their order."""
+        for step in reversed(steps):
+            self.finished(step)
+            self.retry(step)
+
+    def is_empty(self) -> bool:
+        return not self._running and next(self._waiting(), None) is None
+
+    def upcoming(self, count: int) -> list[Step]:
+        """The next ``count`` waiting steps, in order."""
+        found: list[Step] = []
+        for _, step in self._waiting():
+            if len(found) == count:
+                break
+            found.append(step)
+        return found
 
     def not_started(self) -> Collection[str]:
-        """Ids of objects whose step comes later in this run."""
+        """Ids of objects whose step comes later in this run (kept up to date)."""
         return self._not_started
 
     def later_step(self, object_id: str) -> Step | None:
         """The step of ``object_id`` that is still to come, if any."""
-        return next((s for s in self._steps[self._next :] if s.change.id == object_id), None)
+        return next((s for _, s in self._waiting() if s.change.id == object_id), None)
 
     def defer(self, step: Step, behind: Step) -> bool:
-        """Move the step just taken behind ``behind`` (a later step); once per object."""
-        object_id = step.change.id
-        if object_id in self._deferred:
+        """Try the finished ``step`` again right after ``behind`` (a later step); once per
+        object."""
+        if step.change.id in self._deferred:
             return False
-        self._deferred.add(object_id)
-        self._not_started.add(object_id)
-        self._next -= 1
-        self._steps.pop(self._next)
-        position = next(i for i, s in enumerate(self._steps) if s is behind)
-        self._steps.insert(position + 1, step)
+        self._deferred.add(step.change.id)
+        position = next(i for i, s in self._waiting() if s is behind)
+        self._order.insert(position + 1, step)
+        self._not_started.add(step.change.id)
         return True
 
     def park_once(self, object_id: str, claim: str) -> bool:
@@ -110,9 +149,24 @@ class Worklist:
         return True
 
     def retry(self, step: Step) -> None:
-        """Take the step just taken again next."""
-        self._next -= 1
-        assert self._steps[self._next] is step
+        """Try the finished ``step`` again before any other."""
+        if self._head > 0:
+            self._head -= 1
+            self._order[self._head] = step
+        else:
+            self._order.insert(0, step)
+        self._not_started.add(step.change.id)
+
+    def _waiting(self) -> Iterator[tuple[int, Step]]:
+        for index in range(self._head, len(self._order)):
+            step = self._order[index]
+            if step is not None:
+                yield index, step
+
+    def _key_of(self, step: Step) -> frozenset[Hashable]:
+        if step not in self._known:
+            self._known[step] = self._keys(step) | {("object", step.change.id)}
+        return self._known[step]
 
 
 class Scheduler:
@@ -123,21 +177,17 @@ class Scheduler:
         *,
         stop_on_error: bool,
         now: Callable[[], float],
+        workers: int = 1,
     ):
         self.reconciler = reconciler
         self.ops = ops
         self.stop_on_error = stop_on_error
         self.now = now
+        self.workers = workers
 
-    def run(self, steps: Iterable[Step]) -> Iterator[StepOutcome]:
-        """Try every step; one outcome per attempt. Ends after a WAITING outcome; the
-        caller may stop consuming at any outcome (e.g. a failure in stop mode)."""
-        work = Worklist(steps)
-        while (step := work.take()) is not None:
-            outcome = self._attempt(work, step)
-            yield outcome
-            if outcome.outcome is Outcome.WAITING:
-                return
+    def run(self, steps: Iterable[Step]) -> StepRun:
+        """Try every step; iterate the result for one outcome per attempt."""
+        return StepRun(self, Worklist(steps, self._keys))
 
     def backoff(self, file_name: str) -> Failure | None:
         """The recorded failure of this file while its back-off runs, else None."""
@@ -146,7 +196,8 @@ class Scheduler:
             return None
         return failure
 
-    def _attempt(self, work: Worklist, step: Step) -> StepOutcome:
+    def before(self, step: Step) -> StepOutcome | None:
+        """What a step comes to without being tried (a dead letter ahead, a back-off)."""
         change = step.change
         if not self.stop_on_error:
             behind = self.ops.dead_letters(change.id)
@@ -155,14 +206,29 @@ class Scheduler:
         waiting = self.backoff(change.name)
         if waiting is not None:
             return StepOutcome(Outcome.WAITING, step, failure=waiting)
-        work.started(step)
+        return None
+
+    def attempt(self, step: Step, not_started: Collection[str]) -> Exception | None:
+        """Apply one step (in a worker); the error it ended with, if any."""
         try:
-            self.reconciler.apply(change.object_change(), work.not_started())
-        except NameHeldByOther as held:
-            return self._conflict(work, step, held)
+            self.reconciler.apply(step.change.object_change(), not_started)
         except Exception as exc:  # expected or a bug: the runner names the file either way
-            return StepOutcome(Outcome.FAILED, step, error=exc)
-        return StepOutcome(Outcome.APPLIED, step)
+            return exc
+        return None
+
+    def settle(self, work: Worklist, step: Step, error: Exception | None) -> StepOutcome:
+        """The outcome of a finished attempt; a conflict reorders the worklist."""
+        if error is None:
+            return StepOutcome(Outcome.APPLIED, step)
+        if isinstance(error, NameHeldByOther):
+            return self._conflict(work, step, error)
+        return StepOutcome(Outcome.FAILED, step, error=error)
+
+    def _keys(self, step: Step) -> frozenset[Hashable]:
+        try:
+            return self.reconciler.conflict_keys(step.change.object_change())
+        except ConnectorError:
+            return frozenset()  # the step itself will fail on the same value
 
     def _conflict(self, work: Worklist, step: Step, held: NameHeldByOther) -> StepOutcome:
         change = step.change
@@ -191,3 +257,56 @@ class Scheduler:
             work.retry(step)
             return StepOutcome(Outcome.PARKED, step, held=held, temporary=temporary)
         return StepOutcome(Outcome.FAILED, step, error=held)
+
+
+class StepRun:
+    """The outcomes of one plan's steps, as they finish. ``stop()`` starts nothing more;
+    the steps already running finish and their outcomes still come."""
+
+    def __init__(self, scheduler: Scheduler, work: Worklist):
+        self.scheduler = scheduler
+        self.work = work
+        self.stopping = False
+        self.read_ahead: set[Step] = set()
+
+    def _read_ahead(self, free: int) -> None:
+        """When a step about to start was not read ahead, read the next window."""
+        if free <= 0 or all(s in self.read_ahead for s in self.work.upcoming(free)):
+            return
+        window = [s for s in self.work.upcoming(READ_AHEAD) if s not in self.read_ahead]
+        self.read_ahead.update(window)
+        self.scheduler.reconciler.prefetch([s.change.object_change() for s in window])
+
+    def stop(self) -> None:
+        self.stopping = True
+
+    def __iter__(self) -> Iterator[StepOutcome]:
+        scheduler, work = self.scheduler, self.work
+        running: dict[Future[Exception | None], Step] = {}
+        with ThreadPoolExecutor(scheduler.workers, thread_name_prefix="apply") as pool:
+            while True:
+                free = 0 if self.stopping else scheduler.workers - len(running)
+                self._read_ahead(free)
+                taken = work.take(free)
+                for position, step in enumerate(taken):
+                    early = scheduler.before(step)
+                    if early is None:
+                        future = pool.submit(scheduler.attempt, step, work.not_started())
+                        running[future] = step
+                        continue
+                    work.finished(step)
+                    if early.outcome is Outcome.WAITING:
+                        self.stopping = True
+                        work.give_back(taken[position + 1 :])
+                    yield early
+                    if self.stopping:
+                        break
+                if not running:
+                    if self.stopping or work.is_empty():
+                        return
+                    continue  # a dead letter or back-off answered all it took: take more
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    step = running.pop(future)
+                    work.finished(step)
+                    yield scheduler.settle(work, step, future.result())

@@ -11,6 +11,7 @@ from ..config import ConfigError, Settings
 from ..desired import mapping
 from ..desired.templates import fa_login_template, imap_login_template
 from ..desired.user import MailDefaults
+from ..files import tighten
 from ..model.credentials import Credentials
 from ..ox import OXConnection
 from ..ox.api import OXApi
@@ -18,6 +19,7 @@ from ..reconcile import Deps, Options, Reconciler
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
 from ..state.store import StateStore
+from .runner import RunResult, run_queue
 
 STATE_DB = "ox-connector.sqlite"
 PROFILES_FILE = "ModuleAccessDefinitions.properties"
@@ -33,6 +35,18 @@ class Connector:
     @property
     def lock_path(self) -> Path:
         return self.settings.state_dir / LOCK_FILE
+
+    def run_queue(self) -> RunResult:
+        """Apply the queue with the settings' error mode, back-off and workers."""
+        s = self.settings
+        return run_queue(
+            self.reconciler,
+            s.queue_dir,
+            stop_on_error=s.stop_on_error,
+            backoff=(s.retry_first, s.retry_max),
+            max_file_bytes=s.max_file_bytes,
+            workers=s.workers,
+        )
 
 
 def options_from(settings: Settings) -> Options:
@@ -55,19 +69,49 @@ def options_from(settings: Settings) -> Options:
         user_fields=fields,
         imap_login=imap_login_template(settings.imap_login),
         fa_login=fa_login_template(settings.fa_login),
+        verify_after=settings.verify_after,
     )
 
 
-@contextmanager
-def open_connector(settings: Settings) -> Iterator[Connector]:
-    options = options_from(settings)  # before anything is opened: bad mapping = no run
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    credentials = CredentialsFile(settings.credentials_file)
-    master = None
+def master_admin(
+    settings: Settings, credentials: CredentialsFile | None = None, required: bool = True
+) -> Credentials | None:
+    """The OX master admin: OX_MASTER_PASSWORD, else the credentials file's "master".
+    ``required``: none is a ConfigError naming OX_MASTER_PASSWORD (a CredentialsError for
+    a credentials file that cannot be read)."""
     if settings.master_password:
-        master = Credentials(settings.master_admin, settings.master_password)
-    else:
-        master = credentials.master()
+        return Credentials(settings.master_admin, settings.master_password)
+    credentials = credentials or CredentialsFile(
+        settings.credentials_file, settings.default_context
+    )
+    master = credentials.master()
+    if master is None and required:
+        raise ConfigError(
+            [
+                f"OX_MASTER_PASSWORD: not set, and the credentials file {credentials.path} has "
+                'no "master" entry: the OX master admin creates, changes and deletes contexts, '
+                "moves users between contexts and tells a deleted context from a wrong password"
+            ]
+        )
+    return master
+
+
+@contextmanager
+def open_connector(settings: Settings, require_master: bool = True) -> Iterator[Connector]:
+    """The connector's parts for one command. Raises ConfigError before anything is
+    created for a mapping file that cannot be used and, with ``require_master`` (every run:
+    contexts, user moves and deletions need the master admin), for a master admin with no
+    password anywhere."""
+    options = options_from(settings)  # before anything is opened: bad mapping = no run
+    credentials = CredentialsFile(settings.credentials_file, settings.default_context)
+    master = master_admin(settings, credentials, required=require_master)
+    # 0700, every file in it 0600: it holds the directory's objects (StateStore and the
+    # other files make their own files private)
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for path in (settings.state_dir / PROFILES_FILE, settings.attribute_mapping_file):
+        if path.parent == settings.state_dir:
+            tighten(path)  # written 0644 by older versions
+    tighten(settings.credentials_file)  # 0600 when written; an admin may have copied it
     ox = OXConnection(
         settings.soap_server,
         master,
@@ -77,6 +121,7 @@ def open_connector(settings: Settings) -> Iterator[Connector]:
         ca_bundle=settings.ca_bundle,
         trust_env=settings.trust_env_proxies,
         context_credentials=credentials.context,
+        connections=max(10, settings.workers),
         codec=settings.soap_codec,
     )
     store = StateStore(settings.state_dir / STATE_DB)

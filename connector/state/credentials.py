@@ -3,21 +3,30 @@ existing installation can be taken over:
 ``{"<context id>": {"adminuser": ..., "adminpass": ...}, "master": {...}}``, sorted,
 indent 2, mode 0600, replaced atomically (readers never see a partial file). One writer at
 a time: the connector's run lock guarantees it. Passwords never appear in messages.
+
+The older format is read too: one file per context beside ``contexts.json``, named
+``context<ID>.secret`` (or ``context<ID>``, as the Univention app's README told admins),
+holding only the password; the admin is ``oxadmin`` for the default context and
+``oxadmin-context<ID>`` for the others. An entry of ``contexts.json`` wins over such a
+file; the files are only read, never written, moved or deleted.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import secrets
 import string
 from pathlib import Path
 
 from ..files import write_atomically
-from ..model.credentials import Credentials
+from ..model.credentials import Credentials, context_admin_name
 from ..model.errors import ConnectorError
 
 MASTER_KEY = "master"
 PASSWORD_ALPHABET = string.ascii_letters + string.digits
+LEGACY_NAME = re.compile(r"context([0-9]+)(\.secret)?")
 
 
 class CredentialsError(ConnectorError):
@@ -38,14 +47,20 @@ def generate_password(length: int = 64) -> str:
 
 
 class CredentialsFile:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, default_context: int = 10):
         self.path = Path(path)
+        self.default_context = default_context  # names the admins of legacy files
         # Every SOAP call into a context asks for its admin: parse the file only when it
         # changed (stat is cheap; an admin may edit the file between runs).
         self._cache: tuple[tuple[int, int, int], dict[str, Credentials]] | None = None
+        self._legacy_cache: tuple[object, dict[str, Credentials]] | None = None
 
     def load(self) -> dict[str, Credentials]:
-        """All entries; a missing file is an empty one."""
+        """All entries: the legacy per-context files, overridden by ``contexts.json``
+        (a missing file is an empty one)."""
+        return {**self._legacy(), **self._load_json()}
+
+    def _load_json(self) -> dict[str, Credentials]:
         try:
             st = self.path.stat()
         except FileNotFoundError:
@@ -57,6 +72,47 @@ class CredentialsFile:
             return dict(self._cache[1])
         entries = self._parse()
         self._cache = (key, entries)
+        return dict(entries)
+
+    def _legacy(self) -> dict[str, Credentials]:
+        """``context<ID>.secret`` / ``context<ID>`` files beside the JSON file: the
+        password alone (surrounding white space, such as the final newline, is not part
+        of it). An empty or unreadable one is an error naming the file."""
+        try:
+            with os.scandir(self.path.parent) as it:
+                files = sorted(
+                    (entry.name, entry.stat())
+                    for entry in it
+                    if LEGACY_NAME.fullmatch(entry.name) and entry.is_file()
+                )
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        except OSError as exc:
+            raise CredentialsError(f"credentials dir {self.path.parent}: {exc.strerror}") from exc
+        key = tuple((name, st.st_ino, st.st_mtime_ns, st.st_size) for name, st in files)
+        if self._legacy_cache is not None and self._legacy_cache[0] == key:
+            return dict(self._legacy_cache[1])
+        found: dict[str, tuple[Path, Credentials]] = {}
+        for name, _ in files:
+            file = self.path.parent / name
+            match = LEGACY_NAME.fullmatch(name)
+            assert match is not None
+            try:
+                password = file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CredentialsError(f"credentials file {file}: cannot read it ({exc})") from None
+            if not password:
+                raise CredentialsError(f"credentials file {file}: empty (expected a password)")
+            cid = str(int(match.group(1)))
+            if cid in found and found[cid][1].password != password:
+                raise CredentialsError(
+                    f"credentials files {found[cid][0]} and {file}: "
+                    f"two different passwords for context {cid}"
+                )
+            admin = context_admin_name(int(cid), self.default_context)
+            found[cid] = (file, Credentials(admin, password))
+        entries = {cid: creds for cid, (_, creds) in found.items()}
+        self._legacy_cache = (key, entries)
         return dict(entries)
 
     def _parse(self) -> dict[str, Credentials]:
@@ -102,12 +158,13 @@ class CredentialsFile:
         return self.load().get(MASTER_KEY)
 
     def set(self, key: int | str, creds: Credentials) -> None:
-        entries = self.load()
+        entries = self._load_json()
         entries[str(key)] = creds
         self._write(entries)
 
     def remove(self, key: int | str) -> None:
-        entries = self.load()
+        """Forget an entry of ``contexts.json`` (a legacy file stays as it is)."""
+        entries = self._load_json()
         if entries.pop(str(key), None) is not None:
             self._write(entries)
 

@@ -14,11 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import SQLITE_COMPANIONS, private_file
 from ..model.errors import ConnectorError
 from ..model.kinds import Kind
-from ..sqlitedb import SchemaMismatch, open_versioned, transaction
+from ..model.udm import (
+    as_list,
+    queue_file_without_password_material,
+    without_password_material,
+)
+from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +33,9 @@ CREATE TABLE IF NOT EXISTS objects (
     udm_object_type TEXT NOT NULL,
     dn TEXT NOT NULL,
     object TEXT NOT NULL,               -- last applied UDM object, JSON
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    fingerprint TEXT,                   -- JSON {part: hash} of the OX state last applied
+    verified REAL                       -- when OX was last read and made to match
 );
 CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
@@ -73,6 +81,11 @@ CREATE TABLE IF NOT EXISTS requeued (   -- dead letters put back: their attempt 
 );
 CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# version -> the statements that bring a database of that version to the next one
+_MIGRATIONS = {
+    1: "ALTER TABLE objects ADD COLUMN fingerprint TEXT; "
+    "ALTER TABLE objects ADD COLUMN verified REAL;",
+}
 
 
 class StateError(ConnectorError):
@@ -96,34 +109,77 @@ class ObjectState:
     object: dict[str, Any]
     placements: tuple[Placement, ...] = ()
     updated: float = field(default=0.0, compare=False)
+    # what the connector last made OX hold (``KindHandler.fingerprint``), and when
+    fingerprint: dict[str, str] = field(default_factory=dict, compare=False)
+    verified: float | None = field(default=None, compare=False)
 
     def placement(self, context_id: int) -> Placement | None:
         return next((p for p in self.placements if p.context_id == context_id), None)
 
 
 class StateStore:
-    """SQLite (WAL) in the state dir. Writes happen inside ``transaction()``."""
+    """SQLite (WAL) in the state dir, one connection shared by the run's workers (each
+    statement and each transaction under one lock). Writes happen inside ``transaction()``."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
+            # 0600 before SQLite opens it: its -wal, -shm and -journal files take the
+            # database file's mode. An older, more open file is tightened.
+            private_file(self.path, SQLITE_COMPANIONS)
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
-            self._db = open_versioned(str(self.path), _SCHEMA, SCHEMA_VERSION, durable=True)
+            db = open_versioned(
+                str(self.path),
+                _SCHEMA,
+                SCHEMA_VERSION,
+                check_same_thread=False,
+                durable=True,
+                migrations=_MIGRATIONS,
+            )
+            self._db = SharedConnection(db)
+            self._drop_stored_password_material()
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise StateError(f"state database {self.path}: {exc.strerror}") from exc
+
+    def _drop_stored_password_material(self) -> None:
+        """Once per database: remove the password material that versions before 14 stored
+        with the objects and dead letters, overwriting the freed pages."""
+        done = "SELECT 1 FROM meta WHERE key = 'password_material_dropped'"
+        if self._db.execute(done).fetchone() is not None:
+            return
+        self._db.execute("PRAGMA secure_delete = ON")
+        with self.transaction():
+            for row in self._db.execute("SELECT id, object FROM objects").fetchall():
+                obj = json.loads(row["object"])
+                if isinstance(obj, dict) and without_password_material(obj) is not obj:
+                    self._db.execute(
+                        "UPDATE objects SET object = ? WHERE id = ?",
+                        (_object_json(obj), row["id"]),
+                    )
+            for row in self._db.execute("SELECT seq, content FROM dead_letters").fetchall():
+                content = queue_file_without_password_material(bytes(row["content"]))
+                if content != row["content"]:
+                    self._db.execute(
+                        "UPDATE dead_letters SET content = ? WHERE seq = ?", (content, row["seq"])
+                    )
+            self._db.execute("INSERT INTO meta VALUES ('password_material_dropped', '1')")
+        self._db.execute("PRAGMA secure_delete = OFF")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the old pages leave the WAL
 
     def close(self) -> None:
         self._db.close()
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> SharedConnection:
         """The connection, for the operations records (``connector.state.operations``)."""
         return self._db
 
     def transaction(self) -> AbstractContextManager[None]:
-        """Writes happen inside: ``with store.transaction(): ...``."""
-        return transaction(self._db)
+        """Writes happen inside: ``with store.transaction(): ...``; other threads wait."""
+        return self._db.transaction()
 
     def get(self, object_id: str) -> ObjectState | None:
         row = self._db.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
@@ -180,16 +236,19 @@ class StateStore:
 
     def put(self, state: ObjectState) -> None:
         self._db.execute(
-            "INSERT INTO objects (id, udm_object_type, dn, object, updated) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO objects (id, udm_object_type, dn, object, updated, fingerprint, "
+            "verified) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
-            "object = excluded.object, updated = excluded.updated",
+            "object = excluded.object, updated = excluded.updated, "
+            "fingerprint = excluded.fingerprint, verified = excluded.verified",
             (
                 state.id,
                 state.udm_object_type,
                 state.dn,
-                json.dumps(state.object, sort_keys=True, ensure_ascii=False),
+                _object_json(state.object),
                 time.time(),
+                json.dumps(state.fingerprint, sort_keys=True) if state.fingerprint else None,
+                state.verified,
             ),
         )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
@@ -206,7 +265,7 @@ class StateStore:
         self._db.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM objects").fetchone()[0])
+        return int(self._db.execute("SELECT COUNT(*) FROM objects").scalar())
 
     def _state(self, row: sqlite3.Row) -> ObjectState:
         placements = self._db.execute(
@@ -220,7 +279,15 @@ class StateStore:
             json.loads(row["object"]),
             tuple(Placement(*p) for p in placements),
             row["updated"],
+            json.loads(row["fingerprint"]) if row["fingerprint"] else {},
+            row["verified"],
         )
+
+
+def _object_json(obj: dict[str, Any]) -> str:
+    """The stored form of a UDM object: without password material (``PASSWORD_PROPERTIES``,
+    which the connector never needs: OX users log in through UCS)."""
+    return json.dumps(without_password_material(obj), sort_keys=True, ensure_ascii=False)
 
 
 MEMBER_LISTS: dict[str, tuple[str, ...]] = {
@@ -234,7 +301,5 @@ def _member_dns(state: ObjectState) -> list[str]:
     obj = state.object
     found: set[str] = set()
     for key in MEMBER_LISTS.get(state.udm_object_type, ()):
-        members = obj.get(key)
-        if isinstance(members, list):
-            found.update(m for m in members if isinstance(m, str))
+        found.update(m for m in as_list(obj.get(key)) if isinstance(m, str))
     return sorted(found)

@@ -21,7 +21,7 @@ import pytest
 
 from connector.config import Settings
 from connector.queue import run_lock
-from connector.run import RunResult, open_connector, run_queue
+from connector.run import RunResult, open_connector
 from connector.state.credentials import CredentialsFile
 
 from ..oxclient import OX
@@ -133,6 +133,12 @@ class Harness:
             "DOMAINNAME": "example.org",
             # a failed file is retried by the very next run (no back-off wait in tests)
             "OX_CONNECTOR_RETRY_FIRST": "0",
+            # these tests pin the sequential contract (which file stays queued, the order
+            # of the log lines); test_parallel.py and the reference suite run 8 workers
+            "OX_CONNECTOR_WORKERS": "1",
+            # ... and the read-compare-write path on every change (test_verify_window.py
+            # tests the window)
+            "OX_CONNECTOR_VERIFY_AFTER": "0",
             **self.extra_env,
         }
 
@@ -140,7 +146,7 @@ class Harness:
         return Settings.from_env(self.env())
 
     def admin(self, context_id: int) -> dict[str, str]:
-        creds = CredentialsFile(self.credentials_path).context(context_id)
+        creds = CredentialsFile(self.credentials_path, self.default_context).context(context_id)
         assert creds is not None, f"no credentials for context {context_id}"
         return creds.soap()
 
@@ -215,12 +221,7 @@ class Harness:
         """``ox-connector run`` in this process (fast); raises RunFailed like the runner."""
         settings = self.settings()
         with open_connector(settings) as connector, run_lock(connector.lock_path):
-            return run_queue(
-                connector.reconciler,
-                settings.queue_dir,
-                stop_on_error=settings.stop_on_error,
-                backoff=(settings.retry_first, settings.retry_max),
-            )
+            return connector.run_queue()
 
     def run_cli(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """The real command in a child process, as the App Center's trigger runs it."""

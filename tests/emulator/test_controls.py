@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 import zeep
+from lxml import etree
+
+from connector.contract import SERVICES
+from ox_emulator.controls import is_read
 
 from ..oxclient import raises_fault
 
@@ -85,3 +91,167 @@ def test_bad_control_requests_are_rejected(emulator):
         assert response.status_code == 400 and "error" in response.json()
     response = requests.post(f"{emulator.url}/emulator/faults", data=b"not json", timeout=10)
     assert response.status_code == 400
+
+
+def test_write_latency_setting_is_reported_and_cleared(emulator):
+    assert emulator.control("faults", {})["write_latency_ms"] is None  # None: as latency_ms
+    settings = emulator.control("faults", {"latency_ms": 10, "write_latency_ms": 100})
+    assert (settings["latency_ms"], settings["write_latency_ms"]) == (10, 100)
+    assert emulator.control("faults", {"write_latency_ms": None})["write_latency_ms"] is None
+    emulator.control("faults", {"write_latency_ms": 100})
+    assert emulator.control("faults", {"clear": True})["write_latency_ms"] is None
+    for bad in (-1, 60_001, "slow"):
+        response = requests.post(
+            f"{emulator.url}/emulator/faults", json={"write_latency_ms": bad}, timeout=10
+        )
+        assert response.status_code == 400 and "write_latency_ms" in response.json()["error"]
+
+
+def test_reads_are_get_list_and_exists_every_other_operation_writes():
+    """The rule behind --latency-ms / --write-latency-ms, over every operation of the
+    contract: a new operation that reads under another name would need the rule changed."""
+    reads = {
+        f"{service}.{op.name}"
+        for service, svc in SERVICES.items()
+        for op in svc.operations
+        if is_read(f"{service}.{op.name}")
+    }
+    writes = {
+        f"{service}.{op.name}" for service, svc in SERVICES.items() for op in svc.operations
+    } - reads
+    assert {
+        "OXUserService.getData",
+        "OXUserService.getMultipleData",
+        "OXUserService.getModuleAccess",
+        "OXUserService.list",
+        "OXUserService.exists",
+        "OXGroupService.listGroupsForUser",
+        "OXGroupService.getMembers",
+        "OXContextService.listAll",
+        "OXUserService.getContextAdmin",
+        "OXResourceService.getData",
+    } <= reads
+    assert {
+        "OXContextService.create",
+        "OXContextService.delete",
+        "OXUserService.create",
+        "OXUserService.createByModuleAccess",
+        "OXUserService.change",
+        "OXUserService.changeByModuleAccess",
+        "OXUserService.delete",
+        "OXGroupService.addMember",
+        "OXGroupService.removeMember",
+        "OXResourceService.change",
+        "OXSecondaryAccountService.create",
+        "OXSecondaryAccountService.update",
+        "OXUserCopyService.copyUser",
+    } <= writes
+    assert all(op.split(".")[1].startswith(("get", "list", "exists")) for op in reads)
+    assert is_read("getData") and not is_read("copyUser")  # the bare name works too
+
+
+# -- latency over HTTP: requests built by zeep from the reference WSDL, sent from threads --
+
+
+def soap_body(ox, service: str, operation: str, **params) -> bytes:
+    proxy = {"OXUserService": ox.user}[service]
+    return etree.tostring(proxy._client.create_message(proxy, operation, **params))
+
+
+def timed_posts(emulator, service: str, bodies: list[bytes]) -> list[tuple[float, float]]:
+    """POST the bodies at the same moment, one thread and connection each; the (sent,
+    answered) times of each, in perf_counter seconds."""
+    barrier = threading.Barrier(len(bodies))
+
+    def post(body: bytes) -> tuple[float, float]:
+        with requests.Session() as session:
+            session.trust_env = False
+            barrier.wait()
+            sent = time.perf_counter()
+            response = session.post(
+                emulator.service_url(service),
+                data=body,
+                headers={"Content-Type": "text/xml; charset=utf-8"},
+                timeout=60,
+            )
+            answered = time.perf_counter()
+        assert response.status_code == 200, response.text
+        return sent, answered
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(post, bodies))
+
+
+def get_user_body(ox, ctx) -> bytes:
+    return soap_body(ox, "OXUserService", "getData", ctx=ctx.ref, user={"id": 2}, auth=ctx.admin)
+
+
+def create_user_body(ox, ctx, name: str) -> bytes:
+    mail = f"{name}@example.org"
+    user = {
+        "name": name,
+        "display_name": f"{name} display",
+        "password": "secret",
+        "given_name": "Lat",
+        "sur_name": "Ency",
+        "primaryEmail": mail,
+        "email1": mail,
+    }
+    return soap_body(ox, "OXUserService", "create", ctx=ctx.ref, usrdata=user, auth=ctx.admin)
+
+
+@pytest.mark.parametrize("kind", ["read", "write"])
+def test_concurrent_calls_wait_their_latency_in_parallel(emulator, ox, ctx, kind):
+    """N calls sent together, each delayed L: all are in flight at once (every one is sent
+    before the first answer comes), the answers come within L of each other (waiting one
+    after the other would space them L apart) and together they take about L, far below
+    N x L."""
+    n, latency = 8, 0.5
+    if kind == "read":
+        emulator.control("faults", {"latency_ms": latency * 1000, "write_latency_ms": 0})
+        bodies = [get_user_body(ox, ctx) for _ in range(n)]
+    else:
+        emulator.control("faults", {"latency_ms": 0, "write_latency_ms": latency * 1000})
+        bodies = [create_user_body(ox, ctx, f"parallel{i}") for i in range(n)]
+    emulator.control("stats/reset")
+    times = timed_posts(emulator, "OXUserService", bodies)
+    first_sent = min(sent for sent, _ in times)
+    assert max(sent for sent, _ in times) < min(answered for _, answered in times)
+    assert all(answered - sent >= latency for sent, answered in times)
+    answers = sorted(answered for _, answered in times)
+    assert answers[-1] - answers[0] < latency
+    assert max(answered for _, answered in times) - first_sent < n * latency / 2
+    operation = "getData" if kind == "read" else "create"
+    assert emulator.control("stats")["calls"] == {f"OXUserService.{operation}": n}
+
+
+def test_writes_wait_the_write_latency_and_reads_the_read_latency(emulator, ox, ctx):
+    """Slow writes, fast reads: reads sent together with a write are answered before it;
+    a write alone takes at least the write latency."""
+    emulator.control("faults", {"latency_ms": 0, "write_latency_ms": 600})
+    times = timed_posts(
+        emulator,
+        "OXUserService",
+        [create_user_body(ox, ctx, "slowwrite"), *(get_user_body(ox, ctx) for _ in range(3))],
+    )
+    (write_sent, write_answered), reads = times[0], times[1:]
+    assert write_answered - write_sent >= 0.6
+    assert all(answered < write_answered for _, answered in reads)
+
+    # the other way round: slow reads, fast writes
+    emulator.control("faults", {"latency_ms": 600, "write_latency_ms": 0})
+    times = timed_posts(
+        emulator,
+        "OXUserService",
+        [get_user_body(ox, ctx), create_user_body(ox, ctx, "fastwrite")],
+    )
+    (read_sent, read_answered), (_, write_answered) = times
+    assert read_answered - read_sent >= 0.6
+    assert write_answered < read_answered
+
+
+def test_without_a_write_latency_writes_wait_as_reads(emulator, ctx):
+    emulator.control("faults", {"latency_ms": 300})
+    started = time.perf_counter()
+    ctx.create_user("followsread")
+    assert time.perf_counter() - started >= 0.3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 
 import pytest
 
@@ -159,3 +160,21 @@ def test_allowed_user_name_characters(switched):
     ctx = new_context(switched)
     assert ctx.create_user("with space", mail="spaced@example.org").name == "with space"
     raises_fault('Illegal chars: "_"', ctx.create_user, "under_score")
+
+
+def test_latency_switches_set_read_and_write_latency(tmp_path):
+    proc = start(tmp_path, "--latency-ms", "5", "--write-latency-ms", "250")
+    try:
+        assert proc.control("faults", {})["latency_ms"] == 5
+        assert proc.control("faults", {})["write_latency_ms"] == 250
+        ctx = new_context(connect(proc))  # OXContextService.create: a write
+        started = time.perf_counter()
+        ctx.create_user("slow")
+        assert time.perf_counter() - started >= 0.25
+    finally:
+        proc.stop()
+    proc = start(tmp_path, "--latency-ms", "5")
+    try:  # without --write-latency-ms, writes wait as reads
+        assert proc.control("faults", {})["write_latency_ms"] is None
+    finally:
+        proc.stop()

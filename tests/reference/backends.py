@@ -260,6 +260,8 @@ def embedded_env(
         # the converter re-runs some seconds later; a test's next sync() is that re-run
         "OX_CONNECTOR_RETRY_FIRST": "0",
         "OX_CONNECTOR_RETRY_MAX": "0",
+        # the connector's default (8) unless a run of the suite asks for another count
+        "OX_CONNECTOR_WORKERS": os.environ.get("OX_TEST_WORKERS", "8"),
     }
 
 
@@ -287,7 +289,7 @@ class EmbeddedBackend(Backend):
             world.settings,
             queue_dir=self.queue_dir,
             state_dir=self.state_dir,
-            credentials_file=self.credentials_path,
+            credentials=self.credentials_path,
             default_context=self.default_context,
         )
         self._trigger = in_process_trigger(self.settings)

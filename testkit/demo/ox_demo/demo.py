@@ -33,6 +33,7 @@ from connector.ox import OXConnection, as_dict
 from connector.run.wiring import PROFILES_FILE
 from connector.state.access_profiles import AccessProfilesFile
 from connector.state.credentials import CredentialsFile
+from ox_emulator.controls import is_read
 from ox_emulator.process import EmulatorProcess
 
 # the demo organisation: package data, a directory in a fresh clone as in an installed wheel
@@ -41,20 +42,6 @@ MASTER_LOGIN = "oxadminmaster"
 DEFAULT_CONTEXT = 10
 OX_DEFAULT_GROUP_ID = 1  # OX's own group of all users: not the connector's, not shown
 RUN_TIMEOUT = 900  # seconds; generous for --latency-ms
-READ_OPERATIONS = frozenset(
-    {
-        "getData",
-        "getMultipleData",
-        "list",
-        "listAll",
-        "exists",
-        "getModuleAccess",
-        "getContextAdmin",
-        "listGroupsForUser",
-        "getMembers",
-        "getAccessCombinationName",
-    }
-)
 
 
 # -- the demo's files ------------------------------------------------------------------------
@@ -148,10 +135,6 @@ class PhaseRun:
     @property
     def writes(self) -> int:
         return sum(n for op, n in self.calls.items() if not is_read(op))
-
-
-def is_read(operation: str) -> bool:
-    return operation.split(".", 1)[-1] in READ_OPERATIONS
 
 
 def connector_command() -> list[str]:

@@ -11,7 +11,9 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from connector.contract import SERVICES
+from lxml import etree
+
+from connector.contract import SERVICES, Operation
 
 from .codec import Encoder, decode_fields, parse_envelope
 from .controls import Controls, InjectedHTTPError
@@ -46,6 +48,19 @@ class Reply:
     content_type: str = "text/xml; charset=utf-8"
 
 
+@dataclass(frozen=True)
+class Call:
+    """A parsed request: the operation of one service and its body element."""
+
+    service_name: str
+    operation: Operation
+    element: etree._Element
+
+    @property
+    def name(self) -> str:
+        return f"{self.service_name}.{self.operation.name}"
+
+
 @lru_cache(maxsize=64)
 def wsdl(service_name: str, address: str) -> bytes:
     return render_wsdl(service_name, address)
@@ -61,9 +76,13 @@ class Emulator:
 
     def soap_call(self, service_name: str, body: bytes) -> Reply:
         """One SOAP request to ``service_name`` (a key of ``handlers``)."""
-        started = time.perf_counter()
-        service, handler = SERVICES[service_name], self.handlers[service_name]
-        name = service_name
+        call = self.parse(service_name, body)
+        return call if isinstance(call, Reply) else self.execute(call)
+
+    def parse(self, service_name: str, body: bytes) -> Call | Reply:
+        """The operation a request asks for, or the fault for a request that names none (the
+        web layer waits the operation's latency between ``parse`` and ``execute``)."""
+        service = SERVICES[service_name]
         try:
             req = parse_envelope(body)
             op = service.by_name.get(req.operation)
@@ -72,10 +91,20 @@ class Emulator:
                     f"Unexpected wrapper element {{{req.namespace}}}{req.operation} found. "
                     f"Expected one of the operations of {service_name}."
                 )
-            name = f"{service_name}.{op.name}"
+        except OXFault as fault:
+            return self.fault(service_name, fault, service_name)
+        return Call(service_name, op, req.element)
+
+    def execute(self, call: Call) -> Reply:
+        """Count, inject the configured faults, run the handler and encode its answer."""
+        started = time.perf_counter()
+        service_name, op = call.service_name, call.operation
+        service, handler = SERVICES[service_name], self.handlers[service_name]
+        name = call.name
+        try:
             self.controls.count(name)
             self.controls.injected_fault(name)
-            params = decode_fields(req.element, op.params, service.namespace, service)
+            params = decode_fields(call.element, op.params, service.namespace, service)
             with self.store.transaction():
                 result = getattr(handler, op.name)(params)
             payload = self.encoders[service_name].response(op.name, op.result, result)

@@ -57,7 +57,16 @@ def main() -> None:
     "--latency-ms",
     default=0.0,
     type=click.FloatRange(0, 60_000),
-    help="Delay added to every SOAP call.",
+    help="Delay added to every SOAP call that reads (get*, list*, exists*); to writes too "
+    "unless --write-latency-ms is given.",
+)
+@click.option(
+    "--write-latency-ms",
+    default=None,
+    type=click.FloatRange(0, 60_000),
+    help="Delay added to every SOAP call that changes OX (every operation not named get*, "
+    "list* or exists*: create*, change*, delete*, update, copyUser, ...). Default: as "
+    "--latency-ms.",
 )
 @click.option(
     "--fault-rate",
@@ -102,6 +111,7 @@ def serve(
     master_login,
     master_password,
     latency_ms,
+    write_latency_ms,
     fault_rate,
     username_changeable,
     no_unique_display_names,
@@ -127,7 +137,10 @@ def serve(
         store = Store(db_path)
     except Exception as exc:
         raise click.ClickException(f"cannot open emulator database {db_path}: {exc}") from exc
-    emulator = Emulator(store, settings, Controls(latency_ms=latency_ms, fault_rate=fault_rate))
+    controls = Controls(
+        latency_ms=latency_ms, fault_rate=fault_rate, write_latency_ms=write_latency_ms
+    )
+    emulator = Emulator(store, settings, controls)
     # Bind and listen before saying "listening", so that --port 0 can name the port and a
     # client that connects at once is queued, not refused.
     sock = socket.create_server((host, port), backlog=128)

@@ -1,5 +1,6 @@
 """Run-time controls of the emulator for tests and benchmarks: per-operation call counters,
-added latency, a random transient fault rate and "fail the next N calls of X"."""
+added latency (one for reads, one for writes), a random transient fault rate and "fail the
+next N calls of X"."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ from typing import Any
 from .faults import OXFault
 
 TRANSIENT_KIND = "DatabaseUpdateException"
+# The read operations of OX's admin services are the ones named get*, list* and exists*
+# (getData, getMultipleData, getModuleAccess, listAll, listGroupsForUser, exists, ...); every
+# other operation changes OX (create*, change*, delete*, update, copyUser, addMember,
+# removeMember, enable*, disable*, downgrade, move*): a write.
+READ_PREFIXES = ("get", "list", "exists")
+
+
+def is_read(operation: str) -> bool:
+    """Whether an operation ("OXUserService.getData" or "getData") only reads OX."""
+    return operation.rpartition(".")[2].startswith(READ_PREFIXES)
 
 
 @dataclass
@@ -33,10 +44,19 @@ class InjectedHTTPError(Exception):
 
 
 class Controls:
-    def __init__(self, latency_ms: float = 0.0, fault_rate: float = 0.0, seed: int | None = None):
+    def __init__(
+        self,
+        latency_ms: float = 0.0,
+        fault_rate: float = 0.0,
+        seed: int | None = None,
+        write_latency_ms: float | None = None,
+    ):
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        self.in_flight = 0  # SOAP requests being served now, and the most at once
+        self.max_in_flight = 0
         self.latency_ms = latency_ms
+        self.write_latency_ms = write_latency_ms  # None: writes wait latency_ms as reads do
         self.fault_rate = fault_rate
         self.rules: list[FailRule] = []
         self._random = random.Random(seed)
@@ -53,26 +73,54 @@ class Controls:
         with self._lock:
             self.calls[operation] += 1
 
+    def entered(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def left(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"calls": dict(sorted(self.calls.items())), "total": sum(self.calls.values())}
+            return {
+                "calls": dict(sorted(self.calls.items())),
+                "total": sum(self.calls.values()),
+                "max_in_flight": self.max_in_flight,
+            }
+
+    def latency(self, operation: str | None) -> float:
+        """Seconds to wait before answering a call of ``operation`` ("OXUserService.create");
+        None (a request that names no known operation) waits as a read."""
+        if operation is None or is_read(operation) or self.write_latency_ms is None:
+            return self.latency_ms / 1000
+        return self.write_latency_ms / 1000
 
     def reset_stats(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.max_in_flight = self.in_flight
 
     def configure(self, settings: dict[str, Any]) -> dict[str, Any]:
         """Apply a JSON body of POST /emulator/faults; raises ValueError on bad input."""
-        unknown = set(settings) - {"latency_ms", "fault_rate", "fail_next", "clear"}
+        known = {"latency_ms", "write_latency_ms", "fault_rate", "fail_next", "clear"}
+        unknown = set(settings) - known
         if unknown:
             raise ValueError(f"unknown keys: {', '.join(sorted(unknown))}")
         with self._lock:
             if settings.get("clear"):
                 self.rules.clear()
                 self.latency_ms = 0.0
+                self.write_latency_ms = None
                 self.fault_rate = 0.0
             if "latency_ms" in settings:
                 self.latency_ms = _number(settings["latency_ms"], "latency_ms", 0, 60_000)
+            if "write_latency_ms" in settings:
+                value = settings["write_latency_ms"]
+                self.write_latency_ms = (
+                    None if value is None else _number(value, "write_latency_ms", 0, 60_000)
+                )
             if "fault_rate" in settings:
                 self.fault_rate = _number(settings["fault_rate"], "fault_rate", 0, 1)
             for rule in settings.get("fail_next", []):
@@ -96,6 +144,7 @@ class Controls:
     def _describe(self) -> dict[str, Any]:
         return {
             "latency_ms": self.latency_ms,
+            "write_latency_ms": self.write_latency_ms,
             "fault_rate": self.fault_rate,
             "fail_next": [vars(r) for r in self.rules if r.count > 0],
         }
@@ -116,7 +165,10 @@ class Controls:
 
 
 def _number(value: Any, name: str, low: float, high: float) -> float:
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number") from None
     if not low <= number <= high:
         raise ValueError(f"{name} must be between {low} and {high}")
     return number

@@ -3,7 +3,9 @@ ASGI app (Starlette) for uvicorn.
 
 SOAP handling runs inline on the event loop: the store serialises calls anyway, and the
 loop keeps the per-request cost low (no hand-off to a worker thread). Only the injected
-latency is awaited, so concurrent clients wait in parallel as they would on a real OX.
+latency is awaited (a read's or a write's, by the operation the request names, after
+parsing it and before executing it), so concurrent clients wait in parallel as they would
+on a real OX.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ async def _read_bounded(request: Request) -> tuple[bytes, bool]:
     return b"".join(chunks), too_large
 
 
+async def _wait(seconds: float) -> None:
+    if seconds:
+        await asyncio.sleep(seconds)
+
+
 def create_app(emulator: Emulator) -> Starlette:
     def reply(r: Reply) -> Response:
         return Response(r.body, status_code=r.status, media_type=r.content_type)
@@ -55,12 +62,20 @@ def create_app(emulator: Emulator) -> Starlette:
             address = str(request.url.replace(query=None))
             return Response(wsdl(service, address), media_type="text/xml; charset=utf-8")
         body, too_large = await _read_bounded(request)
-        if emulator.controls.latency_ms:
-            await asyncio.sleep(emulator.controls.latency_ms / 1000)
-        if too_large:
-            fault = OXFault.generic(f"Request too large (more than {MAX_REQUEST_BYTES} bytes)")
-            return reply(emulator.fault(service, fault, service))
-        return reply(emulator.soap_call(service, body))
+        emulator.controls.entered()  # for max_in_flight: how many calls a client overlaps
+        try:
+            if too_large:
+                await _wait(emulator.controls.latency(None))
+                fault = OXFault.generic(f"Request too large (more than {MAX_REQUEST_BYTES} bytes)")
+                return reply(emulator.fault(service, fault, service))
+            call = emulator.parse(service, body)
+            if isinstance(call, Reply):  # names no operation of this service: a SOAP fault
+                await _wait(emulator.controls.latency(None))
+                return reply(call)
+            await _wait(emulator.controls.latency(call.name))
+            return reply(emulator.execute(call))
+        finally:
+            emulator.controls.left()
 
     async def stats(request: Request) -> Response:
         return JSONResponse(emulator.controls.stats())

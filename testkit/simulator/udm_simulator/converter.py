@@ -15,7 +15,7 @@ from pathlib import Path
 
 from connector.config import Settings
 from connector.queue import AlreadyRunning, run_lock
-from connector.run import open_connector, run_queue
+from connector.run import open_connector
 
 from .queuefiles import queued
 
@@ -98,12 +98,7 @@ def in_process_trigger(settings: Settings) -> Trigger:
     def trigger() -> None:
         try:
             with open_connector(settings) as connector, run_lock(connector.lock_path):
-                run_queue(
-                    connector.reconciler,
-                    settings.queue_dir,
-                    stop_on_error=settings.stop_on_error,
-                    backoff=(settings.retry_first, settings.retry_max),
-                )
+                connector.run_queue()
         except AlreadyRunning:
             return
 

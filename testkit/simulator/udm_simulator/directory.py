@@ -357,6 +357,7 @@ class Directory:
             default("oxContext", self.default_context)
             default("displayname", props["name"])
         elif mod.name == ACCESS_PROFILES:
+            default("displayName", props["name"])  # the module's default "<name>"
             for right in RIGHTS:
                 default(right, "FALSE")
 

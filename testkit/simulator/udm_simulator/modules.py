@@ -106,7 +106,6 @@ OX_USER_OTHER = (
     "oxTimeZone",
     "oxUserQuota",
     "oxAnniversary",
-    "oxBirthday",
 )
 USER_SINGLE = (
     "username",
@@ -205,7 +204,7 @@ MODULES: MappingProxyType[str, Module] = MappingProxyType(
                 "cn",
                 "name",
                 "cn=open-xchange",
-                ("name", "contextid", "oxQuota", "oxDBServer", "oxintegrationversion"),
+                ("name", "contextid", "oxQuota"),
                 (),
                 ("name", "contextid"),
                 ("name", "contextid"),
@@ -218,7 +217,7 @@ MODULES: MappingProxyType[str, Module] = MappingProxyType(
                 "cn=accessprofiles,cn=open-xchange",
                 ("name", "displayName", *RIGHTS),
                 (),
-                ("name",),
+                ("name", "displayName"),
                 ("name", *RIGHTS),
                 (),
             ),
