@@ -207,10 +207,9 @@ class _Writer:
     def object(self, typ: _Type, value: Any) -> None:
         if not isinstance(value, Mapping):
             raise TypeError(f"{typ.name}: a mapping is needed, not {type(value).__name__}")
-        names = typ.names
-        for key in value:
-            if key not in names:
-                raise TypeError(f"{typ.name}() got an unexpected keyword argument {key!r}")
+        if not typ.names.issuperset(value):
+            key = next(k for k in value if k not in typ.names)
+            raise TypeError(f"{typ.name}() got an unexpected keyword argument {key!r}")
         get = value.get
         out = self.out
         append = out.append
