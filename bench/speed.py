@@ -52,6 +52,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # children.py, also when loaded by path
 
 from children import measure_child  # noqa: E402
 
