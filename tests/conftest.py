@@ -1,4 +1,6 @@
-"""Shared fixtures: one emulator process per test worker, reached over HTTP only."""
+"""Shared fixtures: one emulator process per test worker, reached over HTTP only, or the
+emulator that ``OX_TEST_EMULATOR_URL`` names (then the emulator's package is not imported:
+the app image carries the reference suite but no emulator)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,7 @@ import secrets
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ox_emulator.process import EmulatorProcess
-
-from .oxclient import OX, new_context
+from .oxclient import OX, new_context, running_emulator
 
 # Hypothesis profiles: "ci" (the default) keeps runs short and never fails on timing (these
 # machines are shared and noisy); "thorough" is for nightly runs. HYPOTHESIS_PROFILE picks.
@@ -41,6 +41,12 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
+    running = running_emulator()
+    if running is not None:
+        yield running
+        return
+    from ox_emulator.process import EmulatorProcess
+
     password = secrets.token_urlsafe(16)
     log = tmp_path_factory.mktemp("emulator") / "emulator.log"
     with EmulatorProcess(password, log_path=log) as proc:

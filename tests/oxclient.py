@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,19 +26,64 @@ SERVICES = (
     "OXUserCopyService",
 )
 EXCEPTION_ID = re.compile(r"; exceptionId -?\d+-\d+$")
+# An emulator that is already running (the image smoke test runs the suite inside the app's
+# container, which holds no emulator, against one on the host): its base URL and master
+# password. Unset, the fixtures start an emulator of their own (ox_emulator.process).
+EMULATOR_URL = "OX_TEST_EMULATOR_URL"
+EMULATOR_PASSWORD = "OX_TEST_EMULATOR_MASTER_PASSWORD"
+
+
+def wsdl_dir_setting(env: Mapping[str, str] = os.environ) -> Path:
+    """$OX_REFERENCE_WSDL_DIR, or ``../shared/ox-wsdl`` beside the project root (whether
+    or not it holds the WSDLs)."""
+    configured = env.get("OX_REFERENCE_WSDL_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
+
+
+def holds_wsdls(path: Path) -> bool:
+    return (path / "OXUserService.wsdl").is_file()
 
 
 def reference_wsdl_dir() -> Path:
     """``../shared/ox-wsdl`` beside the project root, or $OX_REFERENCE_WSDL_DIR."""
-    configured = os.environ.get("OX_REFERENCE_WSDL_DIR")
-    path = (
-        Path(configured)
-        if configured
-        else Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
-    )
-    if not (path / "OXUserService.wsdl").is_file():
+    path = wsdl_dir_setting()
+    if not holds_wsdls(path):
         raise RuntimeError(f"reference OX WSDLs not found in {path} (set OX_REFERENCE_WSDL_DIR)")
     return path
+
+
+@dataclass(frozen=True)
+class RunningEmulator:
+    """An emulator this test session did not start, with the parts of
+    ``ox_emulator.process.EmulatorProcess`` that tests use (so that nothing imports the
+    emulator's package)."""
+
+    url: str
+    master_password: str
+
+    def service_url(self, service: str) -> str:
+        return f"{self.url}/webservices/{service}"
+
+    def control(self, path: str, payload: dict | None = None) -> dict:
+        if payload is None and path == "stats":
+            return requests.get(f"{self.url}/emulator/stats", timeout=10).json()
+        response = requests.post(f"{self.url}/emulator/{path}", json=payload or {}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+
+def running_emulator(env: Mapping[str, str] = os.environ) -> RunningEmulator | None:
+    """The emulator named by ``OX_TEST_EMULATOR_URL`` (with
+    ``OX_TEST_EMULATOR_MASTER_PASSWORD``), or None when the variable is unset."""
+    url = env.get(EMULATOR_URL, "").strip().rstrip("/")
+    if not url:
+        return None
+    password = env.get(EMULATOR_PASSWORD, "")
+    if not password:
+        raise RuntimeError(f"{EMULATOR_URL} is set but {EMULATOR_PASSWORD} is not")
+    return RunningEmulator(url, password)
 
 
 @cache
