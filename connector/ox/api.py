@@ -9,6 +9,7 @@ answers that the object does not exist.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -84,8 +85,42 @@ class Contexts:
 
 
 class Users(_ContextObjects):
+    """Users; ``prefetch`` reads many with getMultipleData ahead of the steps that need
+    them, and ``find`` by id hands each out once (a write drops it: never stale)."""
+
     SERVICE = "OXUserService"
     PARAM = "user"
+    BATCH = 100  # users per getMultipleData
+
+    def __init__(self, connection: OXConnection):
+        super().__init__(connection)
+        self._ahead: dict[tuple[int, int], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def prefetch(self, cid: int, ox_ids: Iterable[int]) -> int:
+        """Read these users in batches; the number read."""
+        wanted = list(dict.fromkeys(ox_ids))
+        read = 0
+        for start in range(0, len(wanted), self.BATCH):
+            for user in self.get_many(cid, wanted[start : start + self.BATCH]):
+                with self._lock:
+                    self._ahead[(cid, user["id"])] = user
+                read += 1
+        return read
+
+    def find(
+        self, cid: int, *, ox_id: int | None = None, name: str | None = None
+    ) -> dict[str, Any] | None:
+        if ox_id is not None:
+            with self._lock:
+                ahead = self._ahead.pop((cid, ox_id), None)
+            if ahead is not None:
+                return ahead
+        return super().find(cid, ox_id=ox_id, name=name)
+
+    def _forget(self, cid: int, ox_id: int) -> None:
+        with self._lock:
+            self._ahead.pop((cid, ox_id), None)
 
     def ids(self, cid: int) -> list[int]:
         return [u.id for u in self._ox.call(self.SERVICE, "listAll", ctx=_ctx(cid)) or []]
@@ -106,6 +141,7 @@ class Users(_ContextObjects):
         return int(created.id)
 
     def change(self, cid: int, ox_id: int, fields: Fields) -> None:
+        self._forget(cid, ox_id)
         self._ox.call(self.SERVICE, "change", ctx=_ctx(cid), usrdata={"id": ox_id, **fields})
 
     def module_access(self, cid: int, ox_id: int) -> dict[str, Any]:
@@ -121,6 +157,10 @@ class Users(_ContextObjects):
             user={"id": ox_id},
             moduleAccess=dict(access),
         )
+
+    def delete(self, cid: int, ox_id: int) -> None:
+        self._forget(cid, ox_id)
+        super().delete(cid, ox_id)
 
     def copy(self, ox_id: int, source_cid: int, target_cid: int) -> int:
         """Copy a user with its data into another context (master admin); its new id."""

@@ -1,29 +1,10 @@
 """The order in which one run applies the pending changes (pure: no I/O, no logging).
 
-Order: contexts, access profiles, users, groups, functional accounts, resources, then
-context deletions (deleting a context removes everything in it, so it must not run while
-other changes for that context are still pending); timestamp, then file name, within each.
-
-Coalescing: each file is the whole object as it is now, so of several files for one id
-only the newest is applied; the older ones are returned as ``superseded`` so the runner
-removes them once the newest is committed (never before: a crash in between must leave
-the newest or the older files still in the queue).
-
-Where a coalesced step goes: at the position of its NEWEST file. The state it applies may
-rely on anything that happened in the directory before that file (e.g. a user put into a
-context created at t1 and moved into another at t3); at the newest position every older
-change of every other object of the same or an earlier kind has already been applied.
-Placing it at its oldest file would pull a newer state ahead of older changes of other
-objects. Dependencies across kinds (a user needs its context and access profile; a group
-needs its users; resources and functional accounts need users) are met by the kind order
-whatever the timestamps, and coalescing never changes an id's kind rank except by
-following its newest file. The kind of a step is the kind of its newest file, so a delete
-followed by a re-create of one id is a create (non-delete rank) and a create followed by
-a delete is a delete (for a context: the last rank). Residual risk: one object's step may
-now run after another object's change that relied on the first object's *intermediate*
-state within the same kind (B renamed alice->bob at t1, A created as alice at t2, B edited
-at t3: A is applied while OX still has B as alice). The reconciler must therefore never
-adopt an OX object by name when the state store says another id owns it.
+Called by the runner. Contexts, access profiles, users, groups, functional accounts,
+resources, then context deletions; timestamp, then file name, within each. One step per
+object: its newest file, placed where that file stands; the older files are superseded
+(removed after the newest is committed). Why the newest position, and the residual risk
+it leaves for adoption by name: docs/architecture.md, "The plan".
 """
 
 from __future__ import annotations

@@ -74,6 +74,10 @@ class KindHandler:
         skipped. Empty: always apply (kinds that cost no OX call when unchanged)."""
         return {}
 
+    def prefetch(self, deps: Deps, changes: list[tuple[ObjectChange, ObjectState | None]]) -> None:
+        """Read ahead, in batches, what the coming ``apply`` calls of these changes will
+        read one by one (users: getMultipleData). Nothing to do for most kinds."""
+
     def releases(self, deps: Deps, held: NameHeldByOther, obj: dict[str, Any]) -> bool:
         """Would this object, changed to ``obj``, give up the name or address it holds?"""
         return False

@@ -56,6 +56,14 @@ class Reconciler:
             for kind, member_dns in handler.referring(self.deps, dns, prior, new):
                 self._reapply_referring(kind, member_dns, pending)
 
+    def prefetch(self, changes: list[ObjectChange]) -> None:
+        """Let each kind read ahead what these coming changes will read one by one."""
+        by_kind: dict[Kind, list[tuple[ObjectChange, ObjectState | None]]] = {}
+        for change in changes:
+            by_kind.setdefault(change.kind, []).append((change, self.deps.store.get(change.id)))
+        for kind, items in by_kind.items():
+            handler_for(kind).prefetch(self.deps, items)
+
     def conflict_keys(self, change: ObjectChange) -> frozenset[Hashable]:
         """What applying ``change`` may touch that another step may touch too."""
         prior = self.deps.store.get(change.id)

@@ -14,6 +14,7 @@ from ..desired.access import NO_RIGHTS, module_access
 from ..desired.errors import InvalidAttribute
 from ..desired.user import DesiredUser, desired_user
 from ..model.change import ObjectChange
+from ..model.errors import ConnectorError
 from ..model.kinds import Kind
 from ..ox import AlreadyExists, MissingCredentials, NotFound
 from ..state.credentials import generate_password
@@ -111,6 +112,32 @@ class UserHandler(KindHandler):
             return {"user": digest(wanted)}
         access = module_access(rights_of(deps, wanted.access_profile))
         return {"user": digest(wanted), "access": digest(access)}
+
+    def prefetch(self, deps: Deps, changes: list[tuple[ObjectChange, ObjectState | None]]) -> None:
+        """The users these changes will read by id (in the same context, enabled, not
+        skipped by their fingerprint), with one getMultipleData per batch and context."""
+        by_context: dict[int, list[int]] = {}
+        for change, prior in changes:
+            old = only_placement(prior)
+            if change.object is None or prior is None or old is None or old.ox_id is None:
+                continue
+            try:
+                wanted = desired(deps, change.id, change.dn, change.object)
+                fingerprint = self.fingerprint(deps, change.id, change.dn, change.object)
+            except ConnectorError:
+                continue  # that step fails on its own
+            if not wanted.enabled or wanted.context_id != old.context_id:
+                continue
+            if prior.fingerprint == fingerprint and is_fresh(deps, prior):
+                continue
+            by_context.setdefault(old.context_id, []).append(old.ox_id)
+        for cid, ox_ids in sorted(by_context.items()):
+            if len(ox_ids) < 2:
+                continue  # one user is read by its own step: the same one call
+            try:
+                deps.ox.users.prefetch(cid, ox_ids)
+            except ConnectorError as exc:  # each step then reads its user itself
+                log.debug("read-ahead failed", extra={"context_id": cid, "error": str(exc)})
 
     def conflict_keys(
         self, deps: Deps, change: ObjectChange, prior: ObjectState | None

@@ -1,15 +1,7 @@
-"""The queue loop: read, plan, let the scheduler try each step, and act on the outcome.
-
-Crash-safe order per step: OX writes, then the state-store commit (inside
-``Reconciler.apply``), then the queue files are removed. Killed at any point, the next run
-finds the file still queued (or already applied and gone) and converges.
-
-What an outcome leads to (``OX_CONNECTOR_STOP_ON_ERROR``):
-- stop mode (default): the run stops at the failing file and keeps it; the next runs wait
-  a growing back-off before trying it again, and the error is logged once per attempt;
-- continue mode: the failing change goes to the dead letters (with the error, time and
-  attempt count) and the run goes on;
-- transient errors stop the run in both modes: they concern every object.
+"""The queue loop: read, plan, let the scheduler try the steps, and act on each outcome
+(remove files, set them aside, stop). Called by ``ox-connector run`` (through
+``Connector.run_queue``); the error modes and the crash-safe order are described in
+docs/architecture.md.
 """
 
 from __future__ import annotations

@@ -56,6 +56,7 @@ Keys = Callable[[Step], frozenset[Hashable]]
 
 
 LOOKAHEAD = 4096  # steps scanned past blocked ones for one that may start
+READ_AHEAD = 200  # coming steps whose OX objects are read in batches at once
 
 
 class Worklist:
@@ -111,6 +112,15 @@ class Worklist:
 
     def is_empty(self) -> bool:
         return not self._running and next(self._waiting(), None) is None
+
+    def upcoming(self, count: int) -> list[Step]:
+        """The next ``count`` waiting steps, in order."""
+        found: list[Step] = []
+        for _, step in self._waiting():
+            if len(found) == count:
+                break
+            found.append(step)
+        return found
 
     def not_started(self) -> Collection[str]:
         """Ids of objects whose step comes later in this run (kept up to date)."""
@@ -257,6 +267,15 @@ class StepRun:
         self.scheduler = scheduler
         self.work = work
         self.stopping = False
+        self.read_ahead: set[Step] = set()
+
+    def _read_ahead(self, free: int) -> None:
+        """When a step about to start was not read ahead, read the next window."""
+        if free <= 0 or all(s in self.read_ahead for s in self.work.upcoming(free)):
+            return
+        window = [s for s in self.work.upcoming(READ_AHEAD) if s not in self.read_ahead]
+        self.read_ahead.update(window)
+        self.scheduler.reconciler.prefetch([s.change.object_change() for s in window])
 
     def stop(self) -> None:
         self.stopping = True
@@ -267,6 +286,7 @@ class StepRun:
         with ThreadPoolExecutor(scheduler.workers, thread_name_prefix="apply") as pool:
             while True:
                 free = 0 if self.stopping else scheduler.workers - len(running)
+                self._read_ahead(free)
                 taken = work.take(free)
                 for position, step in enumerate(taken):
                     early = scheduler.before(step)

@@ -148,3 +148,22 @@ def test_a_member_moving_context_changes_the_group_although_its_file_is_unchange
     assert h.ox_groups(other) == {"team": [ida.id]}
     h.group("team", ["hal", "ida"])  # the unchanged group file: its state was refreshed
     assert run_counted(h) == {}
+
+
+def test_many_users_are_read_in_batches_ahead_of_their_steps(harness):
+    """Without a window every user is read, but with getMultipleData ahead of the steps
+    (one call per batch and context), and module access only when the rights changed."""
+    harness.extra_env.update(OX_CONNECTOR_VERIFY_AFTER="0", OX_CONNECTOR_WORKERS="8")
+    cid = ready(harness)
+    names = [f"bulk{i:02d}" for i in range(60)]
+    for name in names:
+        harness.user(name, cid)
+    run_counted(harness)
+    for name in names:  # the same files again
+        harness.user(name, cid)
+    assert run_counted(harness) == {"OXUserService.getMultipleData": 1}
+    for name in names:  # one field changed for every user
+        harness.user(name, cid, organisation="Bulk GmbH")
+    calls = run_counted(harness)
+    assert calls == {"OXUserService.getMultipleData": 1, "OXUserService.change": 60}
+    assert {harness.ox_user(cid, n).company for n in names} == {"Bulk GmbH"}
