@@ -221,7 +221,7 @@ class Workload:
                 "mailAlternativeAddress": [],
                 "isOxUser": "OK",
                 "oxAccess": "premium",
-                "oxContext": str(self.context_ids[i % self.contexts]),
+                "oxContext": self.context_ids[i % self.contexts],  # typed as the converter
                 "organisation": "Example School",
                 "phone": [phone or f"+49 421 555 {i:04d}"],
             },
@@ -247,7 +247,7 @@ class Workload:
             entry(
                 "oxmail/oxcontext",
                 f"cn=context{c},cn=open-xchange,{BASE}",
-                {"contextid": str(c), "name": f"context{c}", "oxQuota": ""},
+                {"contextid": c, "name": f"context{c}", "oxQuota": None},
             )
             for c in self.context_ids
         ]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
@@ -22,13 +22,13 @@ from . import logs
 from .admin import check as drift
 from .admin import dead_letters, health, queue_view
 from .admin import resync as resync_ops
-from .config import ConfigError, LocalPaths, Settings, UDMRestSettings
+from .config import ConfigError, LocalPaths, Settings, UDMRestSettings, require_queue_dir
 from .desired import mapping
 from .model.errors import ConnectorError
 from .ox import OXError
 from .queue import AlreadyRunning, QueueError, run_lock
 from .run import RunFailed, open_connector
-from .run.wiring import STATE_DB
+from .run.wiring import STATE_DB, master_admin
 from .state.operations import Operations
 from .state.store import StateError, StateStore
 
@@ -52,9 +52,7 @@ def load_settings(queue_dir: Path | None = None, state_dir: Path | None = None) 
         settings = Settings.from_env(os.environ)
     except ConfigError as exc:
         logs.setup("INFO", sys.stderr)
-        log.error("invalid settings", extra={"problems": exc.problems})
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
+        settings_refused(exc)
     settings = dataclasses.replace(
         settings,
         queue_dir=queue_dir or settings.queue_dir,
@@ -62,6 +60,13 @@ def load_settings(queue_dir: Path | None = None, state_dir: Path | None = None) 
     )
     logs.setup(settings.log_level, sys.stderr)
     return settings
+
+
+def settings_refused(exc: ConfigError) -> NoReturn:
+    """End the program for wrong settings: one log record and the list for humans, exit 2."""
+    log.error("invalid settings", extra={"problems": exc.problems})
+    click.echo(str(exc), err=True)
+    sys.exit(EXIT_CONFIG)
 
 
 @main.command()
@@ -88,7 +93,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
     """
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        require_queue_dir(settings.queue_dir)  # before anything is created
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
@@ -102,9 +107,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         log.info("already running", extra={"detail": str(exc)})
         sys.exit(EXIT_OK)
     except ConfigError as exc:
-        log.error("invalid settings", extra={"problems": exc.problems})
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_CONFIG)
+        settings_refused(exc)
     except RunFailed:
         sys.exit(EXIT_FAILED)  # logged with file, DN and reason where it happened
     except (ConnectorError, OSError) as exc:  # the state store, the lock, a secrets file ...
@@ -364,6 +367,14 @@ def resync(
     if not (dns or ids or everything):
         raise click.UsageError("give --dn, --id or --all")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
+    try:
+        require_queue_dir(settings.queue_dir)
+        if not no_run:  # the run that follows needs the master: refuse before queuing
+            master_admin(settings)
+    except ConfigError as exc:
+        settings_refused(exc)
+    except ConnectorError as exc:  # a credentials file that cannot be read
+        raise click.ClickException(str(exc)) from None
     fetch = _udm_rest().fetch if from_udm else None
     with opened_store(settings.state_dir, resync_ops.ResyncError) as store:
         states = resync_ops.select(store, ids, dns, everything)
@@ -420,7 +431,11 @@ def check_command(
         raise click.UsageError("--prune only with --fix")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
-        with open_connector(settings) as connector, run_lock(connector.lock_path):
+        # reading needs the context admins only; re-applying may need the master
+        with (
+            open_connector(settings, require_master=do_fix) as connector,
+            run_lock(connector.lock_path),
+        ):
             deps = connector.deps
             wanted = list(contexts) or drift.managed_contexts(deps)
             with Progress(
@@ -439,6 +454,8 @@ def check_command(
             fixed = drift.fix(deps, connector.reconciler, findings, prune) if do_fix else None
     except AlreadyRunning as exc:
         raise click.ClickException(f"{exc}: try again when the run is done") from None
+    except ConfigError as exc:
+        settings_refused(exc)
     except OXError as exc:
         raise click.ClickException(f"reading OX failed: {exc}") from None
     except ConnectorError as exc:

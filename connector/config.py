@@ -24,11 +24,12 @@ from .desired.templates import (
     imap_login_template,
 )
 from .model.errors import ConnectorError
+from .model.udm import MAX_FILE_BYTES
 
 MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 DEFAULT_QUEUE_DIR = APP_DATA / "listener"
-DEFAULT_CREDENTIALS_FILE = APP_DATA / "secrets" / "contexts.json"
+CREDENTIALS_IN_STATE_DIR = Path("secrets", "contexts.json")  # unless OX_CREDENTIALS_FILE
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_WORKERS = 64  # more would only queue up in OX's own thread pools
 _TRUE = {"1", "true", "yes", "on"}
@@ -44,15 +45,21 @@ class ConfigError(ConnectorError):
 @dataclass(frozen=True)
 class LocalPaths:
     """Where the connector keeps its files: all that the operations commands (queue, dead
-    letters, health, mapping) need, so they work without any OX setting."""
+    letters, health, mapping) need, so they work without any OX setting. The files follow
+    the state dir (also when ``--state-dir`` moves it) unless their own setting names them."""
 
     queue_dir: Path
     state_dir: Path
     mapping_file: Path | None = None  # None: <state dir>/AttributeMapping.json
+    credentials: Path | None = None  # None: <state dir>/secrets/contexts.json
 
     @property
     def attribute_mapping_file(self) -> Path:
         return self.mapping_file or self.state_dir / MAPPING_FILE_NAME
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.credentials or self.state_dir / CREDENTIALS_IN_STATE_DIR
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LocalPaths:
@@ -64,6 +71,7 @@ def _read_paths(reader: _Reader) -> LocalPaths:
         queue_dir=reader.path("OX_CONNECTOR_QUEUE_DIR", DEFAULT_QUEUE_DIR),
         state_dir=reader.path("OX_CONNECTOR_STATE_DIR", APP_DATA),
         mapping_file=reader.optional_path("OX_ATTRIBUTE_MAPPING_FILE"),
+        credentials=reader.optional_path("OX_CREDENTIALS_FILE"),
     )
 
 
@@ -72,7 +80,6 @@ class Settings:
     soap_server: str  # base URL; services at <base>/webservices/<Service>
     master_admin: str
     master_password: str | None  # may also come from the credentials file ("master")
-    credentials_file: Path
     default_context: int
     imap_server: str
     smtp_server: str
@@ -91,19 +98,26 @@ class Settings:
     imap_login: str = "{}"  # OX_IMAP_LOGIN; "" = imapLogin left to OX
     fa_login: str = DEFAULT_FA_LOGIN
     mapping_file: Path | None = None  # None: <state dir>/AttributeMapping.json
+    credentials: Path | None = None  # None: <state dir>/secrets/contexts.json
     stop_on_error: bool = True
     retry_first: float = 5.0  # seconds before a failed file is tried again (doubling)
     retry_max: float = 600.0  # the bound of that back-off
+    max_file_bytes: int = MAX_FILE_BYTES  # larger queue files are refused unread
     workers: int = 8  # steps applied at the same time (1: one after the other)
     verify_after: float = 86400.0  # seconds an unchanged object is trusted without reading OX
 
     @property
     def paths(self) -> LocalPaths:
-        return LocalPaths(self.queue_dir, self.state_dir, self.mapping_file)
+        return LocalPaths(self.queue_dir, self.state_dir, self.mapping_file, self.credentials)
 
     @property
     def attribute_mapping_file(self) -> Path:
         return self.paths.attribute_mapping_file
+
+    @property
+    def credentials_file(self) -> Path:
+        """OX_CREDENTIALS_FILE, else ``secrets/contexts.json`` in the state dir."""
+        return self.paths.credentials_file
 
     def __repr__(self) -> str:  # the master password stays out of logs
         return (
@@ -119,10 +133,9 @@ class Settings:
         reader = _Reader(env, problems)
         paths = _read_paths(reader)
         settings = cls(
-            soap_server=reader.url("OX_SOAP_SERVER", None, ("http", "https")).rstrip("/"),
+            soap_server=reader.soap_server("OX_SOAP_SERVER"),
             master_admin=reader.text("OX_MASTER_ADMIN", "oxadminmaster"),
             master_password=reader.secret("OX_MASTER_PASSWORD"),
-            credentials_file=reader.path("OX_CREDENTIALS_FILE", DEFAULT_CREDENTIALS_FILE),
             default_context=reader.positive_int("DEFAULT_CONTEXT", "10"),
             imap_server=reader.url("OX_IMAP_SERVER", "imap://localhost:143", ("imap", "imaps")),
             smtp_server=reader.url("OX_SMTP_SERVER", "smtp://localhost:587", ("smtp", "smtps")),
@@ -150,9 +163,11 @@ class Settings:
             stop_on_error=reader.boolean("OX_CONNECTOR_STOP_ON_ERROR", "true"),
             retry_first=reader.seconds("OX_CONNECTOR_RETRY_FIRST", "5"),
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
+            max_file_bytes=reader.positive_int("OX_CONNECTOR_MAX_FILE_BYTES", str(MAX_FILE_BYTES)),
             workers=reader.bounded_int("OX_CONNECTOR_WORKERS", "8", 1, MAX_WORKERS),
             verify_after=reader.seconds("OX_CONNECTOR_VERIFY_AFTER", "86400"),
             mapping_file=paths.mapping_file,
+            credentials=paths.credentials,
         )
         if problems:
             raise ConfigError(problems)
@@ -238,6 +253,29 @@ class _Reader:
                 self._bad(name, value, "has an invalid port")
         return value
 
+    def soap_server(self, name: str) -> str:
+        """OX's base URL: ``https://host[:port]``, also given with ``/webservices`` (the
+        services' path, which the connector adds); any other path is refused, since every
+        request would miss the services (HTTP 404, retried for ever as transient)."""
+        known = len(self.problems)
+        value = self.url(name, None, ("http", "https"))
+        if not value or len(self.problems) > known:
+            return value
+        parts = urlsplit(value)
+        path = parts.path.rstrip("/")
+        if path == "/webservices":
+            path = ""
+        if path or parts.query or parts.fragment or value.endswith(("?", "#")):
+            base = f"{parts.scheme}://{parts.netloc}"
+            self._bad(
+                name,
+                value,
+                f"is not OX's base URL: give {base} (or {base}/webservices); the connector "
+                "adds /webservices/<Service>",
+            )
+            return value
+        return f"{parts.scheme}://{parts.netloc}"
+
     def positive_int(self, name: str, default: str) -> int:
         value = self._raw(name, default)
         if not re.fullmatch(r"[1-9][0-9]*", value):
@@ -318,3 +356,15 @@ class _Reader:
         if path is not None and not path.is_file():
             self._bad(name, str(path), "does not exist or is not a file")
         return path
+
+
+def require_queue_dir(queue_dir: Path, option: str = "--queue-dir") -> None:
+    """The queue dir is the App Center's (its converter fills it): a missing one means a
+    wrong setting or no App Center here. Raises ConfigError naming it."""
+    if not queue_dir.is_dir():
+        raise ConfigError(
+            [
+                f'OX_CONNECTOR_QUEUE_DIR (or {option}): "{queue_dir}" '
+                + ("is not a directory" if queue_dir.exists() else "does not exist")
+            ]
+        )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.rights import RIGHTS
+from . import values
 from .errors import InvalidAttribute
 
 # OX fields of UserModuleAccess that are deprecated in OX (OLOX20, publication): always false
@@ -27,7 +28,10 @@ class AccessProfile:
 
 def desired_access_profile(obj: dict[str, Any]) -> AccessProfile:
     name = obj.get("name")
-    if not isinstance(name, str) or not name.strip() or "=" in name or "\n" in name:
+    if isinstance(name, str):
+        # a line of ModuleAccessDefinitions.properties: one line, no control characters
+        name = values.clean("name", name, one_line=True)
+    if not isinstance(name, str) or not name.strip() or "=" in name:
         raise InvalidAttribute("name", name, "not a usable access profile name")
     granted = set()
     for right in RIGHTS:

@@ -30,7 +30,7 @@ def desired_context(obj: dict[str, Any], default_context: int) -> DesiredContext
     if raw_id in (None, ""):
         raise InvalidAttribute("contextid", raw_id, "a context needs its id")
     cid = values.context_id("contextid", raw_id, default_context)
-    name = values.text(obj.get("name")) or f"context{cid}"
+    name = values.clean_text("name", obj.get("name"), one_line=True) or f"context{cid}"
     if not _MAPPING_CHARS.fullmatch(name):
         # OX adds the name to the context's login mappings, which allow only these.
         raise InvalidAttribute(

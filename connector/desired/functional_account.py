@@ -31,10 +31,10 @@ class DesiredFunctionalAccount:
 
 
 def desired_functional_account(obj: dict[str, Any]) -> DesiredFunctionalAccount:
-    name = values.text(obj.get("name"))
+    name = values.clean_text("name", obj.get("name"), one_line=True)
     if not name or not name.strip():
         raise InvalidAttribute("name", obj.get("name"), "a functional account needs a name")
-    address = values.text(obj.get("mailPrimaryAddress"))
+    address = values.clean_text("mailPrimaryAddress", obj.get("mailPrimaryAddress"), one_line=True)
     if not address or "@" not in address:
         raise InvalidAttribute(
             "mailPrimaryAddress", address, "a functional account needs a mail address"
@@ -42,15 +42,11 @@ def desired_functional_account(obj: dict[str, Any]) -> DesiredFunctionalAccount:
     return DesiredFunctionalAccount(
         name.strip(),
         address.strip().lower(),
-        values.text(obj.get("personal")) or "",
+        values.clean_text("personal", obj.get("personal")) or "",
         _dns("users", obj.get("users")),
         _dns("groups", obj.get("groups")),
     )
 
 
 def _dns(prop: str, value: Any) -> tuple[str, ...]:
-    if value in (None, ""):
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidAttribute(prop, value, "expected a list of DNs")
-    return tuple(dict.fromkeys(value))
+    return tuple(dict.fromkeys(values.many(prop, value, "a list of DNs")))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import values
-from .errors import InvalidAttribute
 
 OX_DEFAULT_GROUP = "users"  # OX's own group of all users: a UDM group of that name is not synced
 
@@ -26,9 +25,8 @@ class DesiredGroup:
 
 def desired_group(obj: dict[str, Any], identifier: str = "name") -> DesiredGroup:
     name = values.single_text(identifier, obj.get(identifier), "the OX group name")
-    members = obj.get("users") or []
-    if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-        raise InvalidAttribute("users", members, "expected a list of user DNs")
+    name = values.clean(identifier, name, one_line=True)
+    members = values.many("users", obj.get("users"), "a list of user DNs")
     return DesiredGroup(
         values.enabled_flag("isOxGroup", obj.get("isOxGroup")), name, tuple(dict.fromkeys(members))
     )

@@ -23,6 +23,7 @@ from typing import Any
 from ..contract import TYPES
 from ..files import write_atomically
 from ..model.errors import ConnectorError
+from ..model.udm import is_password_property
 from .user import USER_FIELDS, FieldMap
 
 # Set by the connector's own logic (mail, identity, servers, rights, dates, photo): a
@@ -91,7 +92,7 @@ class MappingFile:
 
     def save(self, overrides: Overrides) -> None:
         data = {ox: None if m is None else entry_json(m) for ox, m in sorted(overrides.items())}
-        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", 0o644)
+        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", 0o600)
 
 
 def parse_entry(ox: str, value: Any, where: str = "mapping") -> FieldMap | None:
@@ -123,6 +124,8 @@ def parse_entry(ox: str, value: Any, where: str = "mapping") -> FieldMap | None:
 def _udm_property(here: str, prop: object) -> str:
     if not isinstance(prop, str) or not _PROPERTY.fullmatch(prop):
         raise MappingError(f"{here}: {prop!r} is not a UDM property name")
+    if is_password_property(prop):
+        raise MappingError(f"{here}: {prop} is password material, never sent to OX")
     return prop
 
 

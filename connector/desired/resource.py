@@ -17,10 +17,10 @@ class DesiredResource:
 
 
 def desired_resource(obj: dict[str, Any], default_context: int) -> DesiredResource:
-    name = values.text(obj.get("name"))
+    name = values.clean_text("name", obj.get("name"), one_line=True)
     if not name:
         raise InvalidAttribute("name", obj.get("name"), "a resource needs a name")
-    mail = values.text(obj.get("resourceMailAddress"))
+    mail = values.clean_text("resourceMailAddress", obj.get("resourceMailAddress"), one_line=True)
     if not mail:
         raise InvalidAttribute("resourceMailAddress", mail, "a resource needs a mail address")
     cid = values.context_id("oxContext", obj.get("oxContext"), default_context)
@@ -28,8 +28,8 @@ def desired_resource(obj: dict[str, Any], default_context: int) -> DesiredResour
         cid,
         name,
         {
-            "displayname": values.text(obj.get("displayname")) or name,
-            "description": values.text(obj.get("description")) or "",
+            "displayname": values.clean_text("displayname", obj.get("displayname")) or name,
+            "description": values.clean_text("description", obj.get("description")) or "",
             "email": mail,
             "available": True,
         },

@@ -70,7 +70,7 @@ class Template:
         for literal, placeholder in self.parts:
             out.append(literal)
             if placeholder is not None:
-                value = values.text(lookup.get(placeholder))
+                value = values.clean_text(placeholder, lookup.get(placeholder), one_line=True)
                 if not value or not value.strip():
                     raise InvalidAttribute(
                         placeholder,

@@ -24,12 +24,27 @@ class FieldMap:
     alternatives: tuple[str, ...] = ()  # tried in order when ``udm`` is empty
 
     def value(self, obj: dict[str, Any]) -> Any:
-        value = values.first(obj.get(self.udm), self.index)
+        return self.source(obj)[1]
+
+    def source(self, obj: dict[str, Any]) -> tuple[str, Any]:
+        """The value and where it came from: the property, ``prop[i]`` for the i-th value
+        of a list (so that an error names the value at fault)."""
+        found = (
+            _label(self.udm, obj.get(self.udm), self.index),
+            values.first(obj.get(self.udm), self.index),
+        )
         for alternative in self.alternatives:
-            if value not in (None, ""):
+            if found[1] not in (None, ""):
                 break
-            value = values.first(obj.get(alternative))
-        return value
+            found = (
+                _label(alternative, obj.get(alternative), 0),
+                values.first(obj.get(alternative)),
+            )
+        return found
+
+
+def _label(prop: str, value: Any, index: int) -> str:
+    return f"{prop}[{index}]" if isinstance(value, list) else prop
 
 
 def _same(*names: str) -> tuple[FieldMap, ...]:
@@ -144,19 +159,28 @@ def desired_user(
     enabled = values.enabled_flag("isOxUser", obj.get("isOxUser"))
     ctx = values.context_id("oxContext", obj.get("oxContext"), defaults.default_context)
     name = values.single_text(identifier, obj.get(identifier), "the OX user name")
+    name = values.clean(identifier, name, one_line=True)
     fields: dict[str, Any] = {}
     for m in mapping:
-        value = m.value(obj)
-        fields[m.ox] = "" if value is None else str(value)
+        source, value = m.source(obj)
+        fields[m.ox] = "" if value is None else values.clean(source, str(value))
     for ox, udm in DATE_FIELDS:
         date = values.date(udm, obj.get(udm))
         if date is not None:
             fields[ox] = date
 
-    primary = values.text(obj.get("mailPrimaryAddress")) or ""
+    primary = values.clean_text("mailPrimaryAddress", obj.get("mailPrimaryAddress"), one_line=True)
+    primary = primary or ""
     if enabled and not primary:
         raise InvalidAttribute("mailPrimaryAddress", primary, "an OX user needs a primary mail")
-    alternatives = [a for a in obj.get("mailAlternativeAddress") or [] if a]
+    listed = values.many(
+        "mailAlternativeAddress", obj.get("mailAlternativeAddress"), "a list of mail addresses"
+    )
+    alternatives = [
+        values.clean(f"mailAlternativeAddress[{i}]", a, one_line=True)
+        for i, a in enumerate(listed)
+        if a
+    ]
     fields.update(
         primaryEmail=primary, email1=primary, aliases=list(dict.fromkeys([primary, *alternatives]))
     )
@@ -169,18 +193,25 @@ def desired_user(
     quota = values.quota_mb("oxUserQuota", obj.get("oxUserQuota"))
     if quota is not None:
         fields["maxQuota"] = quota
-    access = values.text(obj.get("oxAccess"))
+    access = access_profile_of(obj)
     fields["mailenabled"] = (access or "") not in NO_MAIL_ACCESS
 
-    home = values.text(obj.get("mailHomeServer"))
+    home = values.clean_text("mailHomeServer", obj.get("mailHomeServer"), one_line=True)
     for kind, url in (("imap", defaults.imap_server), ("smtp", defaults.smtp_server)):
         schema, host, port = values.mail_server(url)
         fields.update({f"{kind}Server": home or host, f"{kind}Port": port, f"{kind}Schema": schema})
 
     # language, time zone and default sender are the user's to change in OX afterwards
     create_only = {
-        "language": values.text(obj.get("oxLanguage")) or defaults.language,
-        "timezone": values.text(obj.get("oxTimeZone")) or defaults.timezone,
+        "language": values.clean_text("oxLanguage", obj.get("oxLanguage"), one_line=True)
+        or defaults.language,
+        "timezone": values.clean_text("oxTimeZone", obj.get("oxTimeZone"), one_line=True)
+        or defaults.timezone,
         "defaultSenderAddress": primary,
     }
     return DesiredUser(enabled, ctx, name, fields, create_only, access)
+
+
+def access_profile_of(obj: dict[str, Any]) -> str | None:
+    """The access profile a UDM user names (``oxAccess``), None if none."""
+    return values.clean_text("oxAccess", obj.get("oxAccess"), one_line=True) or None

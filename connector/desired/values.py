@@ -1,4 +1,20 @@
-"""Small pure conversions of UDM values to OX values."""
+"""Small pure conversions of UDM values to OX values.
+
+Characters in strings (``clean``), the rule for every value the connector sends to OX
+(and for access profile names, which go into a file):
+
+- **Refused everywhere**: control characters other than tab, line feed and carriage
+  return (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+007F-U+009F), surrogates
+  (U+D800-U+DFFF, which a JSON ``\\ud800`` escape can produce) and U+FFFE, U+FFFF. XML
+  1.0, and so SOAP, cannot carry most of them at all; none of them is typed on purpose,
+  and dropping one would change the value silently. The error names the UDM property
+  (``prop[i]`` for the i-th value of a list) and the character's position (1 = first).
+- **Stripped everywhere**: tabs and line breaks at either end of a value (a trailing
+  newline from a script or a paste). Spaces are left as they are.
+- **Refused inside names, mail addresses and logins** (``one_line``): tabs and line
+  breaks; OX names and addresses are one line. Free text (notes, street addresses,
+  descriptions, display names) keeps them: OX stores multi-line text.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +25,58 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..model.udm import as_list
 from .errors import InvalidAttribute
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 JPEG_MAGIC = b"\xff\xd8\xff"
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_CHARS = "\t\n\r"
+_LINE_BREAK = re.compile("[\t\n\r]")
+
+
+def clean(prop: str, value: str, *, one_line: bool = False) -> str:
+    """``value`` as OX may get it: tabs and line breaks at either end stripped; raises
+    InvalidAttribute naming ``prop`` and the position for a character no field may hold
+    (and, ``one_line``, for a tab or line break inside). The rule: this module's doc."""
+    bad = _REFUSED.search(value)
+    if bad is not None:
+        raise InvalidAttribute(
+            prop,
+            value,
+            f"{_describe(bad.group())} at position {bad.start() + 1}: OX cannot store it "
+            "(correct the value in UDM)",
+        )
+    stripped = value.strip(_LINE_CHARS)
+    if one_line:
+        inside = _LINE_BREAK.search(stripped)
+        if inside is not None:
+            lead = len(value) - len(value.lstrip(_LINE_CHARS))
+            raise InvalidAttribute(
+                prop,
+                value,
+                f"{_describe(inside.group())} at position {lead + inside.start() + 1}: a name, "
+                "mail address or login is one line",
+            )
+    return stripped
+
+
+def _describe(char: str) -> str:
+    code = ord(char)
+    kind = {0x09: "tab", 0x0A: "line break", 0x0D: "line break", 0x00: "NUL character"}.get(
+        code, "surrogate" if 0xD800 <= code <= 0xDFFF else "control character"
+    )
+    if code in (0xFFFE, 0xFFFF):
+        kind = "non-character"
+    return f"{kind} U+{code:04X}"
+
+
+def clean_text(prop: str, value: Any, *, one_line: bool = False) -> str | None:
+    """``text`` (the first value of a list), cleaned; None when unset."""
+    label = f"{prop}[0]" if isinstance(value, (list, tuple)) and value else prop
+    found = text(value)
+    return None if found is None else clean(label, found, one_line=one_line)
 
 
 def first(value: Any, index: int = 0) -> Any:
@@ -30,6 +93,16 @@ def text(value: Any) -> str | None:
         value = value[0] if value else None
         return text(value)
     return str(value)
+
+
+def many(prop: str, value: Any, what: str) -> list[str]:
+    """A multi-value property as a list of strings: a lone string is a list of one (UDM's
+    converter may send either), None and "" are none; anything else is an InvalidAttribute
+    naming the property (``what``: e.g. "a list of user DNs")."""
+    found = as_list(value)
+    if isinstance(value, (dict, bool, int, float)) or not all(isinstance(v, str) for v in found):
+        raise InvalidAttribute(prop, value, f"expected {what}")
+    return found
 
 
 def single_text(prop: str, value: Any, what: str) -> str:

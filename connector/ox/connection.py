@@ -30,6 +30,7 @@ from zeep.transports import Transport
 from zeep.wsdl.bindings.soap import Soap11Binding
 
 from ..contract import SERVICES as CONTRACT_SERVICES
+from ..files import SQLITE_COMPANIONS, private_file
 from ..model.credentials import Credentials, CredentialsLike
 from .errors import OXError, from_exception
 
@@ -64,6 +65,8 @@ class WSDLCache:
     and ``discard`` to drop one stale document. zeep's Transport needs only add and get."""
 
     def __init__(self, path: str | Path, timeout: int | None = DEFAULT_WSDL_CACHE_TTL):
+        # 0600 like every file in the state dir (SQLite's journal takes the file's mode)
+        private_file(Path(path), SQLITE_COMPANIONS)
         self._cache = zeep.cache.SqliteCache(path=str(path), timeout=timeout)
         self.hits = 0
         self.misses = 0
@@ -145,7 +148,7 @@ class OXConnection:
         self.wsdl_cache: WSDLCache | None = None
         if wsdl_cache_dir is not None:
             directory = Path(wsdl_cache_dir)
-            directory.mkdir(parents=True, exist_ok=True)
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self.wsdl_cache = WSDLCache(directory / WSDL_CACHE_FILE, timeout=wsdl_cache_ttl)
         timeout = (connect_timeout, read_timeout)
         self.transport = Transport(

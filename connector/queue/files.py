@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.kinds import KNOWN_TYPES
+from ..model.udm import MAX_FILE_BYTES
 from .change import Change
 from .errors import BadQueueFile, QueueError, QueueFileVanished
 
@@ -44,17 +45,24 @@ def _is_queue_name(name: str) -> bool:
     return name.endswith(SUFFIX) and not name.startswith(".") and len(name) > len(SUFFIX)
 
 
-def read_change(path: Path) -> Change:
+def read_change(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Change:
     """Read and check one queue file.
 
+    A file larger than ``max_bytes`` is refused by its size before anything is read (a
+    huge file would take the memory of the JSON, the mapping and the SOAP request).
     Raises QueueFileVanished if it is gone (skip it), BadQueueFile for anything else.
     """
     path = Path(path)
     try:
         with open(path, "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
                 raise BadQueueFile(path, None, "not a regular file")
-            data = fh.read()
+            if info.st_size > max_bytes:
+                raise _too_large(path, info.st_size, max_bytes)
+            data = fh.read(max_bytes + 1)  # it may have grown since
+            if len(data) > max_bytes:
+                raise _too_large(path, os.fstat(fh.fileno()).st_size, max_bytes)
     except FileNotFoundError:
         raise QueueFileVanished(path) from None
     except IsADirectoryError:
@@ -62,6 +70,14 @@ def read_change(path: Path) -> Change:
     except OSError as exc:
         raise BadQueueFile(path, None, f"cannot read: {exc.strerror}") from None
     return parse_change(data, path)
+
+
+def _too_large(path: Path, size: int, max_bytes: int) -> BadQueueFile:
+    return BadQueueFile(
+        path,
+        None,
+        f"{size} bytes, more than OX_CONNECTOR_MAX_FILE_BYTES ({max_bytes} bytes); not read",
+    )
 
 
 def parse_change(data: bytes, path: Path) -> Change:

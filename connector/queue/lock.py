@@ -29,6 +29,8 @@ def run_lock(path: Path) -> Iterator[None]:
     except OSError as exc:
         raise LockError(f"cannot open the run lock {path}: {exc.strerror}") from None
     try:
+        if os.fstat(fd).st_mode & 0o077:  # made by an older version: 0600 as every state file
+            os.fchmod(fd, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

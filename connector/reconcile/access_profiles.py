@@ -11,6 +11,7 @@ from typing import Any
 
 from ..desired.access import desired_access_profile, module_access
 from ..desired.errors import InvalidAttribute
+from ..desired.user import access_profile_of
 from ..model.change import ObjectChange
 from ..model.kinds import Kind
 from ..state.store import ObjectState
@@ -64,7 +65,7 @@ def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
     checked = changed = 0
     last = time.monotonic()
     for state in deps.store.all(Kind.USER.value):
-        if state.object.get("oxAccess") != name or not state.placements:
+        if not state.placements or _profile_of(state) != name:
             continue
         checked += 1
         changed += update_access(deps, state.placements[0], access)
@@ -78,6 +79,13 @@ def _update_users(deps: Deps, name: str, rights: frozenset[str]) -> None:
         "users of access profile updated",
         extra={"profile": name, "checked": checked, "changed": changed},
     )
+
+
+def _profile_of(state: ObjectState) -> str | None:
+    try:
+        return access_profile_of(state.object)
+    except InvalidAttribute:
+        return None  # that user fails on its own change, naming the field
 
 
 def _name(obj: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ from ..desired.functional_account import DesiredFunctionalAccount, desired_funct
 from ..desired.templates import user_lookup
 from ..model.change import ObjectChange
 from ..model.kinds import Kind
+from ..model.udm import as_list
 from ..ox import AuthenticationFailed
 from ..state.store import ObjectState, Placement
 from .deps import Deps
@@ -132,7 +133,7 @@ def _members(deps: Deps, account: DesiredFunctionalAccount) -> list[ObjectState]
     for group_dn in account.group_dns:
         group = deps.store.find_by_dn(group_dn)
         if group is not None and group.udm_object_type == Kind.GROUP.value:
-            user_dns += [m for m in group.object.get("users") or [] if isinstance(m, str)]
+            user_dns += [m for m in as_list(group.object.get("users")) if isinstance(m, str)]
     found: dict[str, ObjectState] = {}
     for user_dn in dict.fromkeys(user_dns):
         user = deps.store.find_by_dn(user_dn)

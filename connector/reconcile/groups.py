@@ -17,6 +17,7 @@ from ..desired.errors import InvalidAttribute
 from ..desired.group import desired_group, members_by_context
 from ..model.change import ObjectChange
 from ..model.kinds import Kind
+from ..model.udm import as_list
 from ..state.store import ObjectState, Placement
 from .deps import Deps
 from .errors import NameHeldByOther
@@ -139,7 +140,7 @@ def _old_placements(prior: ObjectState | None) -> dict[int, Placement]:
 
 
 def _members(state: ObjectState | None) -> Any:
-    return None if state is None else state.object.get("users")
+    return None if state is None else as_list(state.object.get("users"))
 
 
 def _delete_where_not(deps: Deps, old: dict[int, Placement], wanted: dict[int, Any]) -> None:

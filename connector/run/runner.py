@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..model.errors import ConnectorError
 from ..queue import (
+    MAX_FILE_BYTES,
     BadQueueFile,
     Change,
     QueueFileVanished,
@@ -87,6 +88,7 @@ class _Run:
     now: Callable[[], float]
     ops: Operations
     backoff: tuple[float, float]
+    max_file_bytes: int = MAX_FILE_BYTES
     result: RunResult = field(default_factory=RunResult)
     progress: _Progress = field(default_factory=lambda: _Progress())
 
@@ -97,15 +99,19 @@ def run_queue(
     stop_on_error: bool = True,
     now: Callable[[], float] = time.time,
     backoff: tuple[float, float] = (BACKOFF_FIRST, BACKOFF_MAX),
+    max_file_bytes: int = MAX_FILE_BYTES,
     workers: int = 1,
 ) -> RunResult:
     """Apply every queued change, re-reading the queue until it is empty.
     Raises RunFailed where the run stops; records the outcome for ``health``.
-    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode).
+    ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode);
+    ``max_file_bytes``: larger queue files are bad input, refused before they are read;
     ``workers``: steps applied at the same time (``OX_CONNECTOR_WORKERS``)."""
     ops = Operations(reconciler.store)
     scheduler = Scheduler(reconciler, ops, stop_on_error=stop_on_error, now=now, workers=workers)
-    run = _Run(reconciler, scheduler, Path(queue_dir), stop_on_error, now, ops, backoff)
+    run = _Run(
+        reconciler, scheduler, Path(queue_dir), stop_on_error, now, ops, backoff, max_file_bytes
+    )
     try:
         _loop(run)
     except RunFailed as exc:
@@ -152,7 +158,7 @@ def _read_queue(run: _Run) -> _QueueRead:
     changes = []
     for path in pending_files(run.queue_dir):
         try:
-            changes.append(read_change(path))
+            changes.append(read_change(path, run.max_file_bytes))
         except QueueFileVanished:
             continue
         except BadQueueFile as exc:

@@ -11,6 +11,7 @@ from ..config import ConfigError, Settings
 from ..desired import mapping
 from ..desired.templates import fa_login_template, imap_login_template
 from ..desired.user import MailDefaults
+from ..files import tighten
 from ..model.credentials import Credentials
 from ..ox import OXConnection
 from ..ox.api import OXApi
@@ -43,6 +44,7 @@ class Connector:
             s.queue_dir,
             stop_on_error=s.stop_on_error,
             backoff=(s.retry_first, s.retry_max),
+            max_file_bytes=s.max_file_bytes,
             workers=s.workers,
         )
 
@@ -71,16 +73,45 @@ def options_from(settings: Settings) -> Options:
     )
 
 
-@contextmanager
-def open_connector(settings: Settings) -> Iterator[Connector]:
-    options = options_from(settings)  # before anything is opened: bad mapping = no run
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    credentials = CredentialsFile(settings.credentials_file, settings.default_context)
-    master = None
+def master_admin(
+    settings: Settings, credentials: CredentialsFile | None = None, required: bool = True
+) -> Credentials | None:
+    """The OX master admin: OX_MASTER_PASSWORD, else the credentials file's "master".
+    ``required``: none is a ConfigError naming OX_MASTER_PASSWORD (a CredentialsError for
+    a credentials file that cannot be read)."""
     if settings.master_password:
-        master = Credentials(settings.master_admin, settings.master_password)
-    else:
-        master = credentials.master()
+        return Credentials(settings.master_admin, settings.master_password)
+    credentials = credentials or CredentialsFile(
+        settings.credentials_file, settings.default_context
+    )
+    master = credentials.master()
+    if master is None and required:
+        raise ConfigError(
+            [
+                f"OX_MASTER_PASSWORD: not set, and the credentials file {credentials.path} has "
+                'no "master" entry: the OX master admin creates, changes and deletes contexts, '
+                "moves users between contexts and tells a deleted context from a wrong password"
+            ]
+        )
+    return master
+
+
+@contextmanager
+def open_connector(settings: Settings, require_master: bool = True) -> Iterator[Connector]:
+    """The connector's parts for one command. Raises ConfigError before anything is
+    created for a mapping file that cannot be used and, with ``require_master`` (every run:
+    contexts, user moves and deletions need the master admin), for a master admin with no
+    password anywhere."""
+    options = options_from(settings)  # before anything is opened: bad mapping = no run
+    credentials = CredentialsFile(settings.credentials_file, settings.default_context)
+    master = master_admin(settings, credentials, required=require_master)
+    # 0700, every file in it 0600: it holds the directory's objects (StateStore and the
+    # other files make their own files private)
+    settings.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for path in (settings.state_dir / PROFILES_FILE, settings.attribute_mapping_file):
+        if path.parent == settings.state_dir:
+            tighten(path)  # written 0644 by older versions
+    tighten(settings.credentials_file)  # 0600 when written; an admin may have copied it
     ox = OXConnection(
         settings.soap_server,
         master,

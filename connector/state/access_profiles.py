@@ -4,7 +4,8 @@ installation can be taken over.
 
 Format: comment lines (``#``), then one ``name=right1,right2,...`` line per profile with
 the lower-case right names, sorted. Unlike upstream, a profile without rights (``none=``)
-and names with non-word characters are read back. Written atomically, mode 0644.
+and names with non-word characters are read back. Written atomically, mode 0600 (as every
+file in the state dir).
 """
 
 from __future__ import annotations
@@ -72,4 +73,4 @@ class AccessProfilesFile:
         body = "".join(
             f"{name}={','.join(sorted(rights))}\n" for name, rights in sorted(profiles.items())
         )
-        write_atomically(self.path, HEADER + body, 0o644)
+        write_atomically(self.path, HEADER + body, 0o600)

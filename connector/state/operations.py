@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.udm import queue_file_without_password_material
 from .store import StateStore
 
 BACKOFF_FIRST = 5.0  # seconds before the first retry of a failed file
@@ -119,7 +120,9 @@ class Operations:
         dn: str | None,
         now: float | None = None,
     ) -> int:
-        """Set a change aside; a file that was put back by ``retry`` keeps counting."""
+        """Set a change aside; a file that was put back by ``retry`` keeps counting. The
+        file's bytes are kept without password material (still a re-playable file)."""
+        content = queue_file_without_password_material(content)
         known = self.db.execute("SELECT seq FROM dead_letters WHERE file = ?", (file,)).fetchone()
         if known is not None:  # already set aside (a crash before its file was removed)
             return int(known[0])

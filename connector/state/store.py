@@ -14,8 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import SQLITE_COMPANIONS, private_file
 from ..model.errors import ConnectorError
 from ..model.kinds import Kind
+from ..model.udm import (
+    as_list,
+    queue_file_without_password_material,
+    without_password_material,
+)
 from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
 SCHEMA_VERSION = 2
@@ -118,6 +124,9 @@ class StateStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
+            # 0600 before SQLite opens it: its -wal, -shm and -journal files take the
+            # database file's mode. An older, more open file is tightened.
+            private_file(self.path, SQLITE_COMPANIONS)
             # durable: the queue file is deleted right after a commit, so the commit must
             # survive a power loss too, or the change would be lost from both.
             db = open_versioned(
@@ -128,9 +137,37 @@ class StateStore:
                 durable=True,
                 migrations=_MIGRATIONS,
             )
+            self._db = SharedConnection(db)
+            self._drop_stored_password_material()
         except (sqlite3.DatabaseError, SchemaMismatch) as exc:
             raise StateError(f"state database {self.path}: {exc}") from exc
-        self._db = SharedConnection(db)
+        except OSError as exc:
+            raise StateError(f"state database {self.path}: {exc.strerror}") from exc
+
+    def _drop_stored_password_material(self) -> None:
+        """Once per database: remove the password material that versions before 14 stored
+        with the objects and dead letters, overwriting the freed pages."""
+        done = "SELECT 1 FROM meta WHERE key = 'password_material_dropped'"
+        if self._db.execute(done).fetchone() is not None:
+            return
+        self._db.execute("PRAGMA secure_delete = ON")
+        with self.transaction():
+            for row in self._db.execute("SELECT id, object FROM objects").fetchall():
+                obj = json.loads(row["object"])
+                if isinstance(obj, dict) and without_password_material(obj) is not obj:
+                    self._db.execute(
+                        "UPDATE objects SET object = ? WHERE id = ?",
+                        (_object_json(obj), row["id"]),
+                    )
+            for row in self._db.execute("SELECT seq, content FROM dead_letters").fetchall():
+                content = queue_file_without_password_material(bytes(row["content"]))
+                if content != row["content"]:
+                    self._db.execute(
+                        "UPDATE dead_letters SET content = ? WHERE seq = ?", (content, row["seq"])
+                    )
+            self._db.execute("INSERT INTO meta VALUES ('password_material_dropped', '1')")
+        self._db.execute("PRAGMA secure_delete = OFF")
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the old pages leave the WAL
 
     def close(self) -> None:
         self._db.close()
@@ -208,7 +245,7 @@ class StateStore:
                 state.id,
                 state.udm_object_type,
                 state.dn,
-                json.dumps(state.object, sort_keys=True, ensure_ascii=False),
+                _object_json(state.object),
                 time.time(),
                 json.dumps(state.fingerprint, sort_keys=True) if state.fingerprint else None,
                 state.verified,
@@ -247,6 +284,12 @@ class StateStore:
         )
 
 
+def _object_json(obj: dict[str, Any]) -> str:
+    """The stored form of a UDM object: without password material (``PASSWORD_PROPERTIES``,
+    which the connector never needs: OX users log in through UCS)."""
+    return json.dumps(without_password_material(obj), sort_keys=True, ensure_ascii=False)
+
+
 MEMBER_LISTS: dict[str, tuple[str, ...]] = {
     Kind.GROUP.value: ("users",),
     Kind.FUNCTIONAL_ACCOUNT.value: ("users", "groups"),
@@ -258,7 +301,5 @@ def _member_dns(state: ObjectState) -> list[str]:
     obj = state.object
     found: set[str] = set()
     for key in MEMBER_LISTS.get(state.udm_object_type, ()):
-        members = obj.get(key)
-        if isinstance(members, list):
-            found.update(m for m in members if isinstance(m, str))
+        found.update(m for m in as_list(obj.get(key)) if isinstance(m, str))
     return sorted(found)

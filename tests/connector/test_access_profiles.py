@@ -64,7 +64,7 @@ def test_file_roundtrip_in_upstream_format(tmp_path):
         "pim-drive.v2": frozenset({"calendar", "infostore"}),
         "webmail": frozenset({"webmail", "contacts"}),
     }
-    assert stat.S_IMODE(f.path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(f.path.stat().st_mode) == 0o600  # as every state file (issue 14)
     assert f.remove("none") is True and f.remove("none") is False
     assert set(f.load()) == {"pim-drive.v2", "webmail"}
 

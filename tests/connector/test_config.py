@@ -106,3 +106,34 @@ def test_json_log_lines_carry_extras_but_no_colour_codes():
     record = json.loads(stream.getvalue())
     assert (record["msg"], record["op"], record["level"]) == ("hello", "x", "info")
     assert "color_message" not in record
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://ox.example.org",
+        "https://ox.example.org/",
+        "https://ox.example.org/webservices",
+        "https://ox.example.org/webservices/",
+    ],
+)
+def test_ox_soap_server_with_or_without_webservices_is_the_base(value):
+    assert Settings.from_env({"OX_SOAP_SERVER": value}).soap_server == "https://ox.example.org"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://ox.example.org/appsuite",
+        "https://ox.example.org/webservices/OXUserService",
+        "https://ox.example.org/servlet/axis2/services",
+        "https://ox.example.org/?wsdl",
+        "https://ox.example.org/#top",
+    ],
+)
+def test_ox_soap_server_with_another_path_is_refused_naming_the_forms(value):
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env({"OX_SOAP_SERVER": value})
+    [problem] = exc_info.value.problems
+    assert problem.startswith(f'OX_SOAP_SERVER: "{value}"')
+    assert "https://ox.example.org" in problem and "/webservices" in problem

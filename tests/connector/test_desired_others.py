@@ -38,8 +38,10 @@ def test_group_fields_and_default_group_not_synced():
     assert (g.enabled, g.synced, g.member_dns) == (True, True, ("uid=a,dc=x", "uid=b,dc=x"))
     assert desired_group({"name": "Users", "isOxGroup": "OK"}).synced is False
     assert desired_group({"name": "staff", "isOxGroup": "Not"}).synced is False
+    # a single DN is a list of one (issue 14); another type is refused, naming the field
+    assert desired_group({"name": "staff", "users": "uid=a,dc=x"}).member_dns == ("uid=a,dc=x",)
     with pytest.raises(InvalidAttribute, match='field "users"'):
-        desired_group({"name": "staff", "users": "uid=a,dc=x"})
+        desired_group({"name": "staff", "users": {"dn": "uid=a,dc=x"}})
 
 
 def test_members_are_bucketed_by_context_and_unknown_users_dropped():

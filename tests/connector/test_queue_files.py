@@ -248,3 +248,36 @@ def test_listed_files_read_back(tmp_path):
         ("a", "2024-05-02-10-11-12-000001"),
         ("b", "2024-05-02-10-11-12-000002"),
     ]
+
+
+# -- size limit (OX_CONNECTOR_MAX_FILE_BYTES) --------------------------------------------------
+
+
+def test_a_file_over_the_limit_is_refused_by_its_size_unread(tmp_path, monkeypatch):
+    path = write(tmp_path, b"")
+    with open(path, "wb") as fh:  # sparse: 40 MB on paper, nothing on disk
+        fh.truncate(40 * 1024 * 1024)
+    reads = []
+    real_open = open
+
+    def spy(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if Path(file) == path:
+            reads.append(handle)
+            handle.read = lambda *a: pytest.fail("the oversized file was read")
+        return handle
+
+    monkeypatch.setattr("builtins.open", spy)
+    error = bad(path)
+    assert reads  # opened (to stat the handle), never read
+    assert error.field is None
+    assert f"{40 * 1024 * 1024} bytes" in error.reason
+    assert "OX_CONNECTOR_MAX_FILE_BYTES (8388608 bytes)" in error.reason
+
+
+def test_the_limit_is_a_parameter_and_a_file_at_the_limit_is_read(tmp_path):
+    data = json.dumps(doc()).encode()
+    path = write(tmp_path, data)
+    assert read_change(path, max_bytes=len(data)).id == UUID
+    with pytest.raises(BadQueueFile, match=f"{len(data)} bytes, more than"):
+        read_change(path, max_bytes=len(data) - 1)

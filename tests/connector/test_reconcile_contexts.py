@@ -13,7 +13,7 @@ import string
 import pytest
 import zeep.exceptions
 
-from connector.run import RunFailed
+from connector.config import ConfigError
 
 from .harness import BASE, Harness, _context_ids
 
@@ -253,23 +253,25 @@ class NoMasterHarness(Harness):
 
 
 def test_missing_master_credentials_fail_clearly_and_keep_the_file(emulator, ox, tmp_path):
+    # refused at start (issue 14), before any file is tried: the files stay, nothing is
+    # created (exit 2 of the command: tests/connector/test_hardening_run.py)
     harness = NoMasterHarness(emulator, ox, tmp_path)
     cid = harness.context()
     queued = harness.pending()
-    with pytest.raises(RunFailed) as failed:
+    with pytest.raises(ConfigError) as failed:
         harness.run()
-    assert failed.value.path.name == queued[0]
-    assert failed.value.dn == context_dn(cid)
-    assert "master" in failed.value.reason.lower()
+    [problem] = failed.value.problems
+    assert problem.startswith("OX_MASTER_PASSWORD:") and "master" in problem
     assert harness.pending() == queued
     assert not ox_has_context(harness, cid)
-    assert not harness.credentials_path.exists() or str(cid) not in secrets_json(harness)
+    assert not harness.credentials_path.exists()
+    assert not (harness.state / "ox-connector.sqlite").exists()
 
 
 def test_empty_master_password_counts_as_missing(emulator, ox, tmp_path):
     harness = Harness(emulator, ox, tmp_path, extra_env={"OX_MASTER_PASSWORD": ""})
     cid = harness.context()
-    with pytest.raises(RunFailed, match=r"(?i)master"):
+    with pytest.raises(ConfigError, match="OX_MASTER_PASSWORD"):
         harness.run()
     assert len(harness.pending()) == 1
     assert not ox_has_context(harness, cid)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connector.model.udm import is_password_property
 from connector.state.credentials import (
     Credentials,
     CredentialsError,
@@ -108,7 +109,8 @@ def test_any_json_object_roundtrips(tmp_path_factory, obj):
     s = StateStore(tmp_path_factory.mktemp("h") / "s.sqlite")
     with s.transaction():
         s.put(ObjectState("x", "users/user", "uid=x,dc=y", obj))
-    assert s.get("x").object == obj
+    # as it was, less password material (never stored: tests/connector/test_hardening_run.py)
+    assert s.get("x").object == {k: v for k, v in obj.items() if not is_password_property(k)}
     s.close()
 
 

@@ -294,7 +294,7 @@ class EmbeddedBackend(Backend):
             world.settings,
             queue_dir=self.queue_dir,
             state_dir=self.state_dir,
-            credentials_file=self.credentials_path,
+            credentials=self.credentials_path,
             default_context=self.default_context,
         )
         self._trigger = in_process_trigger(self.settings)
