@@ -5,6 +5,7 @@
 #   make demo   the connector on a demo organisation against an embedded emulator
 #   make bench  the benchmarks at small sizes (CI); make bench-full at the sizes of issue 13
 #   make manual the administrator's manual (docs/manual) as HTML in build/manual
+#   make reference-wsdl OX=https://<ox-host>   the reference OX WSDLs for the contract tests
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -13,7 +14,7 @@ STATE ?= var
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check demo bench bench-full manual venv clean
+.PHONY: run test check demo bench bench-full manual venv clean reference-wsdl
 
 venv: $(STAMP)
 
@@ -69,6 +70,14 @@ MANUAL_OUT ?= build/manual
 manual: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs/manual $(MANUAL_OUT)
 	@echo "the manual: $(MANUAL_OUT)/index.html"
+
+# The reference OX WSDLs (?wsdl of the six admin services of a real OX), which the contract
+# tests compare the emulator with; where the tests look for them unless told otherwise.
+# Standard library only: runs before `make venv`. CA=<pem> trusts a private CA.
+WSDL_DIR ?= $(or $(OX_REFERENCE_WSDL_DIR),../shared/ox-wsdl)
+reference-wsdl:
+	@test -n "$(OX)" || { echo "usage: make reference-wsdl OX=https://<ox-host> [WSDL_DIR=$(WSDL_DIR)] [CA=<pem>]" >&2; exit 2; }
+	$(PYTHON) tests/fetch_reference_wsdl.py "$(OX)" "$(WSDL_DIR)" $(if $(CA),--ca-file "$(CA)")
 
 clean:
 	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis build/manual

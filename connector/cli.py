@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from . import logs
 from .admin import check as drift
-from .admin import dead_letters, health, queue_view
+from .admin import dead_letters, health, queue_view, show
 from .admin import resync as resync_ops
 from .config import ConfigError, LocalPaths, Settings, UDMRestSettings, require_queue_dir
 from .desired import mapping
@@ -28,7 +29,7 @@ from .model.errors import ConnectorError
 from .ox import OXError
 from .queue import AlreadyRunning, QueueError, run_lock
 from .run import RunFailed, open_connector
-from .run.wiring import STATE_DB, master_admin
+from .run.wiring import LOCK_FILE, STATE_DB, master_admin
 from .state.operations import Operations
 from .state.store import StateError, StateStore
 
@@ -85,11 +86,20 @@ def settings_refused(exc: ConfigError) -> NoReturn:
     type=click.Path(path_type=Path),
     help="Refresh this Prometheus text file after the run (node-exporter).",
 )
-def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | None) -> None:
+@click.option(
+    "--now",
+    "retry_now",
+    is_flag=True,
+    help="Try a failed file at once, without waiting out its back-off (stop mode).",
+)
+def run(
+    queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | None, retry_now: bool
+) -> None:
     """Apply the queued changes until the queue is empty (the App Center trigger).
 
     Exit 0 when done (or when another run is already busy), 1 when a change failed (its
-    file stays queued and is retried next time), 2 for wrong settings.
+    file stays queued and is retried next time, after a back-off unless the settings
+    changed or --now is given), 2 for wrong settings.
     """
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
@@ -97,7 +107,7 @@ def run(queue_dir: Path | None, state_dir: Path | None, metrics_file: Path | Non
         with open_connector(settings) as connector, run_lock(connector.lock_path):
             log.info("run started", extra={"queue_dir": str(settings.queue_dir)})
             try:
-                result = connector.run_queue()
+                result = connector.run_queue(retry_now=retry_now)
             finally:
                 if metrics_file is not None:
                     health.write_metrics(
@@ -165,13 +175,33 @@ def dir_options(func: Command) -> Command:
     return func
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(table)
+PROSE_MIN = 16  # the narrowest a wrapped text column (an error, field names) gets
+
+
+def _table(
+    title: str, columns: list[str], rows: list[list[Any]], prose: tuple[str, ...] = ()
+) -> None:
+    """A table whose identifier columns (file names, DNs, names, ids: all but ``prose``)
+    are never cut nor wrapped, in a terminal or a pipe, so that a value can be pasted into
+    the next command: the table is made as wide as they need, even when that is wider
+    than the terminal (which then wraps the lines) or the 80 columns rich assumes for a
+    pipe. Only the ``prose`` columns wrap to fit. The title is a line of its own."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    table = Table(show_header=True)
+    needed = 1 + 3 * len(columns)  # borders and padding
+    for i, column in enumerate(columns):
+        widest = max([cell_len(column), *(cell_len(row[i]) for row in cells)])
+        if column in prose:
+            table.add_column(column, overflow="fold")
+            needed += min(widest, PROSE_MIN)
+        else:
+            table.add_column(column, no_wrap=True, overflow="fold", min_width=widest)
+            needed += widest
+    for row in cells:
+        table.add_row(*row)
+    console = Console()
+    click.echo(title)
+    Console(width=max(console.width, needed)).print(table)
 
 
 @main.group(name="queue")
@@ -189,11 +219,15 @@ def queue_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) ->
     if as_json:
         click.echo(json.dumps([p.as_dict() for p in items], indent=2))
         return
-    _table(
-        f"{len(items)} pending in {queue}",
-        ["file", "type", "DN", "action", "age (s)"],
-        [[p.file, p.udm_object_type, p.dn or p.error, p.action, f"{p.age_s:.0f}"] for p in items],
-    )
+    columns = ["file", "type", "DN", "action", "age (s)"]
+    rows: list[list[Any]] = [
+        [p.file, p.udm_object_type, p.dn, p.action, f"{p.age_s:.0f}"] for p in items
+    ]
+    if any(p.error for p in items):  # unreadable files: why
+        columns.append("error")
+        for row, p in zip(rows, items, strict=True):
+            row.append(p.error)
+    _table(f"{len(items)} pending in {queue}", columns, rows, prose=("error",))
 
 
 @queue_group.command(name="show")
@@ -226,6 +260,31 @@ def queue_stats(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
         click.echo(f"  {kind}: {count}")
 
 
+@queue_group.command(name="skip")
+@dir_options
+@click.argument("files", nargs=-1, required=True)
+def queue_skip(queue_dir: Path | None, state_dir: Path | None, files: tuple[str, ...]) -> None:
+    """Set queued FILES aside as dead letters ("skipped by the administrator"): the way
+    past a file that can never succeed. `errors show` and `errors retry` work on them."""
+    queue, state = state_paths(queue_dir, state_dir)
+    try:
+        with (
+            run_lock(state / LOCK_FILE),
+            opened_store(state, dead_letters.DeadLetterError, QueueError) as store,
+        ):
+            letters = dead_letters.skip(store, queue, list(files))
+    except AlreadyRunning as exc:
+        raise click.ClickException(
+            f"a run is busy (it holds {exc.path}): try again when it is done"
+        ) from None
+    except QueueError as exc:  # the lock file cannot be opened (no state dir ...)
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        "set aside as dead letters: "
+        + ", ".join(f"{letter.file} (id {letter.seq})" for letter in letters)
+    )
+
+
 def _queue_call(func: Callable[[Path], T], queue: Path) -> T:
     try:
         return func(queue)
@@ -253,6 +312,7 @@ def errors_list(queue_dir: Path | None, state_dir: Path | None, as_json: bool) -
         f"{len(letters)} dead letters",
         ["id", "file", "type", "DN", "attempts", "error"],
         [[d.seq, d.file, d.udm_object_type, d.dn, d.attempts, d.error] for d in letters],
+        prose=("error",),
     )
 
 
@@ -333,10 +393,61 @@ def health_command(
         health.write_metrics(metrics_file, figures)
     label = ("OK", "WARNING", "CRITICAL")[code]
     if as_json:
-        click.echo(json.dumps({"status": label, "summary": text, **figures}, indent=2))
+        stuck = code == health.CRITICAL and figures["waiting_on"] is not None
+        hint = health.stuck_hint(figures["waiting_on"]["file"]) if stuck else None
+        click.echo(
+            json.dumps({"status": label, "summary": text, "hint": hint, **figures}, indent=2)
+        )
     else:
         click.echo(f"{label}: {text}")
     sys.exit(code)
+
+
+@main.command(name="show")
+@dir_options
+@JSON_OPTION
+@click.argument("key", metavar="DN|ID")
+def show_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool, key: str) -> None:
+    """What the connector knows about one object (by DN or entryUUID): the UDM object as
+    last applied (without password material), where it is in OX, when it was last applied
+    and verified, its pending queue files and dead letters."""
+    queue, state = state_paths(queue_dir, state_dir)
+    with opened_store(state, show.UnknownObject, QueueError) as store:
+        found = show.describe(store, queue, key)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    _print_object(found)
+
+
+def _when(seconds: float | None) -> str:
+    return "never" if seconds is None else logs.timestamp(seconds)
+
+
+def _print_object(found: dict[str, Any]) -> None:
+    """Plain lines, nothing cut: a DN or file name can be pasted from here."""
+    click.echo(f"{found['udm_object_type'] or 'unknown type'} {found['dn']}")
+    click.echo(f"  id:            {found['id'] or '-'}")
+    click.echo(f"  last applied:  {_when(found['last_applied'])}")
+    click.echo(f"  last verified: {_when(found['last_verified'])} (OX read and compared)")
+    for p in found["placements"] or [None]:
+        if p is None:
+            click.echo("  in OX:         nowhere (not applied yet, or not an OX object)")
+            continue
+        ox_id = "" if p["ox_id"] is None else f", OX id {p['ox_id']}"
+        click.echo(f"  in OX:         context {p['context_id']}{ox_id}, name {p['ox_name']}")
+    waiting = found["waiting_on"]
+    for p in found["pending"]:
+        stuck = " (the queue waits on it)" if waiting and waiting["file"] == p["file"] else ""
+        click.echo(f"  pending:       {p['file']} ({p['action']}, {p['age_s']:.0f} s){stuck}")
+    if waiting:
+        click.echo(f"  waits because: {waiting['error']} (attempt {waiting['attempts']})")
+    for d in found["dead_letters"]:
+        click.echo(f"  dead letter:   {d['id']} {d['file']}: {d['error']}")
+    if found["object"] is not None:
+        click.echo("  UDM object as last applied (without password material):")
+        text = json.dumps(found["object"], indent=2, sort_keys=True, ensure_ascii=False)
+        click.echo("\n".join(f"    {line}" for line in text.splitlines()))
 
 
 # -- resync and drift check -------------------------------------------------------------------
@@ -475,6 +586,7 @@ def check_command(
                 [f.problem, f.udm_object_type, f.context_id, f.name, f.dn, ", ".join(f.fields)]
                 for f in findings
             ],
+            prose=("fields",),
         )
         if fixed is not None:
             click.echo(
@@ -537,18 +649,21 @@ def mapping_show(path: Path | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"file": str(file.path), "fields": rows}, indent=2))
         return
-    table = Table(title=f"OX user field <- UDM property ({file.path})")
-    for column in ("OX field", "UDM property", "index", "alternatives", "source"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["ox"],
-            row["udm"] or "-",
-            str(row.get("index", 0)),
-            ", ".join(row.get("alternatives", [])),
-            row["source"],
-        )
-    Console().print(table)
+    _table(
+        f"OX user field <- UDM property ({file.path})",
+        ["OX field", "UDM property", "index", "alternatives", "source"],
+        [
+            [
+                row["ox"],
+                row["udm"] or "-",
+                row.get("index", 0),
+                ", ".join(row.get("alternatives", [])),
+                row["source"],
+            ]
+            for row in rows
+        ],
+        prose=("alternatives",),
+    )
 
 
 @mapping_group.command(name="set")

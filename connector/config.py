@@ -30,7 +30,7 @@ MAPPING_FILE_NAME = "AttributeMapping.json"
 APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 DEFAULT_QUEUE_DIR = APP_DATA / "listener"
 CREDENTIALS_IN_STATE_DIR = Path("secrets", "contexts.json")  # unless OX_CREDENTIALS_FILE
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # TRACE: logs.TRACE
 MAX_WORKERS = 64  # more would only queue up in OX's own thread pools
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -104,6 +104,7 @@ class Settings:
     retry_max: float = 600.0  # the bound of that back-off
     max_file_bytes: int = MAX_FILE_BYTES  # larger queue files are refused unread
     workers: int = 8  # steps applied at the same time (1: one after the other)
+    gui_spam_filter: bool = True  # users get gui_spam_filter_enabled=true (as upstream)
     verify_after: float = 86400.0  # seconds an unchanged object is trusted without reading OX
 
     @property
@@ -165,6 +166,7 @@ class Settings:
             retry_max=reader.seconds("OX_CONNECTOR_RETRY_MAX", "600"),
             max_file_bytes=reader.positive_int("OX_CONNECTOR_MAX_FILE_BYTES", str(MAX_FILE_BYTES)),
             workers=reader.bounded_int("OX_CONNECTOR_WORKERS", "8", 1, MAX_WORKERS),
+            gui_spam_filter=reader.boolean("OX_ENABLE_GUI_SPAM_FILTER", "true"),
             verify_after=reader.seconds("OX_CONNECTOR_VERIFY_AFTER", "86400"),
             mapping_file=paths.mapping_file,
             credentials=paths.credentials,

@@ -10,7 +10,17 @@ import secrets
 import pytest
 from hypothesis import HealthCheck, settings
 
-from .oxclient import OX, new_context, running_emulator
+from .oxclient import OX, new_context, reference_problem, running_emulator
+
+# The reference OX WSDLs are data from outside the repository. Without them the tests
+# that compare the emulator with them (marker "contract") are not collected, and the
+# summary says so in one line; in CI (CI=true), which must run them, that is an error.
+NO_REFERENCE = pytest.StashKey[str]()
+LEFT_OUT = pytest.StashKey[int]()  # contract tests not collected (under xdist: from a worker)
+PROVIDE_REFERENCE = (
+    "set OX_REFERENCE_WSDL_DIR=DIR, or fetch them from a real OX with "
+    "`make reference-wsdl OX=https://<ox-host>`"
+)
 
 # Hypothesis profiles: "ci" (the default) keeps runs short and never fails on timing (these
 # machines are shared and noisy); "thorough" is for nightly runs. HYPOTHESIS_PROFILE picks.
@@ -23,11 +33,54 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    """Show what the reference suite's model-based test ran (its junit properties), also
-    under xdist and without -s, so CI logs say how many state-machine steps ran. Here and
-    not in tests/reference/conftest.py: under xdist only this conftest is loaded where
-    the summary is written."""
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    problem = reference_problem()
+    if problem is None:
+        return
+    if _ci():
+        raise pytest.UsageError(
+            f"{problem}; CI (CI=true) must run the contract tests: {PROVIDE_REFERENCE}"
+        )
+    config.stash[NO_REFERENCE] = problem
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without the reference: leave the contract group out (deselected, not failed)."""
+    if NO_REFERENCE not in config.stash:
+        return
+    contract = [item for item in items if item.get_closest_marker("contract")]
+    if contract:
+        items[:] = [item for item in items if not item.get_closest_marker("contract")]
+        config.hook.pytest_deselected(items=contract)
+    config.stash[LEFT_OUT] = len(contract)
+    if hasattr(config, "workeroutput"):  # an xdist worker: tell the controller
+        config.workeroutput["contract_left_out"] = len(contract)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist controller: every worker collects the same tests; take their count."""
+    left_out = getattr(node, "workeroutput", {}).get("contract_left_out")
+    if left_out is not None:
+        config = node.config
+        config.stash[LEFT_OUT] = max(config.stash.get(LEFT_OUT, 0), left_out)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    """One line when the contract group was left out. Also what the reference suite's
+    model-based test ran (its junit properties), also under xdist and without -s, so CI
+    logs say how many state-machine steps ran. Here and not in tests/reference/conftest.py:
+    under xdist only this conftest is loaded where the summary is written."""
+    count = config.stash.get(LEFT_OUT, 0)
+    if NO_REFERENCE in config.stash and count:  # (the suite in the app image has none)
+        terminalreporter.write_line(
+            f"{f'{count} ' if count else ''}contract tests not collected: "
+            f"{config.stash[NO_REFERENCE]}; {PROVIDE_REFERENCE}"
+        )
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
         "failed", []
     ):

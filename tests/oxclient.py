@@ -1,12 +1,20 @@
-"""Test-side OX client: zeep compiled from the *reference* OX WSDLs (../shared/ox-wsdl),
-with the address pointed at the server under test. Nothing of the emulator's own WSDL or
-codec is used, so the tests see the emulator the way any OX client would."""
+"""Test-side OX client: zeep compiled from the *reference* OX WSDLs (../shared/ox-wsdl, or
+$OX_REFERENCE_WSDL_DIR), with the address pointed at the server under test. Nothing of the
+emulator's own codec is used, so the tests see the emulator the way any OX client would.
+
+Without a reference directory (a fresh clone) the client is compiled from the emulator's
+own WSDLs instead: the tests that only need *a* client still run, and the ``contract``
+group, which compares the emulator with the reference, is not collected (tests/conftest.py).
+"""
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +34,7 @@ SERVICES = (
     "OXUserCopyService",
 )
 EXCEPTION_ID = re.compile(r"; exceptionId -?\d+-\d+$")
+PROJECT = Path(__file__).resolve().parents[1]
 # An emulator that is already running (the image smoke test runs the suite inside the app's
 # container, which holds no emulator, against one on the host): its base URL and master
 # password. Unset, the fixtures start an emulator of their own (ox_emulator.process).
@@ -33,24 +42,48 @@ EMULATOR_URL = "OX_TEST_EMULATOR_URL"
 EMULATOR_PASSWORD = "OX_TEST_EMULATOR_MASTER_PASSWORD"
 
 
-def wsdl_dir_setting(env: Mapping[str, str] = os.environ) -> Path:
-    """$OX_REFERENCE_WSDL_DIR, or ``../shared/ox-wsdl`` beside the project root (whether
-    or not it holds the WSDLs)."""
-    configured = env.get("OX_REFERENCE_WSDL_DIR", "").strip()
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "shared" / "ox-wsdl"
+def expected_reference_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """Where the reference WSDLs are looked for: $OX_REFERENCE_WSDL_DIR if set (and then
+    only there), else ``../shared/ox-wsdl`` beside the project root."""
+    configured = env.get("OX_REFERENCE_WSDL_DIR")
+    return Path(configured) if configured else PROJECT.parent / "shared" / "ox-wsdl"
 
 
-def holds_wsdls(path: Path) -> bool:
-    return (path / "OXUserService.wsdl").is_file()
+def reference_problem(env: Mapping[str, str] = os.environ) -> str | None:
+    """Why the reference WSDLs cannot be used, or None when all six are there."""
+    path = expected_reference_dir(env)
+    if not path.is_dir():
+        return f"no reference OX WSDLs: {path} does not exist"
+    missing = [s for s in SERVICES if not (path / f"{s}.wsdl").is_file()]
+    if missing:
+        return f"no reference OX WSDLs: {path} lacks {', '.join(f'{s}.wsdl' for s in missing)}"
+    return None
 
 
 def reference_wsdl_dir() -> Path:
-    """``../shared/ox-wsdl`` beside the project root, or $OX_REFERENCE_WSDL_DIR."""
-    path = wsdl_dir_setting()
-    if not holds_wsdls(path):
-        raise RuntimeError(f"reference OX WSDLs not found in {path} (set OX_REFERENCE_WSDL_DIR)")
+    """The reference directory; only for tests of the ``contract`` group, which run only
+    when it is there."""
+    problem = reference_problem()
+    if problem is not None:
+        raise RuntimeError(f"{problem} (set OX_REFERENCE_WSDL_DIR)")
+    return expected_reference_dir()
+
+
+@cache
+def client_wsdl_dir() -> Path:
+    """The WSDLs test clients are compiled from: the reference ones, else the emulator's
+    (rendered once per process into a temporary directory)."""
+    if reference_problem() is None:
+        return expected_reference_dir()
+    from ox_emulator.wsdl import render_wsdl
+
+    path = Path(tempfile.mkdtemp(prefix="emulator-wsdl-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    for service in SERVICES:
+        # the address is replaced by the server under test (service_proxy)
+        (path / f"{service}.wsdl").write_bytes(
+            render_wsdl(service, f"http://localhost/webservices/{service}")
+        )
     return path
 
 
@@ -91,7 +124,7 @@ def _compiled(service: str) -> zeep.Client:
     session = requests.Session()
     session.trust_env = False  # no proxy look-up from the environment on every call
     return zeep.Client(
-        str(reference_wsdl_dir() / f"{service}.wsdl"), transport=Transport(session=session)
+        str(client_wsdl_dir() / f"{service}.wsdl"), transport=Transport(session=session)
     )
 
 

@@ -44,13 +44,22 @@ def figures(queue_dir: Path, store: StateStore, now: float | None = None) -> dic
     }
 
 
+def stuck_hint(file: str) -> str:
+    """What an administrator can do about a queue stuck on ``file``."""
+    return (
+        f"`ox-connector queue show {file}` shows it; after a fix, `ox-connector run --now` "
+        f"tries it at once; `ox-connector queue skip {file}` sets it aside as a dead letter"
+    )
+
+
 def verdict(f: dict[str, Any], max_age_s: float) -> tuple[int, str]:
     """CRITICAL: the queue is stuck on a failing file. WARNING: dead letters, or changes
     older than ``max_age_s`` waiting. OK otherwise."""
     if f["waiting_on"] is not None and f["pending"]:
         return CRITICAL, (
             f"queue stuck on {f['waiting_on']['file']} after "
-            f"{f['waiting_on']['attempts']} attempts: {f['waiting_on']['error']}"
+            f"{f['waiting_on']['attempts']} attempts: {f['waiting_on']['error']} "
+            f"({stuck_hint(f['waiting_on']['file'])})"
         )
     if f["dead_letters"]:
         return WARNING, f"{f['dead_letters']} dead letters (ox-connector errors list)"

@@ -20,10 +20,12 @@ class Pending:
     action: str  # "change", "delete" or "unreadable"
     age_s: float
     error: str | None = None
+    object_id: str | None = None  # the entryUUID (None: unreadable)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
+            "object_id": self.object_id,
             "udm_object_type": self.udm_object_type,
             "dn": self.dn,
             "action": self.action,
@@ -52,6 +54,7 @@ def pending(queue_dir: Path, now: float | None = None) -> list[Pending]:
                 change.dn,
                 "delete" if change.is_delete else "change",
                 age,
+                object_id=change.id,
             )
         )
     return out

@@ -122,13 +122,17 @@ NO_MAIL_ACCESS = ("", "none")
 
 @dataclass(frozen=True)
 class MailDefaults:
-    """From the OX_IMAP_SERVER / OX_SMTP_SERVER / OX_LANGUAGE / LOCAL_TIMEZONE settings."""
+    """From the OX_IMAP_SERVER / OX_SMTP_SERVER / OX_LANGUAGE / LOCAL_TIMEZONE /
+    DEFAULT_CONTEXT / OX_ENABLE_GUI_SPAM_FILTER settings."""
 
     imap_server: str = "imap://localhost:143"
     smtp_server: str = "smtp://localhost:587"
     language: str = "de_DE"
     timezone: str = "Europe/Berlin"
     default_context: int = 10
+    # OX_ENABLE_GUI_SPAM_FILTER: every user gets gui_spam_filter_enabled = true on create and
+    # change, as the Univention connector did; False: the field is left to OX
+    gui_spam_filter: bool = True
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,8 @@ def desired_user(
         fields["maxQuota"] = quota
     access = access_profile_of(obj)
     fields["mailenabled"] = (access or "") not in NO_MAIL_ACCESS
+    if defaults.gui_spam_filter:
+        fields["gui_spam_filter_enabled"] = True
 
     home = values.clean_text("mailHomeServer", obj.get("mailHomeServer"), one_line=True)
     for kind, url in (("imap", defaults.imap_server), ("smtp", defaults.smtp_server)):

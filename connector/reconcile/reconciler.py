@@ -51,7 +51,7 @@ class Reconciler:
             if new is None:
                 store.delete(change.id)
             else:
-                store.put(new)
+                store.put(new, applied=True)
             dns = [change.dn, *([prior.dn] if prior and prior.dn != change.dn else [])]
             for kind, member_dns in handler.referring(self.deps, dns, prior, new):
                 self._reapply_referring(kind, member_dns, pending)

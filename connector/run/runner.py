@@ -89,6 +89,7 @@ class _Run:
     ops: Operations
     backoff: tuple[float, float]
     max_file_bytes: int = MAX_FILE_BYTES
+    settings_hash: str | None = None
     result: RunResult = field(default_factory=RunResult)
     progress: _Progress = field(default_factory=lambda: _Progress())
 
@@ -101,17 +102,38 @@ def run_queue(
     backoff: tuple[float, float] = (BACKOFF_FIRST, BACKOFF_MAX),
     max_file_bytes: int = MAX_FILE_BYTES,
     workers: int = 1,
+    settings_hash: str | None = None,
+    retry_now: bool = False,
 ) -> RunResult:
     """Apply every queued change, re-reading the queue until it is empty.
     Raises RunFailed where the run stops; records the outcome for ``health``.
     ``backoff``: (first, bound) seconds before a failed file is tried again (stop mode);
     ``max_file_bytes``: larger queue files are bad input, refused before they are read;
-    ``workers``: steps applied at the same time (``OX_CONNECTOR_WORKERS``)."""
+    ``workers``: steps applied at the same time (``OX_CONNECTOR_WORKERS``);
+    ``settings_hash``: of the settings this run works with (stored with a failure; a
+    failure under other settings is tried at once); ``retry_now``: ignore the back-off."""
     ops = Operations(reconciler.store)
-    scheduler = Scheduler(reconciler, ops, stop_on_error=stop_on_error, now=now, workers=workers)
-    run = _Run(
-        reconciler, scheduler, Path(queue_dir), stop_on_error, now, ops, backoff, max_file_bytes
+    scheduler = Scheduler(
+        reconciler,
+        ops,
+        stop_on_error=stop_on_error,
+        now=now,
+        workers=workers,
+        settings_hash=settings_hash,
+        retry_now=retry_now,
     )
+    run = _Run(
+        reconciler,
+        scheduler,
+        Path(queue_dir),
+        stop_on_error,
+        now,
+        ops,
+        backoff,
+        max_file_bytes,
+        settings_hash,
+    )
+    _early_retry(run)
     try:
         _loop(run)
     except RunFailed as exc:
@@ -126,6 +148,18 @@ def run_queue(
         raise
     run.ops.set_status(last_run=now(), last_success=now(), consecutive_errors=0)
     return run.result
+
+
+def _early_retry(run: _Run) -> None:
+    """Say so when the file the queue waits on is tried before its back-off ran out."""
+    failure = run.ops.current_failure()
+    if failure is None or run.now() >= failure.next_attempt:
+        return
+    extra = {"file": failure.file, "attempts": failure.attempts}
+    if run.scheduler.retry_now:
+        log.info("run --now: the failed file is tried at once", extra=extra)
+    elif run.scheduler.settings_changed(failure):
+        log.info("the settings changed since the last failure: trying at once", extra=extra)
 
 
 def _loop(run: _Run) -> None:
@@ -199,7 +233,7 @@ def _act_on(run: _Run, outcome: StepOutcome, stopping: bool) -> _Stop | None:
         reason = f"waits behind dead letter {outcome.dead_letter} of the same object"
         _dead_letter(run, list(step.paths), reason, change)
     elif outcome.outcome is Outcome.WAITING and outcome.failure is not None:
-        return _waiting(change.path, outcome.failure, change)
+        return _waiting(run, change.path, outcome.failure, change)
     elif outcome.outcome is Outcome.FAILED:
         return _failed(run, outcome, stopping)
     return None
@@ -257,7 +291,7 @@ def _failed(run: _Run, outcome: StepOutcome, stopping: bool) -> _Stop | None:
             )
             return None
         stop = _Stop(change.path, reason, change.dn, change.udm_object_type)
-        return _record(run, stop, error_type)
+        return _record(run, stop, error_type, outcome.transient)
     log.error(
         "change failed; set aside as a dead letter, the run goes on",
         extra=_failure_fields(change, reason, error_type),
@@ -279,23 +313,55 @@ def _failure_fields(change: Change, reason: str, error_type: str) -> dict[str, o
 def _stop_at_bad_file(run: _Run, bad: BadQueueFile) -> _Stop:
     failure = run.scheduler.backoff(bad.path.name)
     if failure is not None:
-        return _waiting(bad.path, failure, None)
-    return _record(run, _Stop(bad.path, bad.detail), type(bad).__name__)
+        return _waiting(run, bad.path, failure, None)
+    return _record(run, _Stop(bad.path, bad.detail), type(bad).__name__, transient=False)
 
 
-def _waiting(path: Path, failure: Failure, change: Change | None) -> _Stop:
-    """Stop quietly while the file the queue waits on is in its back-off."""
-    log.debug(
-        "waiting for the back-off of a failed file",
-        extra={"file": path.name, "retry_at": failure.next_attempt, "attempts": failure.attempts},
+def skip_hint(file: str) -> str:
+    return (
+        f"`ox-connector queue skip {file}` sets it aside as a dead letter (errors show, "
+        "errors retry)"
     )
+
+
+def _waiting(run: _Run, path: Path, failure: Failure, change: Change | None) -> _Stop:
+    """Stop, without calling OX, while the file the queue waits on is in its back-off:
+    once per trigger, at INFO, which file, why and for how long."""
     dn, udm_object_type = (change.dn, change.udm_object_type) if change else (None, None)
+    log.info(
+        "waiting for the back-off of a failed file",
+        extra={
+            "file": path.name,
+            "dn": dn,
+            "udm_object_type": udm_object_type,
+            "error": failure.error,
+            "attempts": failure.attempts,
+            "retry_in_s": round(failure.next_attempt - run.now()),
+            "hint": "after a settings change the next trigger tries it at once, "
+            "`ox-connector run --now` tries it now; " + skip_hint(path.name),
+        },
+    )
     return _Stop(path, failure.error, dn, udm_object_type, waiting=True)
 
 
-def _record(run: _Run, stop: _Stop, error_type: str) -> _Stop:
+def _record(run: _Run, stop: _Stop, error_type: str, transient: bool) -> _Stop:
     """Record the failure (for the back-off and ``health``) and log it once."""
-    failure = run.ops.record_failure(stop.path.name, None, stop.reason, run.now(), *run.backoff)
+    failure = run.ops.record_failure(
+        stop.path.name,
+        None,
+        stop.reason,
+        run.now(),
+        *run.backoff,
+        settings_hash=run.settings_hash,
+    )
+    if transient:  # OX unreachable, credentials refused ...: no file is to blame
+        hint = (
+            "this concerns every change: check OX_SOAP_SERVER, OX_MASTER_PASSWORD and the "
+            "credentials file; after a settings change the next trigger tries at once, "
+            "`ox-connector run --now` tries now"
+        )
+    else:
+        hint = f"{skip_hint(stop.path.name)}; after a fix, `ox-connector run --now` tries it now"
     log.error(
         "change failed; the run stops here and retries this file later",
         extra={
@@ -306,6 +372,7 @@ def _record(run: _Run, stop: _Stop, error_type: str) -> _Stop:
             "error_type": error_type,
             "attempts": failure.attempts,
             "retry_in_s": round(failure.next_attempt - failure.last_attempt),
+            "hint": hint,
         },
     )
     return stop

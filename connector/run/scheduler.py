@@ -5,7 +5,8 @@ kinds one after the other, in the plan's order; within a kind up to ``workers`` 
 once, but never two that share a conflict key (see ``KindHandler.conflict_keys``), and
 of those the earlier in queue order first; a name or address still held by another
 object's pending step: defer behind it, or park the holder; continue mode: an object
-with a dead letter follows it; stop mode: a file still in its back-off stops the run.
+with a dead letter follows it; stop mode: a file still in its back-off stops the run
+(not after the settings changed since it failed, nor with ``run --now``).
 """
 
 from __future__ import annotations
@@ -178,23 +179,39 @@ class Scheduler:
         stop_on_error: bool,
         now: Callable[[], float],
         workers: int = 1,
+        settings_hash: str | None = None,
+        retry_now: bool = False,
     ):
         self.reconciler = reconciler
         self.ops = ops
         self.stop_on_error = stop_on_error
         self.now = now
         self.workers = workers
+        self.settings_hash = settings_hash  # of the settings this run works with
+        self.retry_now = retry_now  # ``run --now``: no back-off
 
     def run(self, steps: Iterable[Step]) -> StepRun:
         """Try every step; iterate the result for one outcome per attempt."""
         return StepRun(self, Worklist(steps, self._keys))
 
     def backoff(self, file_name: str) -> Failure | None:
-        """The recorded failure of this file while its back-off runs, else None."""
+        """The recorded failure of this file while its back-off runs, else None. The
+        back-off no longer holds after a change of the settings it failed with (a fix is
+        tried at once), nor for ``run --now``."""
         failure = self.ops.current_failure()
-        if failure is None or failure.file != file_name or self.now() >= failure.next_attempt:
+        if (
+            failure is None
+            or failure.file != file_name
+            or self.retry_now
+            or self.settings_changed(failure)
+            or self.now() >= failure.next_attempt
+        ):
             return None
         return failure
+
+    def settings_changed(self, failure: Failure) -> bool:
+        """Did the settings change since this failure was recorded?"""
+        return self.settings_hash is not None and failure.settings_hash != self.settings_hash
 
     def before(self, step: Step) -> StepOutcome | None:
         """What a step comes to without being tried (a dead letter ahead, a back-off)."""

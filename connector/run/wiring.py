@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +21,38 @@ from ..ox.api import OXApi
 from ..reconcile import Deps, Options, Reconciler
 from ..state.access_profiles import AccessProfilesFile
 from ..state.credentials import CredentialsFile
+from ..state.operations import Operations
 from ..state.store import StateStore
 from .runner import RunResult, run_queue
 
 STATE_DB = "ox-connector.sqlite"
 PROFILES_FILE = "ModuleAccessDefinitions.properties"
 LOCK_FILE = "ox-connector.lock"
+
+
+# Settings that do not change what a run does with a file.
+_NOT_IN_FINGERPRINT = frozenset({"log_level", "queue_dir", "state_dir", "workers", "verify_after"})
+
+
+def settings_material(settings: Settings) -> bytes:
+    """What a fix of the settings changes: every setting that decides how OX is reached
+    and what is written (not the log level, the paths, the workers, the verify window),
+    and the contents of the credentials file (master and context admins) and mapping file.
+    Holds the master password: only ever hashed (``Operations.settings_fingerprint``)."""
+    values = {
+        f.name: repr(getattr(settings, f.name))
+        for f in dataclasses.fields(settings)
+        if f.name not in _NOT_IN_FINGERPRINT
+    }
+    for name, path in (
+        ("credentials_file_content", settings.credentials_file),
+        ("mapping_file_content", settings.attribute_mapping_file),
+    ):
+        try:
+            values[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            values[name] = "none"
+    return json.dumps(values, sort_keys=True).encode()
 
 
 @dataclass
@@ -36,8 +65,13 @@ class Connector:
     def lock_path(self) -> Path:
         return self.settings.state_dir / LOCK_FILE
 
-    def run_queue(self) -> RunResult:
-        """Apply the queue with the settings' error mode, back-off and workers."""
+    def settings_hash(self) -> str:
+        """The salted hash of the settings this run works with (stored with a failure)."""
+        return Operations(self.deps.store).settings_fingerprint(settings_material(self.settings))
+
+    def run_queue(self, *, retry_now: bool = False) -> RunResult:
+        """Apply the queue with the settings' error mode, back-off and workers; the caller
+        holds the run lock. ``retry_now``: no back-off for a failed file (``run --now``)."""
         s = self.settings
         return run_queue(
             self.reconciler,
@@ -46,6 +80,8 @@ class Connector:
             backoff=(s.retry_first, s.retry_max),
             max_file_bytes=s.max_file_bytes,
             workers=s.workers,
+            settings_hash=self.settings_hash(),
+            retry_now=retry_now,
         )
 
 
@@ -62,6 +98,7 @@ def options_from(settings: Settings) -> Options:
             language=settings.language,
             timezone=settings.timezone,
             default_context=settings.default_context,
+            gui_spam_filter=settings.gui_spam_filter,
         ),
         domain_name=settings.domain_name,
         user_identifier=settings.user_identifier,

@@ -4,7 +4,9 @@ All live in the state database, so they are committed with the same guarantees."
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +16,8 @@ from .store import StateStore
 
 BACKOFF_FIRST = 5.0  # seconds before the first retry of a failed file
 BACKOFF_MAX = 600.0  # the bound: a stuck queue is retried at least every 10 minutes
+FINGERPRINT_ROUNDS = 20_000  # PBKDF2 rounds of the settings hash: a few ms per run
+_SALT = "settings_salt"
 
 
 def backoff(attempts: int, first: float = BACKOFF_FIRST, bound: float = BACKOFF_MAX) -> float:
@@ -30,6 +34,7 @@ class Failure:
     first_failed: float
     last_attempt: float
     next_attempt: float
+    settings_hash: str | None = None  # the settings it failed with (``settings_fingerprint``)
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class Operations:
         now: float | None = None,
         first: float = BACKOFF_FIRST,
         bound: float = BACKOFF_MAX,
+        settings_hash: str | None = None,
     ) -> Failure:
         now = time.time() if now is None else now
         old = self.failure(file)
@@ -86,10 +92,12 @@ class Operations:
             old.first_failed if old else now,
             now,
             now + backoff(attempts, first, bound),
+            settings_hash,
         )
         self.db.execute("DELETE FROM failures")  # the queue waits on one file at a time
         self.db.execute(
-            "INSERT INTO failures VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO failures (file, object_id, error, attempts, first_failed, "
+            "last_attempt, next_attempt, settings_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 failure.file,
                 failure.object_id,
@@ -98,12 +106,30 @@ class Operations:
                 failure.first_failed,
                 failure.last_attempt,
                 failure.next_attempt,
+                failure.settings_hash,
             ),
         )
         return failure
 
-    def clear_failure(self) -> None:
-        self.db.execute("DELETE FROM failures")
+    def clear_failure(self, file: str | None = None) -> None:
+        """Forget the failure the queue waits on (only if it is ``file``'s, when given)."""
+        if file is None:
+            self.db.execute("DELETE FROM failures")
+        else:
+            self.db.execute("DELETE FROM failures WHERE file = ?", (file,))
+
+    def settings_fingerprint(self, material: bytes) -> str:
+        """A salted hash of the settings a run works with (``material``, which holds the
+        master password): stored with a failure, so that a run after a settings change
+        tries the failed file at once. PBKDF2-SHA256 with a random salt of this state
+        database, so that neither the password nor a plain hash of it is stored."""
+        self.db.execute(  # once per state database
+            "INSERT OR IGNORE INTO meta VALUES (?, ?)", (_SALT, secrets.token_hex(16))
+        )
+        salt = bytes.fromhex(
+            self.db.execute("SELECT value FROM meta WHERE key = ?", (_SALT,)).scalar()
+        )
+        return hashlib.pbkdf2_hmac("sha256", material, salt, FINGERPRINT_ROUNDS).hex()
 
     def current_failure(self) -> Failure | None:
         row = self.db.execute("SELECT * FROM failures").fetchone()

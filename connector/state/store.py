@@ -24,7 +24,7 @@ from ..model.udm import (
 )
 from ..sqlitedb import SchemaMismatch, SharedConnection, open_versioned
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,9 +33,10 @@ CREATE TABLE IF NOT EXISTS objects (
     udm_object_type TEXT NOT NULL,
     dn TEXT NOT NULL,
     object TEXT NOT NULL,               -- last applied UDM object, JSON
-    updated REAL NOT NULL,
+    updated REAL NOT NULL,              -- the row was last written
     fingerprint TEXT,                   -- JSON {part: hash} of the OX state last applied
-    verified REAL                       -- when OX was last read and made to match
+    verified REAL,                      -- when OX was last read and made to match
+    applied REAL                        -- when a change of this object was last applied
 );
 CREATE INDEX IF NOT EXISTS objects_dn ON objects (dn COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (udm_object_type);
@@ -61,7 +62,8 @@ CREATE TABLE IF NOT EXISTS failures (   -- stop mode: the file the queue waits o
     attempts INTEGER NOT NULL,
     first_failed REAL NOT NULL,
     last_attempt REAL NOT NULL,
-    next_attempt REAL NOT NULL
+    next_attempt REAL NOT NULL,
+    settings_hash TEXT                  -- the settings it failed with (salted hash)
 );
 CREATE TABLE IF NOT EXISTS dead_letters (  -- continue mode: changes set aside, in order
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,6 +87,9 @@ CREATE TABLE IF NOT EXISTS status (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 _MIGRATIONS = {
     1: "ALTER TABLE objects ADD COLUMN fingerprint TEXT; "
     "ALTER TABLE objects ADD COLUMN verified REAL;",
+    2: "ALTER TABLE objects ADD COLUMN applied REAL; "
+    "UPDATE objects SET applied = updated; "
+    "ALTER TABLE failures ADD COLUMN settings_hash TEXT;",
 }
 
 
@@ -112,6 +117,9 @@ class ObjectState:
     # what the connector last made OX hold (``KindHandler.fingerprint``), and when
     fingerprint: dict[str, str] = field(default_factory=dict, compare=False)
     verified: float | None = field(default=None, compare=False)
+    # when a change of the object itself (its queue file, a resync, check --fix) was last
+    # applied; not when it was re-applied for another object's change, or moved aside
+    applied: float | None = field(default=None, compare=False)
 
     def placement(self, context_id: int) -> Placement | None:
         return next((p for p in self.placements if p.context_id == context_id), None)
@@ -234,21 +242,26 @@ class StateStore:
         """Forget every placement in a deleted context (OX deleted its contents)."""
         self._db.execute("DELETE FROM placements WHERE context_id = ?", (context_id,))
 
-    def put(self, state: ObjectState) -> None:
+    def put(self, state: ObjectState, *, applied: bool = False) -> None:
+        """Store the object; ``applied``: a change of this object itself was just applied
+        (stamped now; otherwise the stored time stays)."""
+        now = time.time()
         self._db.execute(
             "INSERT INTO objects (id, udm_object_type, dn, object, updated, fingerprint, "
-            "verified) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "verified, applied) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
             "udm_object_type = excluded.udm_object_type, dn = excluded.dn, "
             "object = excluded.object, updated = excluded.updated, "
-            "fingerprint = excluded.fingerprint, verified = excluded.verified",
+            "fingerprint = excluded.fingerprint, verified = excluded.verified, "
+            "applied = COALESCE(excluded.applied, objects.applied)",
             (
                 state.id,
                 state.udm_object_type,
                 state.dn,
                 _object_json(state.object),
-                time.time(),
+                now,
                 json.dumps(state.fingerprint, sort_keys=True) if state.fingerprint else None,
                 state.verified,
+                now if applied else None,
             ),
         )
         self._db.execute("DELETE FROM placements WHERE id = ?", (state.id,))
@@ -281,6 +294,7 @@ class StateStore:
             row["updated"],
             json.loads(row["fingerprint"]) if row["fingerprint"] else {},
             row["verified"],
+            row["applied"],
         )
 
 

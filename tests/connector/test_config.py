@@ -95,17 +95,33 @@ def test_json_log_lines_carry_extras_but_no_colour_codes():
 
     from connector import logs
 
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
+    root, own = logging.getLogger(), logging.getLogger("ox_connector")
+    saved = root.handlers[:], root.level, own.level
     stream = io.StringIO()
     logs.setup("info", stream)
     try:
-        logging.getLogger("t").info("hello", extra={"op": "x", "color_message": "\x1b[36mhi"})
+        logging.getLogger("ox_connector.t").info(
+            "hello", extra={"op": "x", "color_message": "\x1b[36mhi"}
+        )
     finally:
         root.handlers[:], root.level = saved[0], saved[1]
+        own.setLevel(saved[2])
     record = json.loads(stream.getvalue())
     assert (record["msg"], record["op"], record["level"]) == ("hello", "x", "info")
     assert "color_message" not in record
+
+
+def test_gui_spam_filter_setting_and_trace_log_level():
+    assert Settings.from_env(BASE).gui_spam_filter is True
+    assert (
+        Settings.from_env({**BASE, "OX_ENABLE_GUI_SPAM_FILTER": "false"}).gui_spam_filter is False
+    )
+    assert Settings.from_env({**BASE, "OX_CONNECTOR_LOG_LEVEL": "trace"}).log_level == "TRACE"
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env({**BASE, "OX_ENABLE_GUI_SPAM_FILTER": "sometimes"})
+    assert exc_info.value.problems == [
+        'OX_ENABLE_GUI_SPAM_FILTER: "sometimes" is not a boolean (true/false)'
+    ]
 
 
 @pytest.mark.parametrize(

@@ -5,19 +5,25 @@ the emulator over HTTP; OX is changed and read back through the reference zeep c
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from connector.queue import run_lock
 from connector.run import RunFailed, open_connector, run_queue
-from connector.run.wiring import STATE_DB
+from connector.run.wiring import LOCK_FILE, STATE_DB
 from connector.state.operations import Operations
 from connector.state.store import StateStore
 
@@ -245,6 +251,143 @@ def test_a_newer_file_for_the_waiting_object_is_tried_at_once(harness):
     assert not bad.exists() and not fixed.exists()
     assert harness.ox_user(cid, "otto").display_name == "Otto Fixed"
     assert stored_failure(harness) is None
+
+
+WAITING = "waiting for the back-off of a failed file"
+
+
+def waiting_lines(stderr: str) -> list[dict]:
+    return [r for r in log_records(stderr) if r["msg"] == WAITING]
+
+
+def stored_failure_row(harness: Harness) -> dict:
+    store = StateStore(harness.state / STATE_DB)
+    try:
+        return dict(store.db.execute("SELECT * FROM failures").fetchone())
+    finally:
+        store.close()
+
+
+def test_a_waiting_run_says_why_and_a_settings_fix_is_tried_at_once(harness):
+    """A wrong master password: the run fails and backs off. The next trigger logs at
+    INFO which file it waits for, why and how long (once); after the password is fixed,
+    the next trigger tries at once instead of waiting out the back-off."""
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    ready(harness)
+    right = harness.emulator.master_password
+    harness.extra_env["OX_MASTER_PASSWORD"] = "a-wrong-master-password"
+    new = harness.context()
+    path = harness.queue / harness.pending()[0]
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    (failed,) = [r for r in errors_logged(result.stderr) if r.get("file") == path.name]
+    assert "Authentication failed" in failed["error"]
+    assert "OX_MASTER_PASSWORD" in failed["hint"] and "run --now" in failed["hint"]
+    row = stored_failure_row(harness)
+    assert row["file"] == path.name and re.fullmatch(r"[0-9a-f]{64}", row["settings_hash"])
+    assert all("a-wrong-master-password" not in str(v) for v in row.values())
+
+    # the same settings: the next trigger waits, calls nothing, and says so once at INFO
+    harness.reset_calls()
+    again = cli(harness, "run")
+    assert again.returncode == 1, again.stderr
+    assert harness.calls() == {}
+    assert errors_logged(again.stderr) == []
+    (line,) = waiting_lines(again.stderr)
+    assert line["level"] == "info" and line["file"] == path.name
+    assert "Authentication failed" in line["error"] and line["attempts"] == 1
+    assert 250 < line["retry_in_s"] <= 300
+    assert "run --now" in line["hint"] and f"queue skip {path.name}" in line["hint"]
+
+    # the fix: another settings hash, tried at once
+    harness.extra_env["OX_MASTER_PASSWORD"] = right
+    fixed = cli(harness, "run")
+    assert fixed.returncode == 0, fixed.stderr
+    assert waiting_lines(fixed.stderr) == []
+    assert any(
+        r["msg"] == "the settings changed since the last failure: trying at once"
+        for r in log_records(fixed.stderr)
+    )
+    assert harness.pending() == []
+    assert new in [c.id for c in harness.ox.context.listAll(auth=harness.ox.master)]
+    assert stored_failure(harness) is None
+
+
+def test_run_now_skips_the_backoff(harness):
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    cid = ready(harness)
+    otto = harness.user("otto", cid)
+    fail_next(harness)
+    assert cli(harness, "run").returncode == 1
+    waiting = cli(harness, "run")
+    assert waiting.returncode == 1 and len(waiting_lines(waiting.stderr)) == 1
+    now = cli(harness, "run", "--now")
+    assert now.returncode == 0, now.stderr
+    assert not otto.exists() and harness.ox_user_names(cid) == {"otto"}
+    assert stored_failure(harness) is None
+
+
+# -- queue skip ------------------------------------------------------------------------------------
+
+
+def test_queue_skip_sets_a_stuck_file_aside_as_a_dead_letter(harness):
+    harness.extra_env["OX_CONNECTOR_RETRY_FIRST"] = "300"
+    cid = ready(harness)
+    bad = harness.user("otto", cid, birthday="31.02.1990")  # can never succeed
+    later = harness.user("lena", cid)
+    result = cli(harness, "run")
+    assert result.returncode == 1, result.stderr
+    (failed,) = [r for r in errors_logged(result.stderr) if r.get("file") == bad.name]
+    assert f"ox-connector queue skip {bad.name}" in failed["hint"]
+    code, figures = health(harness)
+    assert code == 2 and f"ox-connector queue skip {bad.name}" in figures["hint"]
+    text = cli(harness, "health")
+    assert text.returncode == 2 and f"ox-connector queue skip {bad.name}" in text.stdout
+
+    # while a run holds the lock: refused, nothing moved
+    with run_lock(harness.state / LOCK_FILE):
+        busy = cli(harness, "queue", "skip", bad.name)
+    assert busy.returncode == 1 and "run" in busy.stderr and "Traceback" not in busy.stderr
+    assert harness.pending() == [bad.name, later.name]
+    # names that are not queue files: refused, nothing moved
+    for name in ("2000-01-01-00-00-00-000000.json", "../data/ox-connector.sqlite"):
+        refused = cli(harness, "queue", "skip", bad.name, name)
+        assert refused.returncode == 1 and name in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert harness.pending() == [bad.name, later.name]
+
+    skipped = cli(harness, "queue", "skip", bad.name)
+    assert skipped.returncode == 0, skipped.stderr
+    assert bad.name in skipped.stdout
+    assert harness.pending() == [later.name]
+    assert stored_failure(harness) is None
+    (letter,) = letters(harness)
+    assert letter["file"] == bad.name and letter["error"] == "skipped by the administrator"
+    assert letter["dn"] == user_dn("otto") and letter["udm_object_type"] == "users/user"
+    assert letter["object_id"] == object_id(harness, user_dn("otto"))
+    code, figures = health(harness)
+    assert code == 1 and figures["waiting_on"] is None and figures["dead_letters"] == 1
+
+    # the queue moves on at once (no back-off left)
+    result = cli(harness, "run")
+    assert result.returncode == 0, result.stderr
+    assert harness.ox_user_names(cid) == {"lena"}
+
+    # errors show and retry work on it
+    shown = as_json(cli(harness, "errors", "show", str(letter["id"])))
+    assert shown["change"]["object"]["birthday"] == "31.02.1990"
+    assert cli(harness, "errors", "retry", str(letter["id"])).returncode == 0
+    assert harness.pending() == [bad.name]
+
+    # an unreadable file can be skipped too
+    broken = unreadable(harness)
+    skipped = cli(harness, "queue", "skip", broken.name, bad.name)
+    assert skipped.returncode == 0, skipped.stderr
+    assert harness.pending() == []
+    by_file = {d["file"]: d for d in letters(harness)}
+    assert by_file[broken.name]["object_id"] is None
+    assert by_file[broken.name]["error"] == "skipped by the administrator"
+    assert by_file[bad.name]["attempts"] == 2  # retried once, so it keeps counting
 
 
 # -- continue mode: dead letters ------------------------------------------------------------------
@@ -480,6 +623,142 @@ def test_queue_commands(harness):
     # looking does not touch OX nor the queue
     assert harness.calls() == {}
     assert harness.pending() == sorted([user.name, gone.name, broken.name, room.name])
+
+
+# -- tables: identifiers are never cut -----------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def in_terminal(harness: Harness, columns: int, *args: str) -> tuple[int, str]:
+    """``ox-connector <args>`` with a pseudo-terminal of ``columns`` columns as its output."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {k: v for k, v in {**os.environ, **harness.env()}.items() if k != "COLUMNS"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "connector.cli", *args],
+        env={**env, "TERM": "xterm-256color"},
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return process.wait(timeout=60), ANSI.sub("", out.decode("utf-8", "replace"))
+
+
+@pytest.mark.parametrize("output", ["pipe", "narrow-pipe", "terminal"])
+def test_tables_never_cut_file_names_or_dns(harness, output):
+    """queue list, errors list and check print every file name, DN and OX name whole, so
+    that one can be pasted into the next command, whatever the width of the output."""
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    cid = ready(harness)
+    long = "with-a-rather-long-name-for-a-table-column"
+    applied = harness.user(f"gone-{long}", cid)
+    letter = harness.user(f"bday-{long}", cid, birthday="31.02.1990")
+    harness.run()
+    assert [d["file"] for d in stored_letters(harness)] == [letter.name]
+    gone = user_id(harness, cid, f"gone-{long}")
+    harness.ox.user.delete(ctx={"id": cid}, user={"id": gone}, auth=harness.admin(cid))
+    waiting = harness.user(f"queued-{long}", cid)
+
+    def table(*args: str) -> str:
+        if output == "terminal":
+            code, text = in_terminal(harness, 50, *args)
+        else:
+            env = {"COLUMNS": "40"} if output == "narrow-pipe" else {}
+            result = cli(harness, *args, env=env)
+            code, text = result.returncode, result.stdout
+        assert code in (0, 1), text
+        assert [line for line in text.splitlines() if "│" in line and "…" in line] == [], text
+        return text
+
+    listed = table("queue", "list")
+    assert waiting.name in listed and user_dn(f"queued-{long}") in listed, listed
+    shown = cli(harness, "queue", "show", re.search(r"\S+\.json", listed).group(0))
+    assert shown.returncode == 0 and f"queued-{long}" in shown.stdout, shown.stderr
+    letters_table = table("errors", "list")
+    assert letter.name in letters_table and user_dn(f"bday-{long}") in letters_table
+    drift = table("check", "--context", str(cid))
+    assert f"gone-{long}" in drift and user_dn(f"gone-{long}") in drift, drift
+    assert applied.name  # applied and gone from the queue
+
+
+# -- show ------------------------------------------------------------------------------------------
+
+CRYPT = "{crypt}$6$saltsalt$0123456789abcdefghijABCDEFGHIJ"
+
+
+def test_show_what_the_connector_knows_about_one_object(harness):
+    """`show DN|ID`: the stored UDM object without password material, its OX placement,
+    when a change of it was last applied and when OX was last read for it, its pending
+    files and dead letters; by DN or entryUUID, as text or JSON."""
+    harness.extra_env["OX_CONNECTOR_STOP_ON_ERROR"] = "false"
+    harness.extra_env["OX_CONNECTOR_VERIFY_AFTER"] = "3600"
+    cid = ready(harness)
+    dn = user_dn("shown")
+    secrets = {"password": CRYPT, "krb5Key": ["a2V5MQ==", "a2V5Mg=="], "sambaNTPassword": "8846F7"}
+    before = time.time()
+    harness.user("shown", cid, **secrets)
+    harness.run()
+    ox_id = harness.ox_user(cid, "shown").id
+    uuid = object_id(harness, dn)
+
+    result = cli(harness, "show", dn, "--json")
+    assert result.returncode == 0, result.stderr
+    shown = as_json(result)
+    assert (shown["id"], shown["dn"], shown["udm_object_type"]) == (uuid, dn, "users/user")
+    assert shown["object"]["username"] == "shown"
+    assert not {"password", "krb5Key", "sambaNTPassword"} & set(shown["object"])
+    assert shown["placements"] == [{"context_id": cid, "ox_id": ox_id, "ox_name": "shown"}]
+    assert before <= shown["last_verified"] <= shown["last_applied"] <= time.time()
+    assert (shown["pending"], shown["dead_letters"], shown["waiting_on"]) == ([], [], None)
+    first = shown["last_verified"]
+
+    # the same object again, within the verify window: applied, not read from OX again
+    harness.user("shown", cid, **secrets)
+    harness.run()
+    again = as_json(cli(harness, "show", uuid, "--json"))
+    assert again["last_verified"] == first < again["last_applied"]
+
+    # a change that fails (a dead letter) and one that waits in the queue
+    letter = harness.user("shown", cid, birthday="31.02.1990")
+    harness.run()
+    waiting = harness.user("shown", cid, oxDisplayName="Shown Later")
+    shown = as_json(cli(harness, "show", uuid, "--json"))
+    assert [p["file"] for p in shown["pending"]] == [waiting.name]
+    assert shown["pending"][0]["action"] == "change"
+    assert [d["file"] for d in shown["dead_letters"]] == [letter.name]
+    assert "birthday" in shown["dead_letters"][0]["error"]
+
+    text = cli(harness, "show", dn.upper())  # DNs compare case-insensitively
+    assert text.returncode == 0, text.stderr
+    for expected in (uuid, dn, f"context {cid}", f"OX id {ox_id}", waiting.name, letter.name):
+        assert expected in text.stdout, (expected, text.stdout)
+    assert "last applied" in text.stdout and "last verified" in text.stdout
+    for output in (text.stdout, result.stdout, again and json.dumps(again)):
+        for value in (CRYPT, "a2V5MQ==", "8846F7"):
+            assert value not in output
+
+    # known only from the queue: not applied yet
+    fresh = harness.user("fresh", cid)
+    only_queued = as_json(cli(harness, "show", user_dn("fresh"), "--json"))
+    assert only_queued["object"] is None and only_queued["placements"] == []
+    assert only_queued["id"] == object_id(harness, user_dn("fresh"))
+    assert [p["file"] for p in only_queued["pending"]] == [fresh.name]
+
+    unknown = cli(harness, "show", "uid=nobody,cn=users,dc=example,dc=org")
+    assert unknown.returncode == 1 and "nothing known about" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
 
 
 # -- resync --------------------------------------------------------------------------------------

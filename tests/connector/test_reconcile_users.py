@@ -825,3 +825,52 @@ def test_mail_held_by_a_user_without_pending_change_names_the_holder(harness):
     assert failed.value.path.name == carl.name
     assert "anna@example.org" in message and user_dn("anna") in message, message
     assert harness.pending() == [carl.name]
+
+
+# --- compatibility with the Univention connector: the spam filter in OX's interface ------------
+
+
+def test_gui_spam_filter_is_enabled_on_create_and_change_as_upstream(harness):
+    """The Univention connector sends gui_spam_filter_enabled = true with every create and
+    every change of a user (upstream 2.1 behaviour, §3.1); so does this one."""
+    cid = ready(harness)
+    harness.user("spam", cid)
+    harness.run()
+    assert harness.ox_user(cid, "spam").gui_spam_filter_enabled is True
+    # switched off in OX: the next change of the user sets it again
+    ctx = admin_ctx(harness, cid)
+    spam = harness.ox_user(cid, "spam")
+    harness.ox.user.change(
+        ctx=ctx.ref, usrdata={"id": spam.id, "gui_spam_filter_enabled": False}, auth=ctx.admin
+    )
+    assert harness.ox_user(cid, "spam").gui_spam_filter_enabled is False
+    harness.user("spam", cid, oxDisplayName="Spam Changed")
+    harness.run()
+    assert harness.ox_user(cid, "spam").gui_spam_filter_enabled is True
+    # an OX user the connector adopts gets it too
+    ctx.create_user("adopted", mail="adopted@example.org", gui_spam_filter_enabled=False)
+    harness.user("adopted", cid)
+    harness.run()
+    assert harness.ox_user(cid, "adopted").gui_spam_filter_enabled is True
+    # and then no more writes for the same object
+    harness.reset_calls()
+    harness.user("adopted", cid)
+    harness.run()
+    assert harness.writes() == {}
+
+
+def test_gui_spam_filter_setting_off_leaves_the_field_to_ox(harness):
+    harness.extra_env["OX_ENABLE_GUI_SPAM_FILTER"] = "false"
+    cid = ready(harness)
+    harness.user("plain", cid)
+    harness.run()
+    assert harness.ox_user(cid, "plain").gui_spam_filter_enabled is False  # OX's default
+    ctx = admin_ctx(harness, cid)
+    plain = harness.ox_user(cid, "plain")
+    harness.ox.user.change(
+        ctx=ctx.ref, usrdata={"id": plain.id, "gui_spam_filter_enabled": True}, auth=ctx.admin
+    )
+    harness.user("plain", cid, oxDisplayName="Plain Changed")
+    harness.run()
+    got = harness.ox_user(cid, "plain")
+    assert (got.display_name, got.gui_spam_filter_enabled) == ("Plain Changed", True)

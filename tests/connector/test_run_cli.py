@@ -7,10 +7,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -486,6 +488,48 @@ def test_debug_logs_never_contain_passwords(harness):
         for secret in (harness.emulator.master_password, admin_password):
             assert secret not in run.stderr
             assert secret not in run.stdout
+
+
+def test_debug_logs_the_connector_only_and_trace_adds_the_libraries(harness):
+    """DEBUG: the connector's own records, not zeep's and urllib3's internals (they stay at
+    WARNING); TRACE: those too, and still no password."""
+    cid = ready(harness)
+    for n in range(4):
+        harness.user(f"log{n}", cid)
+    harness.extra_env["OX_CONNECTOR_LOG_LEVEL"] = "DEBUG"
+    debug = harness.run_cli()
+    assert debug.returncode == 0, debug.stderr
+    records = log_records(debug.stderr, strict=True)
+    assert any(r["level"] == "debug" for r in records)
+    foreign = {r["logger"] for r in records if not r["logger"].startswith("ox_connector")}
+    assert foreign == set(), foreign
+
+    for n in range(4):
+        harness.user(f"log{n}", cid, oxDisplayName=f"Traced {n}")
+    harness.extra_env["OX_CONNECTOR_LOG_LEVEL"] = "TRACE"
+    trace = harness.run_cli()
+    assert trace.returncode == 0, trace.stderr
+    records = log_records(trace.stderr, strict=True)
+    loggers = {r["logger"].split(".")[0] for r in records}
+    assert {"ox_connector", "urllib3"} <= loggers, loggers
+    secrets = json.loads(harness.credentials_path.read_text())
+    for secret in (harness.emulator.master_password, secrets[str(cid)]["adminpass"]):
+        assert secret not in trace.stderr
+
+
+def test_log_times_are_iso_8601_with_a_utc_offset(harness):
+    harness.context()
+    result = harness.run_cli()
+    assert result.returncode == 0, result.stderr
+    records = log_records(result.stderr, strict=True)
+    assert records
+    for record in records:
+        assert re.fullmatch(
+            r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d)", record["time"]
+        ), record["time"]
+        when = datetime.fromisoformat(record["time"])
+        assert when.utcoffset() is not None
+        assert abs(when.timestamp() - time.time()) < 600
 
 
 # -- path options -----------------------------------------------------------------------------

@@ -186,3 +186,49 @@ def test_concurrent_reader_never_sees_a_partial_file(tmp_path):
         assert reader.master() == Credentials("m", "p")  # raises on a torn read
     proc.join()
     assert proc.exitcode == 0
+
+
+SCHEMA_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema_version', '1');
+CREATE TABLE objects (id TEXT PRIMARY KEY, udm_object_type TEXT NOT NULL, dn TEXT NOT NULL,
+    object TEXT NOT NULL, updated REAL NOT NULL);
+CREATE TABLE failures (file TEXT PRIMARY KEY, object_id TEXT, error TEXT NOT NULL,
+    attempts INTEGER NOT NULL, first_failed REAL NOT NULL, last_attempt REAL NOT NULL,
+    next_attempt REAL NOT NULL);
+INSERT INTO objects VALUES ('u1', 'users/user', 'uid=anna,dc=x', '{"username": "anna"}', 1000.0);
+INSERT INTO failures VALUES ('f.json', NULL, 'boom', 2, 1.0, 2.0, 3.0);
+"""
+
+
+def test_a_version_1_database_is_migrated_in_place(tmp_path):
+    """Version 2 added the fingerprint and when OX was last read, version 3 when a change
+    of the object was last applied and the settings hash of a failure: an existing state
+    database is upgraded step by step, its records kept."""
+    import sqlite3
+
+    from connector.state.operations import Operations
+    from connector.state.store import SCHEMA_VERSION
+
+    path = tmp_path / "state.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_V1)
+    db.close()
+    store = StateStore(path)
+    try:
+        version = store.db.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        assert int(version.scalar()) == SCHEMA_VERSION == 3
+        old = store.get("u1")
+        assert (old.object, old.applied, old.verified) == ({"username": "anna"}, 1000.0, None)
+        failure = Operations(store).current_failure()
+        assert (failure.file, failure.attempts, failure.settings_hash) == ("f.json", 2, None)
+        with store.transaction():
+            store.put(user("u2"))  # e.g. a group re-applied for its member's change
+            store.put(user("u3"), applied=True)  # its own change
+        assert store.get("u2").applied is None and store.get("u3").applied is not None
+        with store.transaction():
+            store.put(user("u3"))  # stored again, not applied: the time stays
+        assert store.get("u3").applied is not None
+    finally:
+        store.close()
+    StateStore(path).close()  # opening it again: no second migration

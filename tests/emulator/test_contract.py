@@ -9,7 +9,7 @@ import requests
 import zeep
 from lxml import etree
 
-from ..oxclient import SERVICES, factory, new_context, reference_wsdl_dir
+from ..oxclient import SERVICES, client_wsdl_dir, factory, new_context, reference_wsdl_dir
 
 # The operations a connector needs (contract §8 plus the list/read/module-access extras).
 REQUIRED = {
@@ -82,6 +82,14 @@ def zeep_view(client: zeep.Client) -> dict[str, object]:
             continue
         view[f"type {qname}"] = xsd_type.signature(schema=client.wsdl.types)
     return view
+
+
+@pytest.mark.contract
+def test_the_test_clients_are_compiled_from_the_reference_wsdls():
+    """Where the reference is there, every test's OX client (tests/oxclient.py, the
+    reference suite's inspector) is built from it, not from the emulator's own WSDLs."""
+    assert client_wsdl_dir() == reference_wsdl_dir()
+    assert {p.name for p in reference_wsdl_dir().glob("*.wsdl")} >= {f"{s}.wsdl" for s in SERVICES}
 
 
 @pytest.mark.contract

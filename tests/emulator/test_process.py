@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -72,8 +76,10 @@ def switched(tmp_path_factory):
         "--user-name-chars",
         "a-z0-9 ",
     )
-    yield connect(proc)
-    proc.stop()
+    try:
+        yield connect(proc)
+    finally:
+        proc.stop()
 
 
 def test_default_switches_are_oxs(ox, ctx):
@@ -160,6 +166,24 @@ def test_allowed_user_name_characters(switched):
     ctx = new_context(switched)
     assert ctx.create_user("with space", mail="spaced@example.org").name == "with space"
     raises_fault('Illegal chars: "_"', ctx.create_user, "under_score")
+
+
+def test_serve_on_a_port_in_use_says_so_and_exits_2(tmp_path):
+    """No bare traceback: one line naming the address, exit 2 (a usage problem)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "ox_emulator.cli", "serve", "--port", str(port)],
+            env={**os.environ, "OX_EMULATOR_MASTER_PASSWORD": "pw"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"127.0.0.1:{port}" in result.stderr and "in use" in result.stderr, result.stderr
 
 
 def test_latency_switches_set_read_and_write_latency(tmp_path):

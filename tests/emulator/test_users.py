@@ -883,3 +883,19 @@ def test_property_printable_unicode_round_trips(ox, given_name, company, note, c
     created = ctx.create_user(name, **fields)
     stored = ctx.get_user(id=created.id)
     assert {k: getattr(stored, k) for k in fields} == fields
+
+
+def test_gui_spam_filter_enabled_is_stored_and_returned(ox, ctx):
+    """A plain boolean of User: false unless set, kept on create and change."""
+    plain = ctx.create_user("nospam")
+    assert ctx.get_user(id=plain.id).gui_spam_filter_enabled is False
+    spam = ctx.create_user("withspam", gui_spam_filter_enabled=True)
+    assert ctx.get_user(id=spam.id).gui_spam_filter_enabled is True
+    ox.user.change(
+        ctx=ctx.ref, usrdata={"id": spam.id, "gui_spam_filter_enabled": False}, auth=ctx.admin
+    )
+    assert ctx.get_user(id=spam.id).gui_spam_filter_enabled is False
+    ox.user.change(ctx=ctx.ref, usrdata={"id": spam.id, "company": "X"}, auth=ctx.admin)
+    assert ctx.get_user(id=spam.id).gui_spam_filter_enabled is False  # unset: unchanged
+    (listed,) = ox.user.getMultipleData(ctx=ctx.ref, users=[{"id": plain.id}], auth=ctx.admin)
+    assert listed.gui_spam_filter_enabled is False

@@ -10,8 +10,6 @@ import requests
 import zeep
 from lxml import etree
 
-from ..oxclient import reference_wsdl_dir
-
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 OX = "http://soap.admin.openexchange.com"
 DATA = "http://dataobjects.soap.admin.openexchange.com/xsd"
@@ -190,4 +188,3 @@ def test_zeep_fault_carries_detail(ox, ctx):
         ox.user.getData(ctx=ctx.ref, user={"id": 4242}, auth=ctx.admin)
     assert exc_info.value.code == "soap:Server"
     assert etree.QName(exc_info.value.detail[0]).localname == "NoSuchUserException"
-    assert reference_wsdl_dir().is_dir()

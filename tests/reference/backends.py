@@ -54,7 +54,7 @@ from udm_simulator import (
     queued,
 )
 
-from ..oxclient import holds_wsdls, wsdl_dir_setting
+from ..oxclient import reference_problem
 from .inspector import OXInspector, OXServices, credentials_file
 
 EMBEDDED, UCS = "embedded", "ucs"
@@ -396,9 +396,10 @@ class UCSConfig:
         except ValueError as exc:
             problems.append(f"a number is malformed: {exc}")
             context_range, timeout, quiet, default_context = (1000, 9999), 60.0, 1.0, 10
-        wsdl_dir = wsdl_dir_setting(env)
-        if env.get("OX_REFERENCE_WSDL_DIR", "").strip() and not holds_wsdls(wsdl_dir):
-            problems.append(f"OX_REFERENCE_WSDL_DIR={wsdl_dir} holds no OXUserService.wsdl")
+        # without a reference copy of OX's WSDLs, the ones OX serves; a named copy must do
+        no_reference = reference_problem(env)
+        if no_reference and env.get("OX_REFERENCE_WSDL_DIR", "").strip():
+            problems.append(f"OX_REFERENCE_WSDL_DIR: {no_reference}")
         if problems:
             raise ValueError("; ".join(problems))
         return cls(
@@ -422,7 +423,7 @@ class UCSConfig:
             sync_timeout=timeout,
             quiet_seconds=quiet,
             context_range=context_range,
-            served_wsdls=not holds_wsdls(wsdl_dir),
+            served_wsdls=no_reference is not None,
         )
 
 

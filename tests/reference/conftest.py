@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
-from ..oxclient import running_emulator
+from ..oxclient import reference_problem, running_emulator
 from .backends import (
     UCS,
     Backend,
@@ -120,7 +120,12 @@ def ox_services(request) -> OXServices:
         return OXServices.connect(
             config.ox_url, verify=config.verify, served_wsdls=config.served_wsdls
         )
-    return OXServices.connect(request.getfixturevalue("reference_emulator").url)
+    # without the reference WSDLs: the emulator's own, as it serves them when it runs
+    # elsewhere (rendering them here would need the emulator's package)
+    served = running_emulator() is not None and reference_problem() is not None
+    return OXServices.connect(
+        request.getfixturevalue("reference_emulator").url, served_wsdls=served
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,11 @@
 """A read-only view of OX for the reference suite's assertions.
 
-It talks SOAP through zeep clients compiled from the *reference* OX WSDLs (as
-``tests.oxclient`` does), never through the connector's ``connector.ox`` layer, so a bug
-there cannot hide itself. Every method returns plain data (dicts, lists, str, int, bool,
-bytes) keyed by names, not by OX's numeric ids, so that results of two runs (or of the
-embedded and the UCS backend) can be compared directly.
+It talks SOAP through zeep clients compiled from the *reference* OX WSDLs (the
+emulator's own without them, as ``tests.oxclient`` does), never through the connector's
+``connector.ox`` layer, so a bug there cannot hide itself. Every method returns plain
+data (dicts, lists, str, int, bool, bytes) keyed by names, not by OX's numeric ids, so
+that results of two runs (or of the embedded and the UCS backend) can be compared
+directly.
 
 Context admin credentials come from a callable (``credentials_file`` reads the
 connector's ``contexts.json`` on every call, as contexts appear while a test runs).
@@ -23,7 +24,7 @@ import zeep
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
-from ..oxclient import reference_wsdl_dir
+from ..oxclient import client_wsdl_dir
 
 Auth = dict[str, str]  # {"login": ..., "password": ...}
 DEFAULT_GROUP_ID = 1  # OX's own group "users" of every context
@@ -60,7 +61,7 @@ class OXServices:
         timeout: float = 30,
         served_wsdls: bool = False,
     ) -> OXServices:
-        """Clients compiled from the reference WSDLs (``reference_wsdl_dir``), or with
+        """Clients compiled from the reference WSDLs (``client_wsdl_dir``), or with
         ``served_wsdls`` from those the server serves (``<base>/webservices/<S>?wsdl``:
         on a real OX these are OX's own, for a suite run where no copy is at hand)."""
         base_url = base_url.rstrip("/")
@@ -68,7 +69,7 @@ class OXServices:
         session.trust_env = False  # no proxy look-up per call
         session.verify = verify
         transport = Transport(session=session, timeout=timeout, operation_timeout=timeout)
-        wsdl_dir = None if served_wsdls else reference_wsdl_dir()
+        wsdl_dir = None if served_wsdls else client_wsdl_dir()
 
         def service(name: str):
             location = (

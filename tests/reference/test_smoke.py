@@ -199,15 +199,16 @@ def test_ucs_backend_wsdls_and_listener_view(tmp_path):
         "OX_MASTER_PASSWORD": "pw",
         "OX_REFERENCE_WSDL_DIR": str(tmp_path),
     }
-    with pytest.raises(ValueError, match=r"holds no OXUserService\.wsdl"):
+    with pytest.raises(ValueError, match=r"OX_REFERENCE_WSDL_DIR: .* lacks OXContextService"):
         UCSConfig.from_env(env)
-    (tmp_path / "OXUserService.wsdl").write_text("<definitions/>")
+    from ..oxclient import SERVICES, reference_problem
+
+    for service in SERVICES:
+        (tmp_path / f"{service}.wsdl").write_text("<definitions/>")
     assert not UCSConfig.from_env(env).served_wsdls
     env.pop("OX_REFERENCE_WSDL_DIR")
     # the default copy beside the checkout decides (there is none in the app image)
-    from ..oxclient import holds_wsdls, wsdl_dir_setting
-
-    assert UCSConfig.from_env(env).served_wsdls == (not holds_wsdls(wsdl_dir_setting({})))
+    assert UCSConfig.from_env(env).served_wsdls == (reference_problem({}) is not None)
 
     def blind(extra: dict) -> list[str]:
         problems = ucs_preflight({**env, "UCS_HOST": "127.0.0.1:9", **extra}, timeout=1)
