@@ -57,6 +57,7 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_getdata.py
 	$(BIN)/python bench/ox_client.py
+	$(BIN)/python bench/soap_codec.py
 	$(BIN)/python bench/speed.py $(BENCH_ARGS)
 
 # The sizes and latencies of issue 13; not in CI (roughly 10 minutes before the speed work,

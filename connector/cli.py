@@ -1,4 +1,9 @@
-"""``ox-connector``: the provisioning connector's command line."""
+"""``ox-connector``: the provisioning connector's command line.
+
+``ox-connector run`` is the App Center trigger and runs after every directory change:
+what only other commands need (rich, the drift check, health figures, the UDM REST
+client) is imported inside those commands, so a run with an empty queue stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
-from rich.cells import cell_len
-from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from . import logs
-from .admin import check as drift
-from .admin import dead_letters, health, queue_view, show
-from .admin import resync as resync_ops
+from .admin import dead_letters, queue_view
 from .config import ConfigError, LocalPaths, Settings, UDMRestSettings, require_queue_dir
 from .desired import mapping
 from .model.errors import ConnectorError
@@ -33,6 +31,9 @@ from .run.wiring import LOCK_FILE, STATE_DB, master_admin
 from .state.operations import Operations
 from .state.store import StateError, StateStore
 
+if TYPE_CHECKING:
+    from .admin import resync as resync_ops
+
 log = logging.getLogger("ox_connector")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -41,7 +42,7 @@ Command = TypeVar("Command", bound=Callable[..., None])
 
 
 @click.group()
-@click.version_option(version("ox-connector"), prog_name="ox-connector")
+@click.version_option(package_name="ox-connector", prog_name="ox-connector")
 def main() -> None:
     """Keep Open-Xchange App Suite in step with the UCS directory."""
 
@@ -110,6 +111,8 @@ def run(
                 result = connector.run_queue(retry_now=retry_now)
             finally:
                 if metrics_file is not None:
+                    from .admin import health
+
                     health.write_metrics(
                         metrics_file, health.figures(settings.queue_dir, connector.deps.store)
                     )
@@ -186,6 +189,10 @@ def _table(
     the next command: the table is made as wide as they need, even when that is wider
     than the terminal (which then wraps the lines) or the 80 columns rich assumes for a
     pipe. Only the ``prose`` columns wrap to fit. The title is a line of its own."""
+    from rich.cells import cell_len
+    from rich.console import Console
+    from rich.table import Table
+
     cells = [["" if v is None else str(v) for v in row] for row in rows]
     table = Table(show_header=True)
     needed = 1 + 3 * len(columns)  # borders and padding
@@ -385,6 +392,8 @@ def health_command(
     max_age: float,
 ) -> None:
     """Exit 0 OK, 1 WARNING (dead letters, old changes), 2 CRITICAL (queue stuck)."""
+    from .admin import health
+
     queue, state = state_paths(queue_dir, state_dir)
     with opened_store(state, QueueError) as store:
         figures = health.figures(queue, store)
@@ -411,6 +420,8 @@ def show_command(queue_dir: Path | None, state_dir: Path | None, as_json: bool, 
     """What the connector knows about one object (by DN or entryUUID): the UDM object as
     last applied (without password material), where it is in OX, when it was last applied
     and verified, its pending queue files and dead letters."""
+    from .admin import show
+
     queue, state = state_paths(queue_dir, state_dir)
     with opened_store(state, show.UnknownObject, QueueError) as store:
         found = show.describe(store, queue, key)
@@ -475,6 +486,8 @@ def resync(
     no_run: bool,
 ) -> None:
     """Queue objects again so that OX is made to match them, then run the queue."""
+    from .admin import resync as resync_ops
+
     if not (dns or ids or everything):
         raise click.UsageError("give --dn, --id or --all")
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
@@ -501,6 +514,8 @@ def resync(
 
 
 def _udm_rest() -> resync_ops.UDMRest:
+    from .admin import resync as resync_ops
+
     try:
         udm = UDMRestSettings.from_env(os.environ)
     except ConfigError as exc:
@@ -540,6 +555,11 @@ def check_command(
     objects. Exit 0 if none, 1 if drift was found (and not fixed)."""
     if prune and not do_fix:
         raise click.UsageError("--prune only with --fix")
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from .admin import check as drift
+
     settings = load_settings(queue_dir=queue_dir, state_dir=state_dir)
     try:
         # reading needs the context admins only; re-applying may need the master

@@ -31,6 +31,7 @@ APP_DATA = Path("/var/lib/univention-appcenter/apps/ox-connector/data")
 DEFAULT_QUEUE_DIR = APP_DATA / "listener"
 CREDENTIALS_IN_STATE_DIR = Path("secrets", "contexts.json")  # unless OX_CREDENTIALS_FILE
 LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")  # TRACE: logs.TRACE
+SOAP_CODECS = ("lean", "zeep")  # connector.ox.CODECS (config does not import ox)
 MAX_WORKERS = 64  # more would only queue up in OX's own thread pools
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -93,6 +94,7 @@ class Settings:
     tls_verify: bool
     soap_timeout: float
     trust_env_proxies: bool
+    soap_codec: str = "lean"  # OX_SOAP_CODEC: "lean" (compiled from the WSDL) or "zeep"
     user_identifier: str = "username"
     group_identifier: str = "name"
     imap_login: str = "{}"  # OX_IMAP_LOGIN; "" = imapLogin left to OX
@@ -150,6 +152,7 @@ class Settings:
             tls_verify=reader.boolean("OX_TLS_VERIFY", "true"),
             soap_timeout=reader.positive_float("OX_SOAP_TIMEOUT", "60"),
             trust_env_proxies=reader.boolean("OX_USE_PROXY_ENV", "false"),
+            soap_codec=reader.choice("OX_SOAP_CODEC", "lean", SOAP_CODECS, upper=False),
             user_identifier=reader.property_name("OX_USER_IDENTIFIER", "username"),
             group_identifier=reader.property_name("OX_GROUP_IDENTIFIER", "name"),
             # unset: the primary mail address (as upstream); set but empty: OX's default
@@ -317,8 +320,9 @@ class _Reader:
             self._bad(name, value, "is not a boolean (true/false)")
         return value in _TRUE
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self._raw(name, default).upper()
+    def choice(self, name: str, default: str, choices: tuple[str, ...], upper: bool = True) -> str:
+        value = self._raw(name, default)
+        value = value.upper() if upper else value.lower()
         if value not in choices:
             self._bad(name, value, f"is not one of {', '.join(choices)}")
         return value

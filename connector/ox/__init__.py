@@ -2,6 +2,7 @@
 
 from ..model.credentials import Credentials
 from .connection import (
+    CODECS,
     CONTEXT_SCOPED,
     SERVICES,
     MissingCredentials,
@@ -17,9 +18,10 @@ from .errors import (
     Transient,
     strip_exception_id,
 )
-from .values import as_dict
+from .values import as_dict, plain
 
 __all__ = [
+    "CODECS",
     "CONTEXT_SCOPED",
     "SERVICES",
     "AlreadyExists",
@@ -33,5 +35,6 @@ __all__ = [
     "Transient",
     "WSDLCache",
     "as_dict",
+    "plain",
     "strip_exception_id",
 ]

@@ -2,9 +2,9 @@
 
 Reconciliation code calls ``api.users.change(cid, ox_id, fields)`` instead of naming
 services, operations and each service's own parameter spelling (``ctx`` or ``context``,
-``user``, ``grp``, ``res``). Results come back as plain dicts (``as_dict``); every failure
-is an ``OXError`` subclass from ``OXConnection.call``. ``find`` returns None where OX
-answers that the object does not exist.
+``user``, ``grp``, ``res``). Results come back as plain dicts (``as_dict``), the same with
+either SOAP codec; every failure is an ``OXError`` subclass from ``OXConnection.call``.
+``find`` returns None where OX answers that the object does not exist.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ class Users(_ContextObjects):
             self._ahead.pop((cid, ox_id), None)
 
     def ids(self, cid: int) -> list[int]:
-        return [u.id for u in self._ox.call(self.SERVICE, "listAll", ctx=_ctx(cid)) or []]
+        return [u["id"] for u in self._ox.call(self.SERVICE, "listAll", ctx=_ctx(cid)) or []]
 
     def get_many(self, cid: int, ox_ids: Iterable[int]) -> list[dict[str, Any]]:
         found = self._ox.call(self.SERVICE, "getMultipleData", ctx=_ctx(cid), users=_refs(ox_ids))
@@ -138,7 +138,7 @@ class Users(_ContextObjects):
             usrdata=dict(fields),
             access=dict(access),
         )
-        return int(created.id)
+        return int(created["id"])
 
     def change(self, cid: int, ox_id: int, fields: Fields) -> None:
         self._forget(cid, ox_id)
@@ -171,7 +171,7 @@ class Users(_ContextObjects):
             src=_ctx(source_cid),
             dest=_ctx(target_cid),
         )
-        return int(copied.id)
+        return int(copied["id"])
 
 
 class Groups(_ContextObjects):
@@ -188,7 +188,7 @@ class Groups(_ContextObjects):
             ctx=_ctx(cid),
             grp={"name": name, "displayname": displayname, "members": members},
         )
-        return int(created.id)
+        return int(created["id"])
 
     def change(self, cid: int, ox_id: int, name: str, displayname: str, members: list[int]) -> None:
         """OX replaces the member list on every change: always the whole list."""
@@ -213,7 +213,7 @@ class Resources(_ContextObjects):
 
     def create(self, cid: int, fields: Fields) -> int:
         created = self._ox.call(self.SERVICE, "create", ctx=_ctx(cid), res=dict(fields))
-        return int(created.id)
+        return int(created["id"])
 
     def change(self, cid: int, ox_id: int, fields: Fields) -> None:
         self._ox.call(self.SERVICE, "change", ctx=_ctx(cid), res={"id": ox_id, **fields})

@@ -20,10 +20,8 @@ sent in a request cannot leak through one.
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
-
-import requests
-import zeep.exceptions
 
 from ..model.errors import ConnectorError
 
@@ -112,7 +110,7 @@ def strip_exception_id(text: str) -> str:
 def fault_type(detail: Any) -> str | None:
     """The local name of the first element in a SOAP fault's ``detail`` (OX: the exception
     type, e.g. ``InvalidDataException``), or None."""
-    if detail is None:
+    if detail is None or isinstance(detail, (str, bytes)):
         return None
     for child in detail:
         tag = child.tag
@@ -141,10 +139,23 @@ def classify_fault(message: str, kind: str | None) -> type[OXError]:
 
 
 def from_exception(exc: BaseException, operation: str | None) -> OXError:
-    """Map an exception raised by zeep/requests during ``operation`` to an OXError."""
+    """Map an exception raised by zeep/requests during ``operation`` to an OXError.
+    (zeep and requests are looked at only when loaded: a lean run may never load zeep.)"""
     if isinstance(exc, OXError):
         return exc
+    mapped = _from_zeep(exc, operation) if "zeep" in sys.modules else None
+    if mapped is None and "requests" in sys.modules:
+        mapped = _from_requests(exc, operation)
+    return mapped or OXError(f"{type(exc).__name__}: {exc}", operation=operation)
+
+
+def _from_zeep(exc: BaseException, operation: str | None) -> OXError | None:
+    import zeep.exceptions
+
     if isinstance(exc, zeep.exceptions.Fault):
+        if exc.message == "Unknown fault occured" and not hasattr(exc.detail, "tag"):
+            # zeep's name for an HTTP error whose body is XML but no SOAP fault
+            return Transient("HTTP error without a SOAP fault", operation=operation)
         message = strip_exception_id(exc.message or "")
         kind = fault_type(exc.detail)
         return classify_fault(message, kind)(
@@ -158,6 +169,17 @@ def from_exception(exc: BaseException, operation: str | None) -> OXError:
             operation=operation,
             http_status=exc.status_code,
         )
+    if isinstance(exc, zeep.exceptions.ValidationError):
+        return InvalidData(f"rejected before sending: {exc}", operation=operation)
+    if isinstance(exc, (zeep.exceptions.Error, zeep.exceptions.XMLSyntaxError)):
+        # unparseable WSDL or a response that does not match it (e.g. a stale cached WSDL)
+        return OXError(f"SOAP protocol error: {exc}", operation=operation)
+    return None
+
+
+def _from_requests(exc: BaseException, operation: str | None) -> OXError | None:
+    import requests
+
     if isinstance(exc, requests.HTTPError):  # WSDL download (raise_for_status)
         status = exc.response.status_code if exc.response is not None else None
         return Transient(
@@ -169,24 +191,19 @@ def from_exception(exc: BaseException, operation: str | None) -> OXError:
         return Transient(f"cannot connect to OX: {_describe(exc)}", operation=operation)
     if isinstance(exc, requests.RequestException):
         return Transient(f"HTTP request failed: {_describe(exc)}", operation=operation)
-    if isinstance(exc, zeep.exceptions.ValidationError):
-        return InvalidData(f"rejected before sending: {exc}", operation=operation)
-    if isinstance(exc, (zeep.exceptions.Error, zeep.exceptions.XMLSyntaxError)):
-        # unparseable WSDL or a response that does not match it (e.g. a stale cached WSDL)
-        return OXError(f"SOAP protocol error: {exc}", operation=operation)
-    return OXError(f"{type(exc).__name__}: {exc}", operation=operation)
+    return None
 
 
 _USERINFO = re.compile(r"//[^/@\s]*@")
 
 
-def _url_of(exc: requests.RequestException) -> str:
+def _url_of(exc: Any) -> str:
     """The request URL, without any ``user:password@`` part."""
     request = getattr(exc, "request", None)
     return _USERINFO.sub("//", getattr(request, "url", None) or "?")
 
 
-def _describe(exc: requests.RequestException) -> str:
+def _describe(exc: Any) -> str:
     """Exception class and URL (requests' texts are long urllib3 reprs)."""
     reason = exc.args[0] if exc.args else exc
     inner = getattr(reason, "reason", None)  # urllib3 MaxRetryError -> the real cause

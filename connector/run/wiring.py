@@ -159,6 +159,7 @@ def open_connector(settings: Settings, require_master: bool = True) -> Iterator[
         trust_env=settings.trust_env_proxies,
         context_credentials=credentials.context,
         connections=max(10, settings.workers),
+        codec=settings.soap_codec,
     )
     store = StateStore(settings.state_dir / STATE_DB)
     try:

@@ -38,3 +38,9 @@ def changeable(changeable_emulator, tmp_path) -> Harness:
         {"login": "oxadminmaster", "password": changeable_emulator.master_password},
     )
     return Harness(changeable_emulator, ox, tmp_path)
+
+
+@pytest.fixture(params=["lean", "zeep"])
+def codec(request) -> str:
+    """Each SOAP codec of connector.ox (OX_SOAP_CODEC): tests of behaviour run with both."""
+    return request.param

@@ -124,6 +124,14 @@ def test_gui_spam_filter_setting_and_trace_log_level():
     ]
 
 
+def test_soap_codec_lean_by_default_zeep_on_request():
+    assert Settings.from_env(BASE).soap_codec == "lean"
+    assert Settings.from_env({**BASE, "OX_SOAP_CODEC": " ZEEP "}).soap_codec == "zeep"
+    with pytest.raises(ConfigError) as exc_info:
+        Settings.from_env({**BASE, "OX_SOAP_CODEC": "suds"})
+    assert exc_info.value.problems == ['OX_SOAP_CODEC: "suds" is not one of lean, zeep']
+
+
 @pytest.mark.parametrize(
     "value",
     [

@@ -1,5 +1,6 @@
 """connector.ox error mapping: every error class produced by a real emulator behaviour,
-over HTTP (no mocks), plus the pure text classification."""
+over HTTP (no mocks), with both SOAP codecs (the ``codec`` fixture), plus the pure text
+classification."""
 
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ from connector.ox.errors import classify_fault
 
 
 @pytest.fixture
-def conn(emulator, tmp_path):
+def conn(emulator, tmp_path, codec):
     with OXConnection(
         emulator.url,
         {"login": "oxadminmaster", "password": emulator.master_password},
         wsdl_cache_dir=tmp_path,
+        codec=codec,
     ) as connection:
         yield connection
 
@@ -194,8 +196,8 @@ def test_wrong_password_is_authentication_failed(conn, ctx):
     assert secret not in str(error) and secret not in repr(error)
 
 
-def test_wrong_master_password_is_authentication_failed(emulator):
-    conn = OXConnection(emulator.url, ("oxadminmaster", "not-the-master-password"))
+def test_wrong_master_password_is_authentication_failed(emulator, codec):
+    conn = OXConnection(emulator.url, ("oxadminmaster", "not-the-master-password"), codec=codec)
     fails(AuthenticationFailed, conn, "OXContextService", "listAll")
 
 
@@ -221,7 +223,7 @@ def test_database_update_fault_is_transient(conn, ctx, faults):
     assert error.fault_type == "DatabaseUpdateException"
     # the fault was one-shot: the same call now succeeds
     user = conn.call("OXUserService", "getData", auth=ctx.admin, ctx=ctx.ref, user={"id": 2})
-    assert user.name == ctx.admin["login"]
+    assert user["name"] == ctx.admin["login"]
 
 
 def test_http_503_without_soap_fault_is_transient(conn, ctx, faults):
@@ -239,12 +241,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_connection_refused_is_transient(tmp_path):
+def test_connection_refused_is_transient(tmp_path, codec):
     conn = OXConnection(
         f"http://127.0.0.1:{free_port()}",
         ("oxadminmaster", "pw"),
         wsdl_cache_dir=tmp_path,
         connect_timeout=2,
+        codec=codec,
     )
     with pytest.raises(Transient) as info:
         conn.call("OXUserService", "getData", ctx={"id": 1}, user={"id": 2})
@@ -252,10 +255,10 @@ def test_connection_refused_is_transient(tmp_path):
     assert "cannot connect" in info.value.message
 
 
-def test_connection_refused_after_the_client_is_built_is_transient(emulator, ctx, tmp_path):
+def test_connection_refused_after_the_client_is_built_is_transient(emulator, ctx, tmp_path, codec):
     # The WSDL comes from the (warm) cache, the call goes to a port nobody listens on.
     port = free_port()
-    conn = OXConnection(f"http://127.0.0.1:{port}", None, wsdl_cache_dir=tmp_path)
+    conn = OXConnection(f"http://127.0.0.1:{port}", None, wsdl_cache_dir=tmp_path, codec=codec)
     wsdl = requests.get(f"{emulator.url}/webservices/OXUserService?wsdl", timeout=10).content
     conn.wsdl_cache.add(conn.wsdl_url("OXUserService"), wsdl)
     error = fails(
@@ -264,8 +267,8 @@ def test_connection_refused_after_the_client_is_built_is_transient(emulator, ctx
     assert "cannot connect" in error.message
 
 
-def test_read_timeout_is_transient(emulator, ctx, faults, tmp_path):
-    conn = OXConnection(emulator.url, None, wsdl_cache_dir=tmp_path, read_timeout=0.1)
+def test_read_timeout_is_transient(emulator, ctx, faults, tmp_path, codec):
+    conn = OXConnection(emulator.url, None, wsdl_cache_dir=tmp_path, read_timeout=0.1, codec=codec)
     conn.service("OXUserService")  # WSDL loaded before the latency is switched on
     before = emulator.control("stats")["calls"].get("OXUserService.getData", 0)
     faults({"latency_ms": 400})

@@ -232,9 +232,9 @@ def read_ox(
     """Every context the connector holds an admin for, as OX reports it."""
     contexts = ox.call("OXContextService", "listAll") or []
     views = []
-    for ctx in sorted(contexts, key=lambda c: c.id):
-        if credentials.context(ctx.id) is not None:
-            views.append(read_context(ox, ctx.id, ctx.name, profiles))
+    for ctx in sorted(contexts, key=lambda c: c["id"]):
+        if credentials.context(ctx["id"]) is not None:
+            views.append(read_context(ox, ctx["id"], ctx["name"], profiles))
     return views
 
 
@@ -251,14 +251,14 @@ def read_context(
     names = {u["id"]: u["name"] for u in users}
     groups = tuple(
         sorted(
-            (g.name, tuple(sorted(names.get(m, f"#{m}") for m in g.members or [])))
+            (g["name"], tuple(sorted(names.get(m, f"#{m}") for m in g["members"] or [])))
             for g in ox.call("OXGroupService", "listAll", ctx={"id": cid}) or []
-            if g.id != OX_DEFAULT_GROUP_ID
+            if g["id"] != OX_DEFAULT_GROUP_ID
         )
     )
     resources = tuple(
         sorted(
-            (r.name, r.displayname or "", r.email or "", r.description or "")
+            (r["name"], r["displayname"] or "", r["email"] or "", r["description"] or "")
             for r in ox.call("OXResourceService", "listAll", ctx={"id": cid}) or []
         )
     )
@@ -270,7 +270,7 @@ def read_users(ox: OXConnection, cid: int) -> list[dict[str, Any]]:
     if not ids:
         return []
     found = ox.call(
-        "OXUserService", "getMultipleData", ctx={"id": cid}, users=[{"id": u.id} for u in ids]
+        "OXUserService", "getMultipleData", ctx={"id": cid}, users=[{"id": u["id"]} for u in ids]
     )
     return [as_dict(u) for u in found or []]
 
