@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import secrets
 import statistics
@@ -36,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from children import measure_child  # noqa: E402
 from emulator_getdata import full_user  # noqa: E402
 from speed import Workload, write_queue  # noqa: E402
 
@@ -158,32 +158,13 @@ def client_figures(url: str, master: str, calls: int, rounds: int) -> None:
         )
 
 
-# The child is started from a small launcher process: a child forked straight from this
-# (large) process would count the pages it shared with it before exec in its peak RSS.
-LAUNCHER = """
-import json, os, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-stderr = child.stderr.read()
-_, status, usage = os.wait4(child.pid, 0)
-print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
-                  usage.ru_maxrss, stderr.decode(errors="replace")]))
-"""
-
-
 def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
     """One ``ox-connector run``: (CPU s, wall s, peak RSS KiB) of the child itself."""
-    start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", LAUNCHER, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    wall = time.perf_counter() - start
-    code, cpu, rss, stderr = json.loads(out)
-    if code != 0:
-        raise SystemExit(f"ox-connector run failed ({code}):\n{stderr}")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "child.log"
+        code, wall, cpu, rss = measure_child(command, env, log)
+        if code != 0:
+            raise SystemExit(f"ox-connector run failed ({code}):\n{log.read_text()}")
     return cpu, wall, rss
 
 

@@ -39,7 +39,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +52,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from children import measure_child  # noqa: E402
 
 import connector  # noqa: E402
 from ox_demo.demo import Layout, connector_command, connector_env  # noqa: E402
@@ -328,20 +329,12 @@ def run_connector(
     emulator.control("stats/reset")
     emulator_cpu = emulator.cpu_seconds()
     log_path = layout.root / "connector.log"
-    with open(log_path, "ab") as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            connector_command(),
-            env={**connector_env(emulator, layout), **env},
-            stdout=log,
-            stderr=log,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    code, wall, cpu, rss_kib = measure_child(
+        connector_command(), {**connector_env(emulator, layout), **env}, log_path
+    )
+    if code != 0:
         print(log_path.read_text(errors="replace")[-4000:], file=sys.stderr)
-        sys.exit(f"ox-connector run ({settings_text(env)}) failed with exit code {proc.returncode}")
+        sys.exit(f"ox-connector run ({settings_text(env)}) failed with exit code {code}")
     left = list(layout.queue.glob("*.json"))
     if left:
         sys.exit(f"ox-connector run ({settings_text(env)}) left {len(left)} files queued")
@@ -349,8 +342,8 @@ def run_connector(
         label=label or settings_text(env),
         files=files,
         wall=wall,
-        cpu=usage.ru_utime + usage.ru_stime,
-        rss_mib=usage.ru_maxrss / 1024,  # KiB on Linux
+        cpu=cpu,
+        rss_mib=rss_kib / 1024,  # KiB on Linux
         emulator_cpu=emulator.cpu_seconds() - emulator_cpu,
         calls=emulator.control("stats")["calls"],
     )
