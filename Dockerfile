@@ -13,11 +13,18 @@
 #
 # The connector is installed from this build context: a wheel is built from the sources
 # here and installed with its dependencies (from PyPI, at build time only) into the venv
-# /opt/ox-connector, which the final stage copies. Only the product goes in: the test kit
-# (testkit/: the OX emulator, the directory simulator, the demo) is not in the build
-# context, and the builder stops if any of it, or starlette or uvicorn, got into the venv. Nothing is fetched at run time, and no
-# compiler is installed in either stage (every dependency ships binary wheels). pip stays
-# in the venv: ci/ucs_vm_test.sh uses it to install the test tools into a separate dir.
+# /opt/ox-connector, which the final stage copies. Only the product goes in: the builder
+# stops if any of the test kit (ox_emulator, udm_simulator, ox_demo), or starlette or
+# uvicorn, got into that venv. Nothing is fetched at run time, and no compiler is
+# installed in either stage (every dependency ships binary wheels).
+#
+# Beside it, the reference suite (tests/reference and what it imports from tests/, in
+# /usr/local/share/ox-connector/tests, run there with pytest: its README.md) has a venv of
+# its own, /opt/ox-connector-tests: the test tools pinned in pyproject.toml's test extra
+# and the directory simulator (testkit/simulator), which the suite imports. A .pth file
+# lets it see the product's venv, so the suite runs against the installed connector. The
+# emulator and the demo are not in the build context; the builder stops if ox_emulator,
+# ox_demo, starlette or uvicorn can be imported in the suite's venv.
 #
 # Optional build secret "build_ca": a PEM bundle that pip trusts while building (for a
 # TLS-inspecting proxy between the build host and PyPI). It is not stored in the image.
@@ -61,6 +68,28 @@ RUN --mount=type=secret,id=build_ca,required=false \
         kit = [m for m in ("ox_emulator", "udm_simulator", "ox_demo", "starlette", "uvicorn") if u.find_spec(m)]; \
         sys.exit(f"not product code, in the image: {kit}" if kit else 0)'
 
+# --- builder: the reference suite's venv ---------------------------------------------------
+COPY testkit/simulator /src/testkit/simulator
+RUN --mount=type=secret,id=build_ca,required=false \
+    --mount=type=cache,target=/root/.cache/pip,sharing=locked \
+    if [ -s /run/secrets/build_ca ]; then export PIP_CERT=/run/secrets/build_ca; fi; \
+    export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off; \
+    suite=/opt/ox-connector-tests; \
+    python3 -m venv "$suite"; \
+    purelib() { "$1" -c 'import sysconfig; print(sysconfig.get_path("purelib"))'; }; \
+    purelib /opt/ox-connector/bin/python > "$(purelib "$suite/bin/python")/ox-connector-product.pth"; \
+    /opt/ox-connector/bin/python -c 'import tomllib; \
+        print("\n".join(tomllib.load(open("/src/pyproject.toml", "rb"))["project"]["optional-dependencies"]["test"]))' \
+        > /tmp/test-tools.txt; \
+    "$suite/bin/pip" install --quiet --only-binary=:all: -r /tmp/test-tools.txt; \
+    "$suite/bin/pip" wheel --quiet --no-deps --wheel-dir /tmp/wheels /src/testkit/simulator; \
+    "$suite/bin/pip" install --quiet --no-deps /tmp/wheels/udm_simulator-*.whl; \
+    "$suite/bin/pip" check; \
+    "$suite/bin/python" -c 'import pytest, hypothesis, faker, xdist, zeep, udm_simulator, connector.cli'; \
+    "$suite/bin/python" -c 'import importlib.util as u, sys; \
+        kit = [m for m in ("ox_emulator", "ox_demo", "starlette", "uvicorn") if u.find_spec(m)]; \
+        sys.exit(f"the emulator or the demo, in the suite venv: {kit}" if kit else 0)'
+
 # --- the app image ------------------------------------------------------------------------
 FROM runtime-base
 ARG VERSION=dev
@@ -76,11 +105,20 @@ COPY docker/entrypoint /usr/local/sbin/ox-connector-entrypoint
 # the join script copies it out of the running container (the configure script also puts
 # a copy into the data dir, <data>/ucs).
 COPY ucs /usr/local/share/ox-connector/ucs
+# The reference suite and its venv (see above); `pytest` and `py.test` are the suite's.
+COPY --from=builder /opt/ox-connector-tests /opt/ox-connector-tests
+COPY tests/__init__.py tests/conftest.py tests/oxclient.py /usr/local/share/ox-connector/tests/tests/
+COPY tests/reference /usr/local/share/ox-connector/tests/tests/reference
+RUN suite=/usr/local/share/ox-connector/tests; \
+    mv "$suite/tests/reference/IMAGE_README.md" "$suite/README.md"; \
+    mv "$suite/tests/reference/image-pytest.ini" "$suite/pytest.ini"; \
+    ln -s /opt/ox-connector-tests/bin/pytest /usr/local/bin/pytest; \
+    ln -s /opt/ox-connector-tests/bin/py.test /usr/local/bin/py.test
 
 # Everything readable and the scripts executable for any user id (non-root friendly); the
 # data dir is the App Center's mount point and the default of every state path (each one
 # can be moved with OX_CONNECTOR_QUEUE_DIR, OX_CONNECTOR_STATE_DIR, OX_CREDENTIALS_FILE).
-RUN chmod -R a+rX /opt/ox-connector /usr/local/share/ox-connector; \
+RUN chmod -R a+rX /opt/ox-connector /opt/ox-connector-tests /usr/local/share/ox-connector; \
     chmod 0755 /usr/local/share/ox-connector/listener_trigger /usr/local/sbin/ox-connector-entrypoint; \
     ln -s /opt/ox-connector/bin/ox-connector /usr/local/bin/ox-connector; \
     data=/var/lib/univention-appcenter/apps/ox-connector/data; \

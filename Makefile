@@ -4,6 +4,7 @@
 #   make check  the static gates: ruff (lint and format), mypy --strict, import-linter
 #   make demo   the connector on a demo organisation against an embedded emulator
 #   make bench  the benchmarks at small sizes (CI); make bench-full at the sizes of issue 13
+#   make manual the administrator's manual (docs/manual) as HTML in build/manual
 #   make reference-wsdl OX=https://<ox-host>   the reference OX WSDLs for the contract tests
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ STATE ?= var
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check demo bench bench-full venv clean reference-wsdl
+.PHONY: run test check demo bench bench-full manual venv clean reference-wsdl
 
 venv: $(STAMP)
 
@@ -65,6 +66,12 @@ bench-full: $(STAMP)
 	$(BIN)/python bench/speed.py --users 1000 --contexts 2 --groups 50 \
 	  --latency-ms 10 --write-latency-ms 100 --scale-users 10000 $(BENCH_ARGS)
 
+# The administrator's manual; any Sphinx warning fails the build (as in CI).
+MANUAL_OUT ?= build/manual
+manual: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs/manual $(MANUAL_OUT)
+	@echo "the manual: $(MANUAL_OUT)/index.html"
+
 # The reference OX WSDLs (?wsdl of the six admin services of a real OX), which the contract
 # tests compare the emulator with; where the tests look for them unless told otherwise.
 # Standard library only: runs before `make venv`. CA=<pem> trusts a private CA.
@@ -74,4 +81,4 @@ reference-wsdl:
 	$(PYTHON) tests/fetch_reference_wsdl.py "$(OX)" "$(WSDL_DIR)" $(if $(CA),--ca-file "$(CA)")
 
 clean:
-	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(STATE) .pytest_cache .hypothesis build/manual

@@ -13,7 +13,7 @@
 # and optionally OX_MASTER_ADMIN, DEFAULT_CONTEXT (10), OX_IMAP_SERVER, OX_SMTP_SERVER,
 # HYPOTHESIS_PROFILE. The VM needs Docker (every UCS has it), the test App Center
 # (univention-app dev-use-test-appcenter) so that ox-connector can be installed, and PyPI
-# for the test tools. It must be the Primary (the join script runs without credentials
+# for the image build. It must be the Primary (the join script runs without credentials
 # there, and ldap/refint is set there), with an OX that accepts new contexts from the
 # master admin (the UCS-side check creates one).
 #
@@ -23,16 +23,18 @@
 # the UCS files of the built image, and check what it registered; create a context, a
 # user, a group, a resource and a functional account through UDM and wait until the
 # connector has applied them without errors and OX matches (ox-connector check); run the
-# reference suite with OX_TEST_BACKEND=ucs in the container; remove the objects and the
-# app again (unless --keep-app). The JUnit report is left in
-# /root/ox-connector-reference-junit.xml.
+# reference suite the image carries (/usr/local/share/ox-connector/tests, its own venv
+# /opt/ox-connector-tests) with OX_TEST_BACKEND=ucs in the container, its OX client
+# compiled from the reference WSDLs; remove the objects and the app again (unless
+# --keep-app). The JUnit report is left in /root/ox-connector-reference-junit.xml.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$PWD"
 
 APP=ox-connector
 DATA=/var/lib/univention-appcenter/apps/$APP/data
-SUITE=$DATA/reference-suite   # the suite's copy, inside the mounted data dir
+SUITE=/usr/local/share/ox-connector/tests   # the reference suite in the image
+RUN_DIR=$DATA/reference-suite               # the WSDLs and the report, in the mounted data dir
 env_file=""
 wsdl_dir="${OX_REFERENCE_WSDL_DIR:-$REPO/../shared/ox-wsdl}"
 keep_app=false
@@ -154,13 +156,9 @@ univention-app shell "$APP" ox-connector health || die "ox-connector health is n
 univention-app shell "$APP" ox-connector check --context "$cid" || die "OX differs (ox-connector check)"
 
 echo "== reference suite (OX_TEST_BACKEND=ucs) in the container"
-rm -rf "$SUITE"
-mkdir -p "$SUITE/ox-wsdl"
-cp -r pyproject.toml tests "$SUITE/"
-# The suite imports the test kit (udm_simulator: UDM's module names and errors; ox_emulator:
-# tests/conftest.py), which the app's image does not hold: copies beside it, on PYTHONPATH.
-cp -r testkit/simulator/udm_simulator testkit/emulator/ox_emulator "$SUITE/"
-cp "$wsdl_dir"/*.wsdl "$SUITE/ox-wsdl/"
+rm -rf "$RUN_DIR"
+mkdir -p "$RUN_DIR/ox-wsdl"
+cp "$wsdl_dir"/*.wsdl "$RUN_DIR/ox-wsdl/"
 ( umask 077
   cat > "$DATA/reference-suite.env" <<EOF
 OX_TEST_BACKEND=ucs
@@ -172,32 +170,18 @@ UCS_LDAP_BASE=$(ucr get ldap/base)
 UCS_MAIL_DOMAIN=$(ucr get domainname)
 OX_TEST_NOTIFIER_ID_FILE=/host/univention-ldap/last_id
 OX_TEST_LISTENER_ID_FILE=/host/univention-directory-listener/notifier_id
-OX_REFERENCE_WSDL_DIR=$SUITE/ox-wsdl
+OX_REFERENCE_WSDL_DIR=$RUN_DIR/ox-wsdl
 HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 EOF
 )
-# pytest and friends, at the versions pinned in pyproject.toml's test extra, go into a
-# directory of their own: the app's venv stays as shipped.
-cat > "$SUITE/pinned_test_tools.py" <<'PY'
-import sys
-import tomllib
-
-with open(sys.argv[1], "rb") as handle:
-    print("\n".join(tomllib.load(handle)["project"]["optional-dependencies"]["test"]))
-PY
-univention-app shell "$APP" bash -c "set -e
-    /opt/ox-connector/bin/python $SUITE/pinned_test_tools.py $SUITE/pyproject.toml \
-        > $SUITE/test-requirements.txt
-    /opt/ox-connector/bin/pip install --quiet --target $SUITE/lib -r $SUITE/test-requirements.txt"
 extra=""
 [ ${#pytest_args[@]} -eq 0 ] || extra="$(printf ' %q' "${pytest_args[@]}")"
 set +e
 univention-app shell "$APP" bash -c "set -a; . $DATA/reference-suite.env; set +a
-    cd $SUITE && PYTHONPATH=$SUITE/lib:$SUITE exec /opt/ox-connector/bin/python -m pytest \
-        -p no:cacheprovider -q --junitxml=$SUITE/junit.xml tests/reference$extra"
+    cd $SUITE && exec pytest -q --junitxml=$RUN_DIR/junit.xml tests/reference$extra"
 status=$?
 set -e
-cp "$SUITE/junit.xml" /root/ox-connector-reference-junit.xml 2>/dev/null || true
+cp "$RUN_DIR/junit.xml" /root/ox-connector-reference-junit.xml 2>/dev/null || true
 
 cleanup_objects
 if ! $keep_app; then

@@ -1,4 +1,6 @@
-"""Shared fixtures: one emulator process per test worker, reached over HTTP only."""
+"""Shared fixtures: one emulator process per test worker, reached over HTTP only, or the
+emulator that ``OX_TEST_EMULATOR_URL`` names (then the emulator's package is not imported:
+the app image carries the reference suite but no emulator)."""
 
 from __future__ import annotations
 
@@ -8,9 +10,7 @@ import secrets
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ox_emulator.process import EmulatorProcess
-
-from .oxclient import OX, new_context, reference_problem
+from .oxclient import OX, new_context, reference_problem, running_emulator
 
 # The reference OX WSDLs are data from outside the repository. Without them the tests
 # that compare the emulator with them (marker "contract") are not collected, and the
@@ -75,8 +75,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     model-based test ran (its junit properties), also under xdist and without -s, so CI
     logs say how many state-machine steps ran. Here and not in tests/reference/conftest.py:
     under xdist only this conftest is loaded where the summary is written."""
-    if NO_REFERENCE in config.stash:
-        count = config.stash.get(LEFT_OUT, 0)
+    count = config.stash.get(LEFT_OUT, 0)
+    if NO_REFERENCE in config.stash and count:  # (the suite in the app image has none)
         terminalreporter.write_line(
             f"{f'{count} ' if count else ''}contract tests not collected: "
             f"{config.stash[NO_REFERENCE]}; {PROVIDE_REFERENCE}"
@@ -94,6 +94,12 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
+    running = running_emulator()
+    if running is not None:
+        yield running
+        return
+    from ox_emulator.process import EmulatorProcess
+
     password = secrets.token_urlsafe(16)
     log = tmp_path_factory.mktemp("emulator") / "emulator.log"
     with EmulatorProcess(password, log_path=log) as proc:

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,18 +35,23 @@ SERVICES = (
 )
 EXCEPTION_ID = re.compile(r"; exceptionId -?\d+-\d+$")
 PROJECT = Path(__file__).resolve().parents[1]
+# An emulator that is already running (the image smoke test runs the suite inside the app's
+# container, which holds no emulator, against one on the host): its base URL and master
+# password. Unset, the fixtures start an emulator of their own (ox_emulator.process).
+EMULATOR_URL = "OX_TEST_EMULATOR_URL"
+EMULATOR_PASSWORD = "OX_TEST_EMULATOR_MASTER_PASSWORD"
 
 
-def expected_reference_dir() -> Path:
+def expected_reference_dir(env: Mapping[str, str] = os.environ) -> Path:
     """Where the reference WSDLs are looked for: $OX_REFERENCE_WSDL_DIR if set (and then
     only there), else ``../shared/ox-wsdl`` beside the project root."""
-    configured = os.environ.get("OX_REFERENCE_WSDL_DIR")
+    configured = env.get("OX_REFERENCE_WSDL_DIR")
     return Path(configured) if configured else PROJECT.parent / "shared" / "ox-wsdl"
 
 
-def reference_problem() -> str | None:
+def reference_problem(env: Mapping[str, str] = os.environ) -> str | None:
     """Why the reference WSDLs cannot be used, or None when all six are there."""
-    path = expected_reference_dir()
+    path = expected_reference_dir(env)
     if not path.is_dir():
         return f"no reference OX WSDLs: {path} does not exist"
     missing = [s for s in SERVICES if not (path / f"{s}.wsdl").is_file()]
@@ -79,6 +85,38 @@ def client_wsdl_dir() -> Path:
             render_wsdl(service, f"http://localhost/webservices/{service}")
         )
     return path
+
+
+@dataclass(frozen=True)
+class RunningEmulator:
+    """An emulator this test session did not start, with the parts of
+    ``ox_emulator.process.EmulatorProcess`` that tests use (so that nothing imports the
+    emulator's package)."""
+
+    url: str
+    master_password: str
+
+    def service_url(self, service: str) -> str:
+        return f"{self.url}/webservices/{service}"
+
+    def control(self, path: str, payload: dict | None = None) -> dict:
+        if payload is None and path == "stats":
+            return requests.get(f"{self.url}/emulator/stats", timeout=10).json()
+        response = requests.post(f"{self.url}/emulator/{path}", json=payload or {}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+
+def running_emulator(env: Mapping[str, str] = os.environ) -> RunningEmulator | None:
+    """The emulator named by ``OX_TEST_EMULATOR_URL`` (with
+    ``OX_TEST_EMULATOR_MASTER_PASSWORD``), or None when the variable is unset."""
+    url = env.get(EMULATOR_URL, "").strip().rstrip("/")
+    if not url:
+        return None
+    password = env.get(EMULATOR_PASSWORD, "")
+    if not password:
+        raise RuntimeError(f"{EMULATOR_URL} is set but {EMULATOR_PASSWORD} is not")
+    return RunningEmulator(url, password)
 
 
 @cache

@@ -54,6 +54,7 @@ from udm_simulator import (
     queued,
 )
 
+from ..oxclient import reference_problem
 from .inspector import OXInspector, OXServices, credentials_file
 
 EMBEDDED, UCS = "embedded", "ucs"
@@ -62,6 +63,10 @@ APP_DATA = "/var/lib/univention-appcenter/apps/ox-connector/data"
 LISTENER_DIR = "/var/lib/univention-appcenter/listener/ox-connector"
 NOTIFIER_ID = "/var/lib/univention-ldap/last_id"  # the notifier's newest transaction
 LISTENER_ID = "/var/lib/univention-directory-listener/notifier_id"  # the listener's
+# Without the listener's queue in view (inside the app's container, unless mounted),
+# sync() must wait at least this long with an empty app queue: the listener and the
+# converter pass a change on within a few seconds (the converter's loop pauses 5 s).
+BLIND_QUIET_SECONDS = 10.0
 # Removal order at clean-up: referring objects before what they refer to.
 REMOVAL_ORDER = (FUNCTIONAL_ACCOUNTS, RESOURCES, GROUPS, USERS, CONTEXTS, ACCESS_PROFILES)
 
@@ -361,6 +366,8 @@ class UCSConfig:
     sync_timeout: float
     quiet_seconds: float
     context_range: tuple[int, int]
+    # the suite's OX client from the WSDLs OX serves: no reference copy was named or found
+    served_wsdls: bool = False
 
     @property
     def udm_url(self) -> str:
@@ -389,6 +396,10 @@ class UCSConfig:
         except ValueError as exc:
             problems.append(f"a number is malformed: {exc}")
             context_range, timeout, quiet, default_context = (1000, 9999), 60.0, 1.0, 10
+        # without a reference copy of OX's WSDLs, the ones OX serves; a named copy must do
+        no_reference = reference_problem(env)
+        if no_reference and env.get("OX_REFERENCE_WSDL_DIR", "").strip():
+            problems.append(f"OX_REFERENCE_WSDL_DIR: {no_reference}")
         if problems:
             raise ValueError("; ".join(problems))
         return cls(
@@ -412,6 +423,7 @@ class UCSConfig:
             sync_timeout=timeout,
             quiet_seconds=quiet,
             context_range=context_range,
+            served_wsdls=no_reference is not None,
         )
 
 
@@ -439,7 +451,14 @@ def ucs_preflight(env: Mapping[str, str] = os.environ, timeout: float = 5.0) -> 
     if not config.queue_dir.is_dir():
         problems.append(
             f"the app's queue dir {config.queue_dir} does not exist "
-            "(set OX_TEST_QUEUE_DIR; run the suite on the UCS host)"
+            "(set OX_TEST_QUEUE_DIR; run the suite on the UCS host or in the app's container)"
+        )
+    if not config.listener_dir.is_dir() and config.quiet_seconds < BLIND_QUIET_SECONDS:
+        problems.append(
+            f"the listener's queue {config.listener_dir} is not visible here (in the app's "
+            "container it is not, unless mounted), so sync() cannot tell a change the listener "
+            "has not passed on yet from none: mount it (see OX_TEST_LISTENER_DIR) or set "
+            f"OX_TEST_QUIET_SECONDS={BLIND_QUIET_SECONDS:.0f} or more"
         )
     return problems
 

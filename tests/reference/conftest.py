@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
-from ox_emulator.process import EmulatorProcess
-
+from ..oxclient import reference_problem, running_emulator
 from .backends import (
     UCS,
     Backend,
@@ -97,7 +96,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def reference_emulator(tmp_path_factory):
-    """The worker's OX emulator (embedded backend), with the OX settings above."""
+    """The worker's OX emulator (embedded backend), with the OX settings above; or the
+    running one that ``OX_TEST_EMULATOR_URL`` names, which must have been started with
+    them (``ox-emulator serve --username-changeable --no-unique-display-names``)."""
+    running = running_emulator()
+    if running is not None:
+        yield running
+        return
+    from ox_emulator.process import EmulatorProcess
+
     log = tmp_path_factory.mktemp("reference-emulator") / "emulator.log"
     with EmulatorProcess(
         secrets.token_urlsafe(16), extra_args=EMULATOR_ARGS, log_path=log
@@ -110,8 +117,15 @@ def ox_services(request) -> OXServices:
     """zeep services (reference WSDLs) for the session's OX: the emulator, or the real OX."""
     if selected_backend() == UCS:
         config = UCSConfig.from_env()
-        return OXServices.connect(config.ox_url, verify=config.verify)
-    return OXServices.connect(request.getfixturevalue("reference_emulator").url)
+        return OXServices.connect(
+            config.ox_url, verify=config.verify, served_wsdls=config.served_wsdls
+        )
+    # without the reference WSDLs: the emulator's own, as it serves them when it runs
+    # elsewhere (rendering them here would need the emulator's package)
+    served = running_emulator() is not None and reference_problem() is not None
+    return OXServices.connect(
+        request.getfixturevalue("reference_emulator").url, served_wsdls=served
+    )
 
 
 @pytest.fixture(scope="session")
@@ -120,8 +134,21 @@ def embedded_world(reference_emulator, ox_services) -> EmbeddedWorld:
         reference_emulator.url,
         reference_emulator.master_password,
         ox_services,
-        itertools.count(FIRST_CONTEXT_ID),
+        itertools.count(first_context_id(reference_emulator, ox_services)),
     )
+
+
+def first_context_id(emulator, services: OXServices) -> int:
+    """Where this worker's context ids start: FIRST_CONTEXT_ID on an emulator of its own;
+    on a running one (which earlier runs may have used) above every context it has, apart
+    from the other pytest-xdist workers' ranges."""
+    if running_emulator() is None:
+        return FIRST_CONTEXT_ID
+    master = {"login": "oxadminmaster", "password": emulator.master_password}
+    taken = [c.id for c in services.context.listAll(auth=master) or []]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    offset = 10_000 * int(worker) if worker.isdigit() else 0
+    return max([FIRST_CONTEXT_ID - 1, *taken]) + 1 + offset
 
 
 @pytest.fixture

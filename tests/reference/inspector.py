@@ -54,18 +54,32 @@ class OXServices:
 
     @classmethod
     def connect(
-        cls, base_url: str, *, verify: bool | str = True, timeout: float = 30
+        cls,
+        base_url: str,
+        *,
+        verify: bool | str = True,
+        timeout: float = 30,
+        served_wsdls: bool = False,
     ) -> OXServices:
+        """Clients compiled from the reference WSDLs (``client_wsdl_dir``), or with
+        ``served_wsdls`` from those the server serves (``<base>/webservices/<S>?wsdl``:
+        on a real OX these are OX's own, for a suite run where no copy is at hand)."""
+        base_url = base_url.rstrip("/")
         session = requests.Session()
         session.trust_env = False  # no proxy look-up per call
         session.verify = verify
         transport = Transport(session=session, timeout=timeout, operation_timeout=timeout)
-        wsdl_dir = client_wsdl_dir()
+        wsdl_dir = None if served_wsdls else client_wsdl_dir()
 
         def service(name: str):
-            client = zeep.Client(str(wsdl_dir / f"{name}.wsdl"), transport=transport)
+            location = (
+                f"{base_url}/webservices/{name}?wsdl"
+                if wsdl_dir is None
+                else str(wsdl_dir / f"{name}.wsdl")
+            )
+            client = zeep.Client(location, transport=transport)
             binding = next(iter(client.wsdl.bindings))
-            return client.create_service(binding, f"{base_url.rstrip('/')}/webservices/{name}")
+            return client.create_service(binding, f"{base_url}/webservices/{name}")
 
         return cls(
             service("OXContextService"),

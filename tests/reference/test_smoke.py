@@ -184,3 +184,62 @@ def test_udm_rest_documents_become_records_and_errors():
     )
     assert isinstance(error, InvalidValue) and "taken" in str(error) and "HTTP 422" in str(error)
     assert isinstance(_error("GET", "u", response(404, {})), NoSuchObject)
+
+
+def test_ucs_backend_wsdls_and_listener_view(tmp_path):
+    """Without a reference copy of OX's WSDLs the ucs backend compiles its client from
+    those OX serves; a named copy must hold them. Where the listener's queue cannot be
+    seen (the app's container), sync() needs a quiet time the listener fits in."""
+    from .backends import BLIND_QUIET_SECONDS, UCSConfig, ucs_preflight
+
+    env = {
+        "UCS_HOST": "primary.school.test",
+        "UCS_ADMIN_PASSWORD": "pw",
+        "OX_SOAP_SERVER": "http://127.0.0.1:9/",
+        "OX_MASTER_PASSWORD": "pw",
+        "OX_REFERENCE_WSDL_DIR": str(tmp_path),
+    }
+    with pytest.raises(ValueError, match=r"OX_REFERENCE_WSDL_DIR: .* lacks OXContextService"):
+        UCSConfig.from_env(env)
+    from ..oxclient import SERVICES, reference_problem
+
+    for service in SERVICES:
+        (tmp_path / f"{service}.wsdl").write_text("<definitions/>")
+    assert not UCSConfig.from_env(env).served_wsdls
+    env.pop("OX_REFERENCE_WSDL_DIR")
+    # the default copy beside the checkout decides (there is none in the app image)
+    assert UCSConfig.from_env(env).served_wsdls == (reference_problem({}) is not None)
+
+    def blind(extra: dict) -> list[str]:
+        problems = ucs_preflight({**env, "UCS_HOST": "127.0.0.1:9", **extra}, timeout=1)
+        return [p for p in problems if "listener's queue" in p]
+
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    base = {"OX_TEST_QUEUE_DIR": str(queue), "OX_TEST_LISTENER_DIR": str(tmp_path / "none")}
+    assert blind(base) and "OX_TEST_QUIET_SECONDS=10" in blind(base)[0]
+    assert blind({**base, "OX_TEST_QUIET_SECONDS": str(BLIND_QUIET_SECONDS)}) == []
+    assert blind({**base, "OX_TEST_LISTENER_DIR": str(queue)}) == []
+
+
+def test_ox_client_from_the_wsdls_the_server_serves(reference_emulator):
+    from .inspector import OXServices
+
+    services = OXServices.connect(reference_emulator.url + "/", served_wsdls=True)
+    master = {"login": "oxadminmaster", "password": reference_emulator.master_password}
+    assert isinstance(services.context.listAll(auth=master) or [], list)
+
+
+def test_a_running_emulator_by_url():
+    from ..oxclient import running_emulator
+
+    assert running_emulator({}) is None
+    with pytest.raises(RuntimeError, match="OX_TEST_EMULATOR_MASTER_PASSWORD"):
+        running_emulator({"OX_TEST_EMULATOR_URL": "http://127.0.0.1:1"})
+    found = running_emulator(
+        {"OX_TEST_EMULATOR_URL": "http://127.0.0.1:1/", "OX_TEST_EMULATOR_MASTER_PASSWORD": "x"}
+    )
+    assert (found.url, found.service_url("OXUserService")) == (
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:1/webservices/OXUserService",
+    )
