@@ -51,7 +51,7 @@ def _same(*names: str) -> tuple[FieldMap, ...]:
     return tuple(FieldMap(n, n) for n in names)
 
 
-# OX field <- UDM property, for the plain text fields (upstream-2.1 mapping, §3.1).
+# OX field <- UDM property, for the plain text fields (as the Univention connector 2.1 maps them).
 USER_FIELDS: tuple[FieldMap, ...] = (
     FieldMap("display_name", "oxDisplayName"),
     FieldMap("given_name", "firstname"),

@@ -11,7 +11,7 @@ Every failure of a SOAP call (or of loading a WSDL) becomes one ``OXError`` subc
                            SOAP fault, OX's "database is being updated"
 - ``OXError``              anything else (StorageException, RemoteException, ...)
 
-OX matches faults by text, and so do we (``reference/ox-soap-contract.md`` §3); the fault
+OX's faults are told apart by their text (OX's own clients do the same); the fault
 type from the detail element is a fallback. The ``; exceptionId <n>-<m>`` suffix OX appends
 is removed from ``message``. No request content ever goes into an error, so a password
 sent in a request cannot leak through one.

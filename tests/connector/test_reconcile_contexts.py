@@ -1,7 +1,7 @@
 """Contexts end to end: UDM ``oxmail/oxcontext`` queue files -> the emulator over HTTP.
 
-Upstream behaviour: reference/upstream-2.1-behaviour.md §2.1 and the §6.2 context tests;
-OX semantics: reference/ox-soap-contract.md §4.1.
+What the Univention connector 2.1 does with contexts (and its context tests), and OX's
+context semantics, as the emulator implements them.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ that user's context; logins from OX_FUNCTIONAL_ACCOUNT_LOGIN_TEMPLATE. Member ch
 (context moves, group membership, enabling/disabling, login inputs) must reach the
 accounts without the FA's own file being queued, which upstream does not do.
 
-Upstream behaviour: reference/upstream-2.1-behaviour.md §2.6, upstream-latest.md
-(functional-account login); OX semantics: reference/ox-soap-contract.md §4.5.
+What the Univention connector does with functional accounts (2.1, and the login template of
+its later versions), and OX's secondary-account semantics, as the emulator implements them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Groups and resources end to end: queue files -> the emulator over HTTP.
 
-Upstream behaviour: reference/upstream-2.1-behaviour.md §2.3, §2.4 and the §6.2 group and
-resource tests; OX semantics: reference/ox-soap-contract.md §4.3, §4.4.
+What the Univention connector 2.1 does with groups and resources (and its group and
+resource tests), and OX's group and resource semantics, as the emulator implements them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Access profiles end to end: UDM ``oxmail/accessprofile`` -> ModuleAccessDefinitions.properties
 in the state dir -> the OX module access of the users that have the profile.
 
-Upstream behaviour: reference/upstream-2.1-behaviour.md §2.5 and test_accessprofile.py (§6.2).
+What the Univention connector 2.1 does with access profiles (and its access-profile tests).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ control characters, no whitespace at either end, at most ``MAX_LENGTH`` characte
 smallest OX column most mapped fields have); ASCII mail addresses; dates from 1900 to
 2099; real (decodable) baseline JPEG images.
 
-The expected OX field of each property is spelled out here from the upstream mapping
-(``reference/upstream-2.1-behaviour.md`` §3.1), not taken from the connector, so the tests
+The expected OX field of each property is spelled out here from the Univention connector
+2.1's user mapping, not taken from the connector, so the tests
 check the connector against the specification.
 
 Edge values for ``@example`` are module constants: ``EMPTY``, ``MAX_TEXT``,

@@ -29,8 +29,8 @@ fires, and once more at the end; after each sync it compares OX with the model, 
 context: the context (name, quota), every user field by field (``USER_FIELDS`` and the
 attributes in ``ATTRIBUTES``), every group's members by user name, every resource, and
 that renames and changes keep the OX objects (ids) of users, groups and resources. The
-model is this module's own reading of the specification (``README.md``,
-``reference/upstream-2.1-behaviour.md``): nothing of the connector's desired-state code
+model is this module's own reading of the specification (``README.md``, the Univention
+connector 2.1's behaviour): nothing of the connector's desired-state code
 is used to compute expectations.
 
 Examples and steps: the profile ``reference-ci`` (default) runs ``CI_EXAMPLES`` runs of

@@ -2,8 +2,8 @@
 afterwards. Written once for both backends (only ``backend`` and ``backend.ox``).
 
 The expected OX user is computed here from the UDM object as UDM has it after the change
-(``backend.get``), by a table written from the upstream mapping
-(``reference/upstream-2.1-behaviour.md`` §3.1, §2.2, §2.5) and the project's documented
+(``backend.get``), by a table written from the Univention connector 2.1's user mapping
+(its fields, users and access rights) and the project's documented
 behaviour (README "Running the connector": dates cannot be emptied, language, time zone and
 default sender at creation only, a per-user quota needs a user filestore), never from the
 connector's own mapping code, so that a mapping bug cannot hide itself.
