@@ -832,7 +832,7 @@ def test_mail_held_by_a_user_without_pending_change_names_the_holder(harness):
 
 def test_gui_spam_filter_is_enabled_on_create_and_change_as_upstream(harness):
     """The Univention connector sends gui_spam_filter_enabled = true with every create and
-    every change of a user (upstream 2.1 behaviour, §3.1); so does this one."""
+    every change of a user (part of its 2.1 user mapping); so does this one."""
     cid = ready(harness)
     harness.user("spam", cid)
     harness.run()

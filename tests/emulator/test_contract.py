@@ -11,7 +11,8 @@ from lxml import etree
 
 from ..oxclient import SERVICES, client_wsdl_dir, factory, new_context, reference_wsdl_dir
 
-# The operations a connector needs (contract §8 plus the list/read/module-access extras).
+# The operations a connector needs (those the Univention connector calls, plus the
+# list/read/module-access extras).
 REQUIRED = {
     "OXContextService": {
         "create",

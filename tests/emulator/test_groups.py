@@ -1,4 +1,4 @@
-"""OXGroupService semantics (contract §4.3, §2.3 "Group.members"), over HTTP."""
+"""OXGroupService semantics (every change replaces Group.members), over HTTP."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_name_with_illegal_chars_is_refused(ox, ctx):
 
 
 def test_blank_name_is_refused(ox, ctx):
-    # §4.3: "non-blank"; the contract gives no message text for it
+    # OX wants a non-blank name but documents no message text for the refusal
     raises_fault(re.compile(".+"), create_group, ctx, "   ", "Blank")
     assert [g.name for g in ox.group.listAll(ctx=ctx.ref, auth=ctx.admin)] == ["users"]
 
@@ -308,7 +308,7 @@ def test_add_existing_member_is_refused(ox, ctx):
 
 def test_add_unknown_member_is_refused(ox, ctx):
     group = create_group(ctx, "g")
-    # OX: NoSuchUserException("No such user") for unknown member ids (contract §3)
+    # OX: NoSuchUserException("No such user") for unknown member ids
     raises_fault(
         "No such user",
         ox.group.addMember,

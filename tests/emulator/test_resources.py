@@ -1,4 +1,6 @@
-"""OXResourceService semantics (contract §4.4, §7.9), over HTTP."""
+"""OXResourceService semantics over HTTP, among them OX's resource rules: a resource needs
+a name, display name and mail address; name and mail address are unique, and the mail
+address is no user's primary mail."""
 
 from __future__ import annotations
 

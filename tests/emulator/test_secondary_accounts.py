@@ -1,4 +1,4 @@
-"""OXSecondaryAccountService (functional accounts, contract §4.5), over HTTP.
+"""OXSecondaryAccountService (functional accounts; OX 7.10.6 and later), over HTTP.
 
 Note: this service's context parameter is ``context``, and its User/Group carry only ``id``.
 """
@@ -13,7 +13,8 @@ ALL_USERS = [{"id": 0}]  # GROUP_ZERO
 
 
 def account(address, **fields):
-    """What univention sends (§8): name, primaryAddress, personal, source primary, login."""
+    """What the Univention connector sends: name, primaryAddress, personal, source primary,
+    login."""
     return {
         "name": f"Box {address}",
         "primaryAddress": address,

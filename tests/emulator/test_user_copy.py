@@ -1,4 +1,4 @@
-"""OXUserCopyService.copyUser (contract §4.6; master admin only), over HTTP."""
+"""OXUserCopyService.copyUser (master admin only), over HTTP."""
 
 from __future__ import annotations
 

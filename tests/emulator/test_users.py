@@ -1,5 +1,6 @@
-"""OXUserService semantics over HTTP (contract §2, §2.3, §3, §4.2, §7, §9), with a client
-built from the reference WSDLs. Each test creates its own context, so ids are predictable."""
+"""OXUserService semantics over HTTP (who may call it, partial changes, faults, create and
+change, OX's validation rules, principal ids), with a client built from the reference
+WSDLs. Each test creates its own context, so ids are predictable."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 from ..oxclient import new_context, raises_fault
 
-ADMIN_ID = 2  # §9: default group 1, context admin 2, then new principals
+ADMIN_ID = 2  # OX numbers principals: default group 1, context admin 2, then new principals
 ALIASES_FAULT = "primaryMail, Email1 and defaultSenderAddress must be present in set of aliases."
 _unique = itertools.count(1)
 
@@ -67,7 +68,7 @@ def primary_mail_taken(address: str, cid: int, uid: int) -> str:
     )
 
 
-# authentication and authorisation (§2.2) ----------------------------------------------------
+# authentication and authorisation: who may call what -----------------------------------------
 def test_context_admin_may_call_user_service(ox, ctx):
     assert ids(ox.user.listAll(ctx=ctx.ref, auth=ctx.admin)) == [ADMIN_ID]
 
@@ -133,7 +134,7 @@ def test_plain_user_may_not_list_create_exist_or_delete(ox, ctx):
     )
 
 
-# create validation (§4.2 create, §7) --------------------------------------------------------
+# create validation (OX's mandatory fields and checks) ----------------------------------------
 def test_create_names_missing_mandatory_fields_in_java_names(ox, ctx):
     raises_fault(
         "Mandatory fields not set: [display_name, given_name, sur_name, primaryEmail, email1]",
@@ -371,7 +372,7 @@ def test_principal_ids_are_shared_by_users_groups_and_resources(ox, ctx):
     assert (user.id, group.id, res.id, second.id) == (3, 4, 5, 6)
 
 
-# change (§2.3, §4.2 change) -----------------------------------------------------------------
+# change (partial: absent and nil keep a value) -----------------------------------------------
 def test_change_is_partial_absent_and_nil_keep_values(ox, ctx):
     user = ctx.create_user("partial", company="ACME", city_home="Bremen")
     change(ox, ctx, id=user.id, company="Initech", city_home=zeep.xsd.Nil)

@@ -102,7 +102,8 @@ FAKER_LOCALES = (
     "zh_CN",
 )
 
-# users/user property -> OX User field, for every plain-text mapping (upstream 2.1 §3.1).
+# users/user property -> OX User field, for every plain-text mapping (the Univention
+# connector 2.1's user mapping).
 TEXT_FIELDS = MappingProxyType(
     {
         "oxDisplayName": "display_name",
@@ -174,7 +175,8 @@ LIST_FIELDS = MappingProxyType(
     }
 )
 DATE_FIELDS = MappingProxyType({"birthday": "birthday", "oxAnniversary": "anniversary"})
-# UDM right (an access profile's property) -> OX UserModuleAccess field (upstream §2.5).
+# UDM right (an access profile's property) -> OX UserModuleAccess field (as the Univention
+# connector maps access-profile rights).
 # Written out here, not imported from connector.desired.access: the expectation must not
 # come from the code under test.
 OX_RIGHTS = MappingProxyType(

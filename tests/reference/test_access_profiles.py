@@ -1,11 +1,12 @@
 """Access profiles (``oxmail/accessprofile``): a user's OX module access is exactly the
 rights of its ``oxAccess`` profile; ``none`` means no rights and mail disabled; a user
 switching profiles gets the new profile's rights; UDM refuses to remove a profile while
-users use it, and refuses to change a profile's rights after creation (§2.5: every right
-is ``may_change=False``), so what reaches users is a re-created profile.
+users use it, and refuses to change a profile's rights after creation (every right is
+``may_change=False``), so what reaches users is a re-created profile.
 
-Upstream 2.1 §2.5 and §6.2 (tests/test_accessprofile.py), plus §6.3's untested profile
-cases (modification, ``none``, removal blocked while in use). Runs on both backends.
+As the Univention connector 2.1 handles access profiles, and as its access-profile tests
+check, plus the cases those tests leave out (modification, ``none``, removal blocked while
+in use). Runs on both backends.
 """
 
 from __future__ import annotations

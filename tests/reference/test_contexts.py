@@ -2,9 +2,10 @@
 changes, an empty or zero quota meaning unlimited, removal (refused by UDM while users or
 resources use the context), and users spread over several contexts.
 
-Upstream 2.1 §2.1 and §6.2 (tests/test_context.py), plus §6.3's untested cases: quota 0,
-a context rename (UDM refuses it), a context delete while users exist (UDM refuses it)
-and the batch order "context deletions last". Runs on both backends.
+As the Univention connector 2.1 handles contexts, and as its context tests check, plus the
+cases those tests leave out: quota 0, a context rename (UDM refuses it), a context delete
+while users exist (UDM refuses it) and the batch order "context deletions last". Runs on
+both backends.
 """
 
 from __future__ import annotations

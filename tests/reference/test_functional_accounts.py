@@ -5,9 +5,9 @@ per member user, in that user's context, with the account's name, address and
 its ``groups``; the entries follow membership changes, a member's context move, enabling
 and disabling, renames (refint) and removals, without a resync.
 
-Upstream 2.1 §2.6, §3.5 and §6.2 (tests/test_function_account.py), plus §6.3's untested
-cases: group members, changes of ``personal`` and of the address, a member's context
-change. Runs on both backends.
+As the Univention connector 2.1 handles and maps functional accounts, and as its
+functional-account tests check, plus the cases those tests leave out: group members, changes
+of ``personal`` and of the address, a member's context change. Runs on both backends.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def test_adding_and_removing_a_member(backend, second):
     assert_account(backend, home, fa, a2)
     assert_account(backend, second, fa, b1)
 
-    # swapping the only member (upstream's test_modify_functional_account)
+    # swapping the only member (as the Univention connector's tests do)
     fa = backend.modify(fa.dn, {"users": [a1.dn]})
     backend.sync()
     assert_account(backend, home, fa, a1)

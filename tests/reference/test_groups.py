@@ -4,8 +4,8 @@ leaving a context removes the group there; ``isOxGroup`` off or a removal remove
 everywhere; UDM's group ``users`` is OX's own and never synced; a member's rename
 (refint) and context move carry its membership along.
 
-Upstream 2.1 §2.3 and §6.2 (tests/test_group.py), plus §6.3's groups named ``users``.
-Runs on both backends.
+As the Univention connector 2.1 handles groups, and as its group tests check, plus groups
+named ``users``, which those tests leave out. Runs on both backends.
 """
 
 from __future__ import annotations

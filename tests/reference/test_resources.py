@@ -3,7 +3,8 @@ context unless set) with name, display name, description and mail address; chang
 a context move keeps the attributes; removal. Hypothesis varies display names and
 descriptions.
 
-Upstream 2.1 §2.4, §3.3 and §6.2 (tests/test_resource.py). Runs on both backends.
+As the Univention connector 2.1 handles and maps resources, and as its resource tests
+check. Runs on both backends.
 """
 
 from __future__ import annotations

@@ -8,23 +8,23 @@ behaviour (README "Running the connector": dates cannot be emptied, language, ti
 default sender at creation only, a per-user quota needs a user filestore), never from the
 connector's own mapping code, so that a mapping bug cannot hide itself.
 
-Covered (upstream §6.2 ``tests/test_user.py`` and the user items of §6.3): ignored and
-disabled users, users in the default and in other contexts, modify, the set / unset / set
-again of every mapped attribute one at a time and all at once (text fields, the phone lists
-by index, birthday and anniversary in both UDM date formats, jpegPhoto, employeeType),
-a full-blown user, rename (OX id kept, groups follow), enable / disable / re-enable,
-removal, context moves (once, twice, back, together with a rename; data kept, groups
-follow), the context admin never touched, aliases (primary + alternatives, the primary
-also listed as an alternative, alternatives removed, default sender following the
-primary), the mail server default vs ``mailHomeServer``, ``oxUserQuota``, language and
-time zone at creation only, ``oxDisplayName`` (custom, following the name, not unique),
+Covered (what the Univention connector's user tests check, and the user cases they leave
+out): ignored and disabled users, users in the default and in other contexts, modify, the
+set / unset / set again of every mapped attribute one at a time and all at once (text
+fields, the phone lists by index, birthday and anniversary in both UDM date formats,
+jpegPhoto, employeeType), a full-blown user, rename (OX id kept, groups follow), enable /
+disable / re-enable, removal, context moves (once, twice, back, together with a rename; data
+kept, groups follow), the context admin never touched, aliases (primary + alternatives, the
+primary also listed as an alternative, alternatives removed, default sender following the
+primary), the mail server default vs ``mailHomeServer``, ``oxUserQuota``, language and time
+zone at creation only, ``oxDisplayName`` (custom, following the name, not unique),
 ``oxAccess`` (every default profile, a custom profile, ``none``: no rights and no mail),
 Faker people and non-ASCII names.
 
-Not covered: an OX user that already exists before its UDM object (upstream
-``test_existing_user_in_different_context``, the "adopt" path): the backend API cannot put
-a user into OX behind the connector's back (the inspector is read-only, and every user
-the directory creates is owned by the connector).
+Not covered: an OX user that already exists before its UDM object (the Univention
+connector's "adopt" path, which its tests check for a user in another context): the backend
+API cannot put a user into OX behind the connector's back (the inspector is read-only, and
+every user the directory creates is owned by the connector).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ from .strategies import (
 )
 
 # ============================================================================================
-# The expected mapping, written from upstream §3.1 (OX SOAP field <- UDM property)
+# The expected mapping, written from the Univention connector 2.1's user mapping
+# (OX SOAP field <- UDM property)
 # ============================================================================================
 
 # the suite's table (strategies.py) turned around: OX field <- UDM property
@@ -88,7 +89,7 @@ UNSETTABLE = tuple(p for p in MAPPED if p not in REQUIRED)
 # The rights drawn for custom profiles; upstream ignores "publicfoldereditable" (a
 # context-admin right).
 PROFILE_RIGHTS = tuple(r for r in OX_RIGHTS if r != "publicfoldereditable")
-# The app's seven default profiles (the join script's table, upstream §2.5).
+# The app's seven default profiles (the join script's table, as in the Univention connector).
 DEFAULT_PROFILES: Mapping[str, frozenset[str]] = {
     name: frozenset(rights) for name, _, rights in DEFAULT_ACCESS_PROFILES
 }
@@ -361,8 +362,9 @@ def edge_user(text: str, tag: str) -> dict[str, Any]:
 
 
 def test_the_expected_table_matches_the_suites_upstream_table():
-    """Turning strategies.py's table (from upstream §3.1) around lost nothing (no OX field
-    fed by two properties), so every property the strategies generate is asserted here."""
+    """Turning strategies.py's table (from the Univention connector's user mapping) around
+    lost nothing (no OX field fed by two properties), so every property the strategies
+    generate is asserted here."""
     assert (len(OX_TEXT), len(OX_LIST), len(OX_DATES)) == (
         len(TEXT_FIELDS),
         len(LIST_FIELDS),
@@ -374,12 +376,13 @@ def test_the_expected_table_matches_the_suites_upstream_table():
 
 
 # ============================================================================================
-# Creating, ignoring, modifying, removing (upstream test_user.py)
+# Creating, ignoring, modifying, removing (as the Univention connector's user tests do)
 # ============================================================================================
 
 
 def test_a_user_without_isOxUser_is_not_in_ox(backend):
-    """upstream test_ignore_user: isOxUser "Not", or not set at all (UDM's default)."""
+    """Ignored, as the Univention connector's tests check: isOxUser "Not", or not set at all
+    (UDM's default)."""
     cid = backend.context()["contextid"]
     backend.sync()
     plain = backend.user(context=cid, isOxUser="Not")
@@ -417,7 +420,8 @@ def test_a_user_in_another_context(backend):
 
 
 def test_modify_lastname_primary_mail_and_commercial_register(backend):
-    """upstream test_modify_user."""
+    """A modified user keeps its OX id and gets the new last name, primary mail and
+    commercial register (as the Univention connector's tests check)."""
     emil = backend.user(firstname="Emil", oxCommercialRegister="HRB 1")
     backend.sync()
     ox_id = check_user(backend, emil)["id"]
@@ -436,7 +440,8 @@ def test_modify_lastname_primary_mail_and_commercial_register(backend):
 
 
 def test_removal_deletes_the_user_and_updates_its_groups(backend):
-    """upstream test_remove_user."""
+    """Removing a user deletes it in OX and takes it out of its groups; a group left
+    without members leaves OX (as the Univention connector's tests check)."""
     cid = backend.context()["contextid"]
     backend.sync()
     anna, bert = backend.user(context=cid), backend.user(context=cid)
@@ -484,12 +489,12 @@ def test_changes_of_one_user_within_one_sync(backend):
 @settings(max_examples=FEW)
 @given(data=st.data())
 def test_set_and_unset_every_attribute_one_at_a_time(backend, data):
-    """upstream test_modify_user_set_and_unset_string_attributes, for every mapped
-    property: set a value, empty it, set another. One user per property, so that each
-    change holds exactly one changed property (and one sync applies all users' changes);
-    every field of each user is checked after each step, so a change of one field that
-    disturbs another is seen too. The required names are only changed; emptied dates stay
-    in OX (documented)."""
+    """Set and unset, as the Univention connector's tests do for its string attributes, for
+    every mapped property: set a value, empty it, set another. One user per property, so
+    that each change holds exactly one changed property (and one sync applies all users'
+    changes); every field of each user is checked after each step, so a change of one field
+    that disturbs another is seen too. The required names are only changed; emptied dates
+    stay in OX (documented)."""
     cid = backend.context()["contextid"]
     backend.sync()
     users = {prop: backend.user(backend.unique(prop.lower()[:8]), cid) for prop in MAPPED}
@@ -543,8 +548,8 @@ def test_set_unset_and_set_every_attribute_at_once(backend, first, second):
 @example(attributes=edge_user(NON_ASCII_TEXT, "b"))
 @example(attributes={p: EMPTY for p in UNSETTABLE})
 def test_a_full_blown_user_is_created_with_every_field(backend, attributes):
-    """upstream test_full_blown_user: created with every mapped property (or every
-    optional one empty), OX has each field."""
+    """A full-blown user, as in the Univention connector's tests: created with every mapped
+    property (or every optional one empty), OX has each field."""
     user = backend.user(**attributes)
     backend.sync()
     check_user(backend, user)
@@ -811,9 +816,9 @@ def test_a_custom_access_profile_gives_exactly_its_rights(backend, rights, later
 
 
 def test_rename_keeps_the_ox_user_and_its_groups_follow(backend):
-    """upstream test_rename_user: a username change renames the OX user (same id); the
-    groups list it under the new name; a rename together with a field change applies both;
-    the old name is free again in OX."""
+    """As the Univention connector's tests check: a username change renames the OX user
+    (same id); the groups list it under the new name; a rename together with a field change
+    applies both; the old name is free again in OX."""
     cid = backend.context()["contextid"]
     backend.sync()
     anna = backend.user(context=cid, firstname="Anna")
@@ -872,8 +877,8 @@ def test_two_users_swap_names(backend):
 
 
 def test_enable_disable_and_enable_again(backend):
-    """upstream test_enable_and_disable_user: enabling creates the OX user (with what UDM
-    has then), disabling deletes it, enabling again creates it anew; its groups follow
+    """As the Univention connector's tests check: enabling creates the OX user (with what
+    UDM has then), disabling deletes it, enabling again creates it anew; its groups follow
     each time, and a group whose only OX member is disabled leaves OX."""
     cid = backend.context()["contextid"]
     backend.sync()
@@ -976,7 +981,7 @@ def test_context_move_keeps_the_user_and_its_data_and_groups_follow(backend):
 
 
 def test_moving_twice_leaves_the_user_only_in_the_last_context(backend):
-    """upstream test_change_context: default -> B -> C."""
+    """Two context moves, as in the Univention connector's tests: default -> B -> C."""
     b, c = backend.context()["contextid"], backend.context()["contextid"]
     backend.sync()
     user = _full_user(backend, backend.default_context)
@@ -1092,10 +1097,11 @@ local_parts = st.lists(mail_local_parts(), max_size=3, unique=True)
 @example(first=[], second=["a"])
 @example(first=["first.last+tag", "x" * 40], second=[])
 def test_aliases_are_the_primary_and_the_alternatives(backend, first, second):
-    """upstream test_alias and §6.3: OX's aliases are always the primary address plus
-    every mailAlternativeAddress, whatever changes: alternatives replaced, the primary
-    changed (the default sender follows it), the old primary kept as an alternative, the
-    primary listed as an alternative too (once in OX), alternatives removed."""
+    """The Univention connector's alias test, extended to the cases it leaves out: OX's
+    aliases are always the primary address plus every mailAlternativeAddress, whatever
+    changes: alternatives replaced, the primary changed (the default sender follows it), the
+    old primary kept as an alternative, the primary listed as an alternative too (once in
+    OX), alternatives removed."""
     cid = backend.default_context
     alternatives = [unique_mail(backend, local) for local in first]
     user = backend.user(mailAlternativeAddress=alternatives)
@@ -1139,10 +1145,10 @@ def test_aliases_are_the_primary_and_the_alternatives(backend, first, second):
 
 
 def test_mail_server_default_and_mailHomeServer(backend):
-    """upstream test_modify_mailserver and §6.3 (SMTP): without mailHomeServer a user gets
-    the host, port and scheme of OX_IMAP_SERVER / OX_SMTP_SERVER; with it, that host for
-    both IMAP and SMTP (port and scheme still from the settings); emptied, the default
-    again."""
+    """The Univention connector's mail server test, extended to SMTP (which it leaves out):
+    without mailHomeServer a user gets the host, port and scheme of OX_IMAP_SERVER /
+    OX_SMTP_SERVER; with it, that host for both IMAP and SMTP (port and scheme still from
+    the settings); emptied, the default again."""
     cid = backend.default_context
     host = mail_home_server(backend)
     fields = ("imapServer", "imapPort", "imapSchema", "smtpServer", "smtpPort", "smtpSchema")
