@@ -12,6 +12,7 @@ with a dead letter follows it; stop mode: a file still in its back-off stops the
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ class Worklist:
         due = min(rank(s.change) for s in (*self._running, first[1]))
         blocked: set[Hashable] = set().union(*self._running.values())
         taken: list[tuple[int, Step]] = []
-        for scanned, (index, step) in enumerate((first, *waiting)):
+        for scanned, (index, step) in enumerate(itertools.chain((first,), waiting)):
             if len(taken) == free or rank(step.change) != due or scanned >= LOOKAHEAD:
                 break
             keys = self._key_of(step)
