@@ -4,7 +4,6 @@ re-applies them (desired state: whatever OX lost or got wrong is put right). Wit
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
@@ -57,8 +56,7 @@ def unverify(store: StateStore, states: list[ObjectState]) -> None:
     """Make the next apply of these objects read all of OX (module access too) whatever
     the verify window says: a resync is asked for because OX may have lost or changed them."""
     with store.transaction():
-        for state in states:
-            store.put(dataclasses.replace(state, fingerprint={}, verified=None))
+        store.forget_verification([state.id for state in states])
 
 
 def enqueue(

@@ -74,7 +74,7 @@ class Reconciler:
         fingerprint says (``check --fix``: OX drifted)."""
         change = ObjectChange(state.id, Kind(state.udm_object_type), state.dn, state.object)
         with self.deps.store.transaction():
-            self.deps.store.put(dataclasses.replace(state, fingerprint={}, verified=None))
+            self.deps.store.forget_verification([state.id])
         self.apply(change)
 
     def releases(self, held: NameHeldByOther, change: ObjectChange) -> bool:

@@ -238,6 +238,14 @@ class StateStore:
         for row in rows:
             yield self._state(row)
 
+    def forget_verification(self, object_ids: list[str]) -> None:
+        """The next apply of these objects reads all of OX whatever the verify window says
+        (their fingerprint and verification time are dropped)."""
+        self._db.executemany(
+            "UPDATE objects SET fingerprint = NULL, verified = NULL WHERE id = ?",
+            [(object_id,) for object_id in object_ids],
+        )
+
     def drop_context(self, context_id: int) -> None:
         """Forget every placement in a deleted context (OX deleted its contents)."""
         self._db.execute("DELETE FROM placements WHERE context_id = ?", (context_id,))
