@@ -107,11 +107,7 @@ class UserHandler(KindHandler):
     def fingerprint(
         self, deps: Deps, object_id: str, dn: str, obj: dict[str, Any]
     ) -> dict[str, str]:
-        wanted = desired(deps, object_id, dn, obj)
-        if not wanted.enabled:
-            return {"user": digest(wanted)}
-        access = module_access(rights_of(deps, wanted.access_profile))
-        return {"user": digest(wanted), "access": digest(access)}
+        return _fingerprint(deps, desired(deps, object_id, dn, obj))
 
     def prefetch(self, deps: Deps, changes: list[tuple[ObjectChange, ObjectState | None]]) -> None:
         """The users these changes will read by id (in the same context, enabled, not
@@ -123,7 +119,7 @@ class UserHandler(KindHandler):
                 continue
             try:
                 wanted = desired(deps, change.id, change.dn, change.object)
-                fingerprint = self.fingerprint(deps, change.id, change.dn, change.object)
+                fingerprint = _fingerprint(deps, wanted)
             except ConnectorError:
                 continue  # that step fails on its own
             if not wanted.enabled or wanted.context_id != old.context_id:
@@ -220,6 +216,14 @@ def desired(deps: Deps, object_id: str, dn: str, obj: dict[str, Any]) -> Desired
         object_id,
         dn,
     )
+
+
+def _fingerprint(deps: Deps, wanted: DesiredUser) -> dict[str, str]:
+    """The user's desired OX state and, apart, its module access (read only when it changed)."""
+    if not wanted.enabled:
+        return {"user": digest(wanted)}
+    access = module_access(rights_of(deps, wanted.access_profile))
+    return {"user": digest(wanted), "access": digest(access)}
 
 
 def _claims(deps: Deps, obj: dict[str, Any] | None) -> set[Hashable]:
