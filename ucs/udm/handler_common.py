@@ -7,7 +7,6 @@
 # The handler defines before the generated part: ``_`` (its translation), the imports of
 # univention.admin.{handlers,localization,mapping,syntax} and of Group and Tab from
 # univention.admin.layout, and its module-local syntax classes.
-# ruff: noqa: F821
 
 
 def _syntax_class(name, scope):
