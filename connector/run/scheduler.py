@@ -104,7 +104,10 @@ class Worklist:
         return [step for _, step in taken]
 
     def finished(self, step: Step) -> None:
+        """The step ran (or was answered without running): forget its keys (a step tried
+        again computes them anew)."""
         self._running.pop(step, None)
+        self._known.pop(step, None)
 
     def give_back(self, steps: list[Step]) -> None:
         """Steps taken but not started (the run stops): first again, in their order."""
@@ -313,6 +316,7 @@ class StepRun:
                         running[future] = step
                         continue
                     work.finished(step)
+                    self.read_ahead.discard(step)
                     if early.outcome is Outcome.WAITING:
                         self.stopping = True
                         work.give_back(taken[position + 1 :])
@@ -327,4 +331,5 @@ class StepRun:
                 for future in done:
                     step = running.pop(future)
                     work.finished(step)
+                    self.read_ahead.discard(step)
                     yield scheduler.settle(work, step, future.result())
