@@ -4,6 +4,7 @@
 #   make check  the static gates: ruff (lint and format), mypy --strict, import-linter
 #   make demo   the connector on a demo organisation against an embedded emulator
 #   make bench  the benchmarks at small sizes (CI); make bench-full at the sizes of issue 13
+#   make mutation  mutation testing of the reference suite (MUTATION_ARGS="--sample 10": nightly)
 #   make manual the administrator's manual (docs/manual) as HTML in build/manual
 #   make reference-wsdl OX=https://<ox-host>   the reference OX WSDLs for the contract tests
 
@@ -14,7 +15,7 @@ STATE ?= var
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check demo bench bench-full manual venv clean reference-wsdl
+.PHONY: run test check demo bench bench-full manual venv clean reference-wsdl mutation
 
 venv: $(STAMP)
 
@@ -65,6 +66,17 @@ bench: $(STAMP)
 bench-full: $(STAMP)
 	$(BIN)/python bench/speed.py --users 1000 --contexts 2 --groups 50 \
 	  --latency-ms 10 --write-latency-ms 100 --scale-users 10000 $(BENCH_ARGS)
+
+# Mutation testing of tests/reference (ci/mutation.py; mutmut in the "mutation" extra): all
+# mutants of the product packages, hours on 2 cores; MUTATION_ARGS="--sample 10" is the
+# nightly-sized fixed sample. The figures per package end the output (and the README).
+MUTATION_STAMP := $(VENV)/.mutation
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python ci/mutation.py $(MUTATION_ARGS)
 
 # The administrator's manual; any Sphinx warning fails the build (as in CI).
 MANUAL_OUT ?= build/manual

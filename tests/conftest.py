@@ -30,6 +30,11 @@ settings.register_profile(
 settings.register_profile(
     "thorough", deadline=None, max_examples=500, suppress_health_check=[HealthCheck.too_slow]
 )
+# "mutation" (ci/mutation.py): the same examples in every run, none replayed from a database,
+# so that a surviving mutant is a verdict and not a draw.
+settings.register_profile(
+    "mutation", parent=settings.get_profile("ci"), derandomize=True, database=None
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -21,8 +21,10 @@ import json
 import os
 import random
 import secrets
+import shlex
 import socket
 import string
+import subprocess
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -34,7 +36,9 @@ from urllib.parse import quote, urljoin, urlsplit
 import pytest
 import requests
 
+from connector.admin import check as drift
 from connector.config import Settings
+from connector.run.wiring import open_connector
 from udm_simulator import (
     ACCESS_PROFILES,
     CONTEXTS,
@@ -120,6 +124,11 @@ class Backend(ABC):
     def sync(self) -> None:
         """Return when the connector has applied every change so far; fail the test
         (pytest.fail, naming the files left) when it cannot."""
+
+    @abstractmethod
+    def check(self, cid: int, fix: bool = False, prune: bool = False) -> list[dict[str, Any]]:
+        """``ox-connector check --context cid [--fix [--prune]]``: its findings (dicts as
+        ``check --json`` prints them)."""
 
     @abstractmethod
     def new_context_id(self) -> int:
@@ -337,6 +346,15 @@ class EmbeddedBackend(Backend):
         except SyncError as exc:
             pytest.fail(f"embedded backend: {exc}", pytrace=False)
 
+    def check(self, cid, fix=False, prune=False):
+        # in the test process, as sync() runs the trigger: the code it reaches is what
+        # make mutation's per-test selection sees
+        with open_connector(self.settings, require_master=fix) as connector:
+            findings = drift.check(connector.deps, [cid])
+            if fix:
+                drift.fix(connector.deps, connector.reconciler, findings, prune)
+        return [f.as_dict() for f in findings]
+
     def new_context_id(self) -> int:
         return next(self.world.context_ids)
 
@@ -368,6 +386,8 @@ class UCSConfig:
     context_range: tuple[int, int]
     # the suite's OX client from the WSDLs OX serves: no reference copy was named or found
     served_wsdls: bool = False
+    # how the suite runs the connector's admin commands (in the app's container: on PATH)
+    connector_command: tuple[str, ...] = ("ox-connector",)
 
     @property
     def udm_url(self) -> str:
@@ -424,6 +444,9 @@ class UCSConfig:
             quiet_seconds=quiet,
             context_range=context_range,
             served_wsdls=no_reference is not None,
+            connector_command=tuple(
+                shlex.split(env.get("OX_TEST_CONNECTOR_COMMAND") or "ox-connector")
+            ),
         )
 
 
@@ -677,6 +700,16 @@ class UCSBackend(Backend):
 
     def get(self, dn):
         return self.udm.get(self._module_of(dn), dn)
+
+    def check(self, cid, fix=False, prune=False):
+        options = ["--fix"] * fix + ["--prune"] * prune
+        command = [*self.config.connector_command, "check", "--json", "--context", str(cid)]
+        done = subprocess.run(
+            command + options, capture_output=True, text=True, timeout=600, check=False
+        )
+        if done.returncode not in (0, 1):  # 1: drift found
+            pytest.fail(f"{' '.join(command)} exited {done.returncode}: {done.stderr}")
+        return json.loads(done.stdout)["findings"]
 
     def sync(self) -> None:
         """Wait until the listener has seen every LDAP change made so far and both the

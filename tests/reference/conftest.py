@@ -44,6 +44,14 @@ _COMMON = {
     ],
 }
 settings.register_profile("reference-ci", max_examples=10, stateful_step_count=10, **_COMMON)
+settings.register_profile(
+    "reference-mutation",
+    max_examples=10,
+    stateful_step_count=10,
+    derandomize=True,
+    database=None,
+    **_COMMON,
+)
 settings.register_profile("reference-thorough", max_examples=200, stateful_step_count=50, **_COMMON)
 PROFILE = "reference-" + os.environ.get("HYPOTHESIS_PROFILE", "ci")
 

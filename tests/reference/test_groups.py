@@ -168,6 +168,24 @@ def test_a_group_rename_keeps_the_ox_id_and_the_members(backend, second):
         }
 
 
+def test_two_groups_swap_names(backend):
+    """Two groups swap their names through a third one (UDM keeps names unique), all in
+    one run: each OX group keeps its id and its members under the other's former name."""
+    cid = backend.default_context
+    a1, b1 = backend.user(), backend.user()
+    staff, pupils = backend.group(members=[a1]), backend.group(members=[b1])
+    backend.sync()
+    ids = {g["name"]: backend.ox.groups(cid)[g["name"]]["id"] for g in (staff, pupils)}
+    s_name, p_name = staff["name"], pupils["name"]
+    staff = backend.modify(staff.dn, {"name": backend.unique("tmp")})
+    pupils = backend.modify(pupils.dn, {"name": s_name})
+    staff = backend.modify(staff.dn, {"name": p_name})
+    backend.sync()
+    groups = backend.ox.groups(cid)
+    assert groups[p_name] == {"id": ids[s_name], "displayname": p_name, "members": names(a1)}
+    assert groups[s_name] == {"id": ids[p_name], "displayname": s_name, "members": names(b1)}
+
+
 def test_the_last_member_leaving_a_context_removes_the_group_there(backend, second):
     home = backend.default_context
     a1, b1 = backend.user(), backend.user(context=second)

@@ -139,6 +139,23 @@ def test_a_context_move_keeps_the_attributes(backend, admin):
     )
 
 
+def test_two_resources_swap_mail_addresses(backend, admin):
+    """Two resources swap their mail addresses through a third one (UDM keeps them
+    unique), all in one run: each OX resource keeps its id and gets the other's address."""
+    cid = backend.default_context
+    one, two = backend.resource(admin), backend.resource(admin)
+    backend.sync()
+    ids = {r["name"]: backend.ox.resources(cid)[r["name"]]["id"] for r in (one, two)}
+    one_mail, two_mail = one["resourceMailAddress"], two["resourceMailAddress"]
+    one = backend.modify(one.dn, {"resourceMailAddress": backend.mail(backend.unique("tmp"))})
+    two = backend.modify(two.dn, {"resourceMailAddress": one_mail})
+    one = backend.modify(one.dn, {"resourceMailAddress": two_mail})
+    backend.sync()
+    for room, mail in ((one, two_mail), (two, one_mail)):
+        found = assert_resource(backend, cid, room, room["displayname"], "", mail)
+        assert found["id"] == ids[room["name"]]
+
+
 def test_removal(backend, admin):
     cid = backend.context()["contextid"]
     keep = backend.resource(admin, context=cid)

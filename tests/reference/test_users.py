@@ -876,6 +876,24 @@ def test_two_users_swap_names(backend):
     check_user(backend, bert)
 
 
+def test_two_users_swap_primary_addresses(backend):
+    """Two users swap their primary mail addresses through a third one (UDM keeps
+    addresses unique) and the connector sees the three changes in one run: each user ends
+    with the other's address, both keep their OX ids, and no address is left parked."""
+    cid = backend.default_context
+    anna, bert = backend.user(), backend.user()
+    backend.sync()
+    ids = {u["username"]: backend.ox.user(cid, u["username"])["id"] for u in (anna, bert)}
+    a_mail, b_mail = anna["mailPrimaryAddress"], bert["mailPrimaryAddress"]
+    anna = backend.modify(anna.dn, {"mailPrimaryAddress": backend.mail(backend.unique("tmp"))})
+    bert = backend.modify(bert.dn, {"mailPrimaryAddress": a_mail})
+    anna = backend.modify(anna.dn, {"mailPrimaryAddress": b_mail})
+    backend.sync()
+    for user, mail in ((anna, b_mail), (bert, a_mail)):
+        ox = check_user(backend, user)
+        assert (ox["id"], ox["primaryEmail"].lower()) == (ids[user["username"]], mail.lower())
+
+
 def test_enable_disable_and_enable_again(backend):
     """As the Univention connector's tests check: enabling creates the OX user (with what
     UDM has then), disabling deletes it, enabling again creates it anew; its groups follow

@@ -1,0 +1,37 @@
+"""Changes made to OX behind the connector's back, as an OX administrator might make them
+by hand: what ``ox-connector check`` must find and ``check --fix`` must undo.
+
+Kept apart from the inspector, which only reads; the same reference-WSDL zeep services and
+context admin credentials, so the changes are made the way any SOAP client makes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .inspector import OXInspector
+
+
+class OXTamper:
+    def __init__(self, inspector: OXInspector):
+        self.services = inspector.services
+        self._auth = inspector._auth
+
+    def rename_user_display(self, cid: int, ox_id: int, display_name: str) -> None:
+        usrdata = {"id": ox_id, "display_name": display_name}
+        self.services.user.change(ctx={"id": cid}, usrdata=usrdata, auth=self._auth(cid))
+
+    def delete_group(self, cid: int, ox_id: int) -> None:
+        self.services.group.delete(ctx={"id": cid}, grp={"id": ox_id}, auth=self._auth(cid))
+
+    def create_resource(self, cid: int, name: str, email: str) -> Any:
+        res = {"name": name, "displayname": name, "email": email, "available": True}
+        return self.services.resource.create(ctx={"id": cid}, res=res, auth=self._auth(cid))
+
+    def delete_account(self, cid: int, primary_address: str, user_id: int) -> None:
+        self.services.secondary.delete(
+            primaryAddress=primary_address,
+            context={"id": cid},
+            users=[{"id": user_id}],
+            groups=[],
+            auth=self._auth(cid),
+        )

@@ -1,0 +1,70 @@
+"""``ox-connector check``: after the connector's syncs OX shows no drift; changes made to
+OX by hand are found, named, and undone by ``check --fix --prune``, after which OX is what
+the directory says again (checked in OX, not in the connector's report alone)."""
+
+from __future__ import annotations
+
+from .tamper import OXTamper
+from .test_users import check_user
+
+
+def by_problem(findings: list[dict]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for f in findings:
+        out.setdefault(f["problem"], []).append((f["udm_object_type"], f["name"]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
+    cid = backend.context()["contextid"]
+    anna, bert = backend.user(context=cid), backend.user(context=cid)
+    staff = backend.group(members=[anna, bert])
+    room = backend.resource(anna, context=cid)
+    shared = backend.functional_account(users=[anna])
+    team = backend.functional_account(users=[anna, bert])
+    backend.sync()
+    assert backend.check(cid) == [], "drift right after the connector's own sync"
+
+    ox_user = backend.ox.user(cid, bert["username"])
+    ox_group = backend.ox.groups(cid)[staff["name"]]
+    tamper = OXTamper(backend.ox)
+    tamper.rename_user_display(cid, ox_user["id"], "Changed By Hand")
+    tamper.delete_group(cid, ox_group["id"])
+    stray = backend.unique("stray")
+    tamper.create_resource(cid, stray, backend.mail(stray))
+    tamper.delete_account(cid, team["mailPrimaryAddress"], ox_user["id"])
+
+    findings = backend.check(cid)
+    assert by_problem(findings) == {
+        "different": [("users/user", bert["username"])],
+        "missing": [
+            ("groups/group", staff["name"]),
+            # one OX account per member: named by the address and the member's OX id
+            ("oxmail/functional_account", f"{team['mailPrimaryAddress']} (user {ox_user['id']})"),
+        ],
+        "orphan": [("oxresources/oxresources", stray)],
+    }
+    different = next(f for f in findings if f["problem"] == "different")
+    assert (different["dn"], different["fields"]) == (bert.dn, ["display_name"])
+    missing = next(f for f in findings if f["problem"] == "missing")
+    assert (missing["dn"], missing["object_id"]) == (staff.dn, staff.id)
+    orphan = next(f for f in findings if f["problem"] == "orphan")
+    assert (orphan["dn"], orphan["object_id"]) == (None, None)
+
+    # without --prune the orphan stays (and is reported again); the rest is repaired
+    backend.check(cid, fix=True)
+    assert by_problem(backend.check(cid)) == {"orphan": [("oxresources/oxresources", stray)]}
+    backend.check(cid, fix=True, prune=True)
+    assert backend.check(cid) == []
+
+    check_user(backend, bert)
+    check_user(backend, anna)
+    group = backend.ox.groups(cid)[staff["name"]]
+    assert group["members"] == sorted([anna["username"], bert["username"]])
+    assert group["id"] != ox_group["id"]  # re-created: OX gives a new id
+    resources = backend.ox.resources(cid)
+    assert set(resources) == {room["name"]}
+    accounts = backend.ox.functional_accounts(cid)
+    assert accounts[shared["mailPrimaryAddress"]]["users"] == [anna["username"]]
+    both = sorted([anna["username"], bert["username"]])
+    assert accounts[team["mailPrimaryAddress"]]["users"] == both
