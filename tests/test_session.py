@@ -51,7 +51,7 @@ def test_without_reference_the_contract_group_is_left_out_in_one_line(tmp_path, 
     lines = [line for line in out.splitlines() if LEFT_OUT in line]
     assert len(lines) == 1, out
     (line,) = lines
-    assert line.startswith(f"10 {LEFT_OUT}: no reference OX WSDLs: {missing} does not exist")
+    assert line.startswith(f"11 {LEFT_OUT}: no reference OX WSDLs: {missing} does not exist")
     assert "OX_REFERENCE_WSDL_DIR" in line and "make reference-wsdl OX=https://" in line
     assert " passed" in out and "error" not in out.lower(), out
 

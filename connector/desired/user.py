@@ -194,9 +194,8 @@ def desired_user(
     photo = values.jpeg("jpegPhoto", obj.get("jpegPhoto"))
     fields.update(image1=photo or b"", image1ContentType="image/jpeg" if photo else "")
 
-    quota = values.quota_mb("oxUserQuota", obj.get("oxUserQuota"))
-    if quota is not None:
-        fields["maxQuota"] = quota
+    # MB; empty, 0 and -1 all mean unlimited, as for a context's oxQuota
+    fields["maxQuota"] = values.quota_mb("oxUserQuota", obj.get("oxUserQuota")) or -1
     access = access_profile_of(obj)
     fields["mailenabled"] = (access or "") not in NO_MAIL_ACCESS
     if defaults.gui_spam_filter:

@@ -60,6 +60,14 @@ def user_changes(desired: Mapping[str, Any], actual: Mapping[str, Any]) -> dict[
     return changes
 
 
+def owns_filestore(user: Mapping[str, Any]) -> bool:
+    """Whether OX keeps a per-user quota for this OX user: only for one with a filestore
+    of its own, which OX reports as a positive ``filestoreId`` (none or 0: its files count
+    against the context's quota). ``maxQuota`` cannot tell: an owner may be unlimited."""
+    filestore = user.get("filestoreId")
+    return isinstance(filestore, int) and not isinstance(filestore, bool) and filestore > 0
+
+
 def access_changes(desired: Mapping[str, bool], actual: Mapping[str, Any]) -> bool:
     """True if OX's module access differs from the desired one in any field we send."""
     return any(bool(actual.get(k)) != v for k, v in desired.items())

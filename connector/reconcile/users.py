@@ -19,7 +19,7 @@ from ..model.kinds import Kind
 from ..ox import AlreadyExists, MissingCredentials, NotFound
 from ..state.credentials import generate_password
 from ..state.store import ObjectState, Placement
-from .compare import access_changes, user_changes
+from .compare import access_changes, owns_filestore, user_changes
 from .deps import Deps
 from .errors import MailHeldByOther, NameHeldByOther, ReconcileError
 from .handler import (
@@ -191,7 +191,7 @@ class UserHandler(KindHandler):
             except InvalidAttribute:
                 return []  # the run reports it where it is applied
             changes = user_changes({**wanted.fields, "name": wanted.name}, user)
-            if user.get("maxQuota", -1) == -1:
+            if not owns_filestore(user):
                 changes.pop("maxQuota", None)  # OX keeps none without a filestore (_update)
             return list(changes)
 
@@ -302,7 +302,7 @@ def _update(
         holder = deps.ox.users.find(cid, name=wanted.name)
         what = f'user "{wanted.name}"'
         check_name_free(deps.store, Kind.USER, cid, holder, ox_id, object_id, what, wanted.name)
-    if changes.get("maxQuota", -1) != -1 and user.get("maxQuota", -1) == -1:
+    if changes.get("maxQuota", -1) != -1 and not owns_filestore(user):
         # OX keeps a per-user quota only for a user with an own filestore, and refuses to
         # set one otherwise: sending it would fail this change on every run.
         del changes["maxQuota"]

@@ -110,6 +110,15 @@ def test_invalid_values_name_the_field(prop, value, reason):
     assert str(exc_info.value).startswith(f'field "{prop}": {reason}')
 
 
+@pytest.mark.parametrize(
+    ("quota", "mb"),
+    [("512", 512), (1024, 1024), ("-1", -1), ("0", -1), (0, -1), ("", -1), (None, -1)],
+)
+def test_user_quota_in_mb_and_empty_or_zero_is_unlimited(quota, mb):
+    assert desired_user(udm_user(oxUserQuota=quota), DEFAULTS).fields["maxQuota"] == mb
+    assert desired_user(udm_user(), DEFAULTS).fields["maxQuota"] == -1  # the key absent
+
+
 def test_jpeg_photo_is_decoded():
     f = desired_user(udm_user(jpegPhoto=base64.b64encode(JPEG).decode()), DEFAULTS).fields
     assert f["image1"] == JPEG and f["image1ContentType"] == "image/jpeg"

@@ -955,6 +955,31 @@ def test_check_reports_fixes_and_prunes_drift(harness):
     assert len(admins) == 1
 
 
+def test_check_compares_the_quota_only_of_filestore_owners(harness):
+    """OX keeps a user's quota only when the user has a filestore of its own (a positive
+    filestoreId): for such a user, a quota changed in OX is drift; for a user without one,
+    the directory's quota that OX could not take is not."""
+    cid = ready(harness, "olga", "nils")
+    ctx, auth = {"id": cid}, harness.admin(cid)
+    harness.ox.user.moveFromContextToUserFilestore(
+        ctx=ctx, user={"name": "olga"}, dst_filestore_id={"id": 1}, max_quota=-1, auth=auth
+    )
+    harness.user("olga", cid, oxUserQuota="800")
+    harness.user("nils", cid, oxUserQuota="800")  # left alone: no filestore of his own
+    harness.run()
+    assert harness.ox_user(cid, "olga").maxQuota == 800
+    code, report = check(harness)
+    assert (code, report["findings"]) == (0, [])
+
+    # made unlimited in OX: still her own filestore, so still drift
+    harness.ox.user.change(ctx=ctx, usrdata={"name": "olga", "maxQuota": -1}, auth=auth)
+    code, report = check(harness)
+    assert (code, findings(report)) == (1, {("different", "users/user", "olga", ("maxQuota",))})
+    code, report = check(harness, "--fix")
+    assert report["fixed"] == {"reapplied": 1, "pruned": 0}
+    assert harness.ox_user(cid, "olga").maxQuota == 800
+
+
 def test_check_functional_account_drift(harness):
     cid = ready(harness, "anna", "bert")
     harness.write(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import itertools
+import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -253,17 +254,77 @@ def test_quota_unlimited(harness):
     assert harness.writes() == {}
 
 
-def test_user_with_quota_can_still_be_changed(harness):
-    """A user created with an oxUserQuota must stay changeable: OX (no user filestore here)
-    keeps -1 for it, and each later change must not fail over the quota."""
+def give_own_filestore(harness, cid: int, name: str, quota: int = -1) -> None:
+    """What an OX admin does (movecontextfilestore2user): the user's files move into a
+    filestore of its own (the context's filestore 1 here), ``quota`` MB (-1 unlimited)."""
+    harness.ox.user.moveFromContextToUserFilestore(
+        ctx={"id": cid},
+        user={"name": name},
+        dst_filestore_id={"id": 1},
+        max_quota=quota,
+        auth=harness.admin(cid),
+    )
+
+
+def test_a_user_created_with_a_quota_gets_it(harness):
+    """OX gives a user created with a quota a filestore of its own (as the Univention
+    connector sends it, so does this one); later quotas and other changes apply."""
     cid = ready(harness)
     harness.user("fritz", cid, oxUserQuota="1024")
     harness.run()
-    assert harness.ox_user_names(cid) == {"fritz"}
-    harness.user("fritz", cid, oxUserQuota="1024", organisation="Fritz & Co")
+    fritz = harness.ox_user(cid, "fritz")
+    assert (fritz.maxQuota, fritz.filestoreId) == (1024, 1)
+    harness.user("fritz", cid, oxUserQuota="2048", organisation="Fritz & Co")
     harness.run()
     assert harness.pending() == []
-    assert harness.ox_user(cid, "fritz").company == "Fritz & Co"
+    fritz = harness.ox_user(cid, "fritz")
+    assert (fritz.maxQuota, fritz.company) == (2048, "Fritz & Co")
+
+
+def test_quota_reaches_a_user_with_its_own_filestore(harness):
+    """Whether OX keeps a quota for a user is its positive filestoreId, not its maxQuota:
+    an owner with an unlimited quota (-1) gets the directory's quota. Emptied, 0 and -1
+    all make it unlimited again."""
+    cid = ready(harness)
+    harness.user("uma", cid)
+    harness.run()
+    give_own_filestore(harness, cid, "uma")
+    assert harness.ox_user(cid, "uma").maxQuota == -1
+    for unlimited in ("", "0", "-1", None):
+        harness.user("uma", cid, oxUserQuota="500")
+        harness.run()
+        assert harness.pending() == []
+        assert harness.ox_user(cid, "uma").maxQuota == 500
+        harness.user("uma", cid, **({} if unlimited is None else {"oxUserQuota": unlimited}))
+        harness.run()
+        assert harness.ox_user(cid, "uma").maxQuota == -1, unlimited
+    harness.reset_calls()
+    harness.user("uma", cid, oxUserQuota="0")
+    harness.run()
+    assert harness.writes() == {}
+
+
+def test_quota_is_left_alone_for_a_user_without_own_filestore(harness, caplog):
+    """OX refuses a quota for a user whose files are in the context's filestore; the
+    connector does not send it (a warning names the user) and applies the rest, so the
+    queue never jams on it. Once OX gives the user a filestore, its next change sends it."""
+    cid = ready(harness)
+    harness.user("otto", cid)
+    harness.run()
+    harness.user("otto", cid, oxUserQuota="300", organisation="Otto AG")
+    with caplog.at_level(logging.WARNING):
+        harness.run()
+    assert harness.pending() == []
+    otto = harness.ox_user(cid, "otto")
+    assert (otto.maxQuota, otto.filestoreId, otto.company) == (-1, None, "Otto AG")
+    warned = [r for r in caplog.records if r.getMessage().startswith("oxUserQuota not applied")]
+    assert [(r.user, r.context_id) for r in warned] == [("otto", cid)]
+
+    give_own_filestore(harness, cid, "otto", quota=10)
+    harness.user("otto", cid, oxUserQuota="300", organisation="Otto GmbH")
+    harness.run()
+    otto = harness.ox_user(cid, "otto")
+    assert (otto.maxQuota, otto.company) == (300, "Otto GmbH")
 
 
 def test_access_none_means_no_mail_and_no_rights(harness):

@@ -311,3 +311,24 @@ def test_every_required_operation_through_reference_client(emulator, ox):
     called = emulator.control("stats")["calls"]
     missing = {f"{svc}.{op}" for svc, ops in REQUIRED.items() for op in ops} - set(called)
     assert missing == set()
+
+
+@pytest.mark.contract
+def test_user_filestore_operations_through_reference_client(ox, ctx):
+    """The per-user quota and the filestore moves, as a client compiled from OX's WSDLs
+    sends and reads them: maxQuota (MB) and filestoreId in User, the moves' int job id."""
+    a = ctx.admin
+    anna = ctx.create_user("anna")
+    job = ox.user.moveFromContextToUserFilestore(
+        ctx=ctx.ref, user={"id": anna.id}, dst_filestore_id={"id": 1}, max_quota=512, auth=a
+    )
+    assert isinstance(job, int)
+    got = ox.user.getData(ctx=ctx.ref, user={"id": anna.id}, auth=a)
+    assert (got.filestoreId, got.maxQuota, got.usedQuota) == (1, 512, 0)
+    assert got.filestore_name == f"{ctx.id}_ctx_{anna.id}_user_store"
+    ox.user.change(ctx=ctx.ref, usrdata={"id": anna.id, "maxQuota": 1024}, auth=a)
+    assert ox.user.getData(ctx=ctx.ref, user={"id": anna.id}, auth=a).maxQuota == 1024
+    again = ox.user.moveFromUserToContextFilestore(ctx=ctx.ref, user={"id": anna.id}, auth=a)
+    assert isinstance(again, int) and again != job
+    got = ox.user.getData(ctx=ctx.ref, user={"id": anna.id}, auth=a)
+    assert (got.filestoreId, got.filestore_name, got.maxQuota) == (None, None, -1)

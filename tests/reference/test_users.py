@@ -16,15 +16,16 @@ jpegPhoto, employeeType), a full-blown user, rename (OX id kept, groups follow),
 disable / re-enable, removal, context moves (once, twice, back, together with a rename; data
 kept, groups follow), the context admin never touched, aliases (primary + alternatives, the
 primary also listed as an alternative, alternatives removed, default sender following the
-primary), the mail server default vs ``mailHomeServer``, ``oxUserQuota``, language and time
-zone at creation only, ``oxDisplayName`` (custom, following the name, not unique),
+primary), the mail server default vs ``mailHomeServer``, ``oxUserQuota`` (at creation, for a
+user given a filestore of its own, emptied), language and time zone at creation only,
+``oxDisplayName`` (custom, following the name, not unique),
 ``oxAccess`` (every default profile, a custom profile, ``none``: no rights and no mail),
 Faker people and non-ASCII names.
 
 Not covered: an OX user that already exists before its UDM object (the Univention
 connector's "adopt" path, which its tests check for a user in another context): the backend
-API cannot put a user into OX behind the connector's back (the inspector is read-only, and
-every user the directory creates is owned by the connector).
+API cannot put a user into OX behind the connector's back (the inspector only reads, bar a
+user's own filestore, and every user the directory creates is owned by the connector).
 """
 
 from __future__ import annotations
@@ -659,31 +660,57 @@ def test_photo_set_replaced_and_cleared(backend, first, second):
     assert not ox["image1"] and not ox["image1ContentType"]
 
 
+def quota_mb(value: str | None) -> int:
+    """What OX holds for an oxUserQuota (MB): empty, 0 and -1 are unlimited (-1)."""
+    return int(value) if value and int(value) not in (0, -1) else -1
+
+
 @settings(max_examples=SOME)
 @given(first=quotas(), second=quotas())
 @example(first="-1", second="1024")
 @example(first="1024", second="-1")
 @example(first="0", second="2048")
+@example(first="2048", second="0")
 def test_quota_never_blocks_the_user(backend, first, second):
-    """oxUserQuota -> maxQuota (MB). OX keeps a per-user quota only for a user with an own
-    filestore and refuses one otherwise; the connector then leaves the quota alone
-    (documented) and applies the rest of the change. So: OX holds either the quota or -1
-    (no own filestore), a user that got its quota gets every later quota, and a change
-    of quota plus another field always applies the other field."""
+    """oxUserQuota -> maxQuota (MB). OX keeps a per-user quota only for a user with a
+    filestore of its own, and gives a user created with a quota one. For a user created
+    unlimited OX refuses a later quota; the connector then leaves the quota alone
+    (documented) and applies the rest of the change, never stopping at it."""
     user = backend.user(oxUserQuota=first, oxNote="before")
     backend.sync()
-    quota = check_user(backend, user)["maxQuota"]
-    assert quota in (-1, int(first))
+    ox = check_user(backend, user)
+    assert ox["maxQuota"] == quota_mb(first)
+    owner = (ox["filestoreId"] or 0) > 0
+    assert owner == (quota_mb(first) != -1)
     backend.modify(user.dn, {"oxUserQuota": second, "oxNote": "after"})
     backend.sync()  # fails the test if the connector stops at the quota
     ox = check_user(backend, user)
     assert ox["note"] == "after"
-    if int(first) != -1 and quota == int(first):  # OX gave the user an own filestore
-        assert ox["maxQuota"] == int(second)
-    elif int(first) != -1:  # OX had no filestore for the quota: left alone
-        assert ox["maxQuota"] == -1
-    else:
-        assert ox["maxQuota"] in (-1, int(second))
+    assert ox["maxQuota"] == (quota_mb(second) if owner else -1)
+
+
+@settings(max_examples=SOME)
+@given(
+    first=st.integers(1, 10**6).map(str),
+    second=st.integers(1, 10**6).map(str),
+    emptied=st.sampled_from([None, "", "0", "-1"]),
+)
+@example(first="1024", second="2048", emptied=None)
+@example(first="1", second="1000000", emptied="0")
+def test_quota_reaches_a_user_with_its_own_filestore(backend, first, second, emptied):
+    """A user created unlimited, then given a filestore of its own in OX (what an OX admin
+    does: movecontextfilestore2user), takes the directory's quota in MB on every change,
+    and is unlimited (-1) again when the quota is emptied, 0 or -1."""
+    user = backend.user()
+    backend.sync()
+    cid = context_of(now(backend, user), backend.default_context)
+    owner = backend.ox.give_own_filestore(cid, user["username"])
+    assert owner["maxQuota"] == -1  # an owner, yet unlimited
+    for value in (first, second, emptied):
+        backend.modify(user.dn, {"oxUserQuota": value})
+        backend.sync()
+        ox = backend.ox.user(cid, user["username"])
+        assert (ox["maxQuota"], ox["filestoreId"]) == (quota_mb(value), owner["filestoreId"])
 
 
 @settings(max_examples=SOME)

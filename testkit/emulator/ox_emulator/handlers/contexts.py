@@ -7,7 +7,7 @@ from typing import Any
 from .. import rules
 from ..faults import OXFault
 from .base import Handler
-from .users import DEFAULT_GROUP_ID, UserHandler, named_access
+from .users import CONTEXT_FILESTORE_ID, DEFAULT_GROUP_ID, UserHandler, named_access
 
 QUOTA_MODULES = (
     "calendar",
@@ -43,7 +43,7 @@ class ContextHandler(Handler):
             "maxQuota": None if quota == -1 else quota,  # OX omits an unlimited quota
             "usedQuota": 0,
             "average_size": 100,
-            "filestoreId": 1,
+            "filestoreId": CONTEXT_FILESTORE_ID,
             "filestore_name": f"{ctx['id']}_ctx_store",
             "readDatabase": {"id": 3, "name": "oxdatabase"},
             "writeDatabase": {"id": 3, "name": "oxdatabase"},

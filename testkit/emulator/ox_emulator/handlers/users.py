@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from .. import rules
@@ -50,6 +51,10 @@ FOLDER_DEFAULTS = {
     "mail_folder_confirmed_spam_name": "confirmed-spam",
 }
 DEFAULT_GROUP_ID = 1
+# The filestores registered in the emulated OX (OXUtilService's registerfilestore): every
+# context stores its files in the first; a user may own a filestore in either.
+CONTEXT_FILESTORE_ID = 1
+FILESTORES = frozenset({CONTEXT_FILESTORE_ID, 2})
 
 
 def _ci(values) -> set[str]:
@@ -93,6 +98,37 @@ def attributes_view(stored: dict[str, dict[str, str]]) -> dict | None:
     }
 
 
+def owns_filestore(user: dict[str, Any]) -> bool:
+    """OX marks a user with an own filestore by a positive filestore id (0 or none: the
+    user's files live in the context's filestore, and so counts its quota)."""
+    return (user.get("filestoreId") or 0) > 0
+
+
+def user_filestore(cid: int, uid: int, filestore: int, max_quota: int) -> dict[str, Any]:
+    """The stored fields of a user that owns a filestore (OX names its directory so)."""
+    return {
+        "filestoreId": filestore,
+        "filestore_name": f"{cid}_ctx_{uid}_user_store",
+        "maxQuota": max_quota,
+    }
+
+
+def limited(quota: int | None) -> bool:
+    """A quota OX applies (MB); nil and -1 mean none."""
+    return quota is not None and quota != -1
+
+
+def filestore_at_create(u: dict[str, Any]) -> int | None:
+    """The filestore a new user owns: the one sent, else with a quota the context's (OX's
+    user storage picks one itself then); without either none."""
+    filestore = u.get("filestoreId")
+    if filestore is not None and filestore > 0:
+        if filestore not in FILESTORES:
+            raise OXFault.storage(f"Filestore with identifier {filestore} does not exist.")
+        return int(filestore)
+    return CONTEXT_FILESTORE_ID if limited(u.get("maxQuota")) else None
+
+
 def named_access(name: str | None) -> dict[str, bool]:
     """The rights of a named access combination, or OX's fault for an unknown name."""
     if not name:
@@ -105,6 +141,11 @@ def named_access(name: str | None) -> dict[str, bool]:
 
 class UserHandler(Handler):
     service_name = "OXUserService"
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # OX's TaskManager numbers the jobs of one server from 1 (filestore moves)
+        self._job_ids = itertools.count(1)
 
     # reading ----------------------------------------------------------------------------
     def view(self, cid: int, user: dict[str, Any]) -> dict[str, Any]:
@@ -248,6 +289,7 @@ class UserHandler(Handler):
         if self.store.principal(cid, "user", name=u["name"]) is not None:
             raise OXFault.invalid_data(f"User {u['name']} already exists in this context")
         self.check_primary_mail_free(cid, u["primaryEmail"], None)
+        filestore = filestore_at_create(u)
 
         user = {k: v for k, v in u.items() if k not in NOT_STORED}
         user.update(FOLDER_DEFAULTS | {k: v for k, v in user.items() if k in FOLDER_DEFAULTS})
@@ -278,6 +320,9 @@ class UserHandler(Handler):
             attributes=merge_attributes({}, u.get("userAttributes")),
             access=access if access is not None else self._default_access(cid),
         )
+        if filestore is not None:
+            quota = u["maxQuota"] if limited(u.get("maxQuota")) else -1
+            user.update(user_filestore(cid, user["id"], filestore, quota))
         self.save(cid, user)
         self.store.add_members(cid, DEFAULT_GROUP_ID, [user["id"]])
         return user
@@ -349,11 +394,12 @@ class UserHandler(Handler):
         )
         if mail_touched and not user.get("contextadmin"):  # the context admin skips mail checks
             self._check_mail_change(cid, user, u)
-        if u.get("maxQuota") not in (None, -1) and not user.get("filestoreId"):
-            raise OXFault.storage("Quota can not be set for a user without an own filestore")
+        self._check_filestore_change(cid, user, u)
 
         changed = dict(user)
         changed.update({k: v for k, v in u.items() if k not in NOT_STORED})
+        if u.get("maxQuota") is not None:
+            changed["maxQuota"] = u["maxQuota"]
         if "aliases" in u:
             changed["aliases"] = _clean_aliases(u["aliases"])
         if "password" in u:
@@ -373,6 +419,26 @@ class UserHandler(Handler):
                 user.get("attributes") or {}, u["userAttributes"]
             )
         self.save(cid, changed)
+
+    @staticmethod
+    def _check_filestore_change(cid: int, user: dict[str, Any], u: dict[str, Any]) -> None:
+        """A filestore is given or taken only by the move operations: change accepts the
+        user's own filestore id unchanged, and a quota only for a user that owns one
+        (ALLOW_CHANGING_QUOTA_IF_NO_FILESTORE_SET=false, as shipped)."""
+        filestore = u.get("filestoreId")
+        if filestore is not None:
+            if filestore not in FILESTORES:
+                raise OXFault.invalid_data(f"No such filestore with id {filestore}")
+            if not owns_filestore(user) or user["filestoreId"] != filestore:
+                raise OXFault.invalid_data(
+                    f"Not allowed to change the filestore for user {user['id']} in context "
+                    f"{cid}. Please use appropriate method instead."
+                )
+        if limited(u.get("maxQuota")) and not owns_filestore(user):
+            raise OXFault.storage(
+                f"Quota cannot be changed for user {user['id']} in context {cid} since that "
+                'user has no file storage set. See "ALLOW_CHANGING_QUOTA_IF_NO_FILESTORE_SET".'
+            )
 
     def _check_mail_change(self, cid: int, user: dict[str, Any], u: dict[str, Any]) -> None:
         """OX's checkChangeUserData mail block, in OX's order: syntax, primaryEmail vs email1
@@ -530,11 +596,58 @@ class UserHandler(Handler):
         for ref in p.get("users", []):
             self.delete_user(cid, ref)
 
-    # filestore moves need a real filestore ---------------------------------------------------
-    def _no_filestores(self, p):
-        self.require_context_admin(p)
-        raise OXFault.storage("The emulator has no filestores")
+    # filestore moves -----------------------------------------------------------------------
+    # OX runs a move as a background job (the user is disabled until it is done) and
+    # answers with the job's id; the emulator has no files to move, so the job is done
+    # when the answer comes.
+    def _job(self) -> int:
+        return next(self._job_ids)
 
-    moveUserFilestore = moveFromUserFilestoreToMaster = _no_filestores
-    moveFromMasterToUserFilestore = moveFromContextToUserFilestore = _no_filestores
-    moveFromUserToContextFilestore = _no_filestores
+    @staticmethod
+    def _destination(ref: dict | None) -> int:
+        if not ref or ref.get("id") is None:
+            raise OXFault.invalid_data("Missing filestore parameter")
+        if ref["id"] not in FILESTORES:
+            # OX raises it without a message: CXF's text for a fault without one
+            raise OXFault("NoSuchFilestoreException", "Fault occurred while processing.")
+        return int(ref["id"])
+
+    def moveFromContextToUserFilestore(self, p):
+        cid = self.require_context_admin(p)
+        user = self.lookup(cid, p.get("user"), in_write=True)
+        if owns_filestore(user):
+            raise OXFault.storage(f"User {user['id']} already has a dedicate file storage set.")
+        filestore = self._destination(p.get("dst_filestore_id"))
+        quota = p.get("max_quota")
+        quota = 0 if quota is None else quota  # a Java long: absent reads as 0
+        self.save(cid, {**user, **user_filestore(cid, user["id"], filestore, quota)})
+        return self._job()
+
+    def moveFromUserToContextFilestore(self, p):
+        cid = self.require_context_admin(p)
+        user = self.lookup(cid, p.get("user"), in_write=True)
+        if not owns_filestore(user):
+            raise OXFault.storage(f"User {user['id']} has no file storage set.")
+        # back in the context's filestore, the user has no quota of its own
+        self.save(cid, {**user, "filestoreId": None, "filestore_name": None, "maxQuota": -1})
+        return self._job()
+
+    def moveUserFilestore(self, p):
+        cid = self.require_context_admin(p)
+        user = self.lookup(cid, p.get("user"), in_write=True)
+        filestore = self._destination(p.get("dst_filestore_id"))
+        if not owns_filestore(user):
+            raise OXFault.invalid_data("Unable to get filestore 0")
+        if user["filestoreId"] == filestore:
+            raise OXFault.invalid_data(
+                f"The identifiers for the source and destination storage are equal: {filestore}"
+            )
+        self.save(cid, {**user, "filestoreId": filestore})
+        return self._job()
+
+    # a master user's filestore shared by other users is not modelled
+    def _no_master_filestores(self, p):
+        self.require_context_admin(p)
+        raise OXFault.storage("The emulator has no master filestores")
+
+    moveFromUserFilestoreToMaster = moveFromMasterToUserFilestore = _no_master_filestores
