@@ -6,6 +6,7 @@ context admin credentials, so the changes are made the way any SOAP client makes
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from .inspector import OXInspector
@@ -35,3 +36,19 @@ class OXTamper:
             groups=[],
             auth=self._auth(cid),
         )
+
+    def create_user(self, cid: int, name: str, email: str) -> Any:
+        usrdata = {
+            "name": name,
+            "display_name": f"Made by hand {name}",
+            "given_name": "Hand",
+            "sur_name": "Made",
+            "primaryEmail": email,
+            "email1": email,
+            "password": secrets.token_urlsafe(18),
+        }
+        return self.services.user.create(ctx={"id": cid}, usrdata=usrdata, auth=self._auth(cid))
+
+    def create_group(self, cid: int, name: str, member_ids: list[int]) -> Any:
+        grp = {"name": name, "displayname": f"by hand {name}", "members": member_ids}
+        return self.services.group.create(ctx={"id": cid}, grp=grp, auth=self._auth(cid))

@@ -68,3 +68,35 @@ def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
     assert accounts[shared["mailPrimaryAddress"]]["users"] == [anna["username"]]
     both = sorted([anna["username"], bert["username"]])
     assert accounts[team["mailPrimaryAddress"]]["users"] == both
+
+
+def test_objects_ox_already_has_are_adopted(backend):
+    """An installation taking over from another provisioning (or a run interrupted after
+    OX created the object): OX already has a user, a group and a resource by the names the
+    directory's objects map to. The connector adopts each (same OX id) and makes it match
+    the directory instead of failing or creating a second one; check then finds no drift."""
+    cid = backend.context()["contextid"]
+    backend.sync()
+    tamper = OXTamper(backend.ox)
+    name, group_name, room_name = (backend.unique(p) for p in ("u", "group", "room"))
+    user_id = tamper.create_user(cid, name, backend.mail(name))["id"]
+    group_id = tamper.create_group(cid, group_name, [user_id])["id"]
+    room_id = tamper.create_resource(cid, room_name, backend.mail(room_name))["id"]
+
+    anna = backend.user(username=name, context=cid)
+    bert = backend.user(context=cid)
+    staff = backend.group(name=group_name, members=[anna, bert])
+    room = backend.resource(anna, name=room_name, context=cid, description="adopted")
+    backend.sync()
+
+    assert check_user(backend, anna)["id"] == user_id
+    group = backend.ox.groups(cid)[staff["name"]]
+    assert (group["id"], group["displayname"]) == (group_id, staff["name"])
+    assert group["members"] == sorted([anna["username"], bert["username"]])
+    found = backend.ox.resources(cid)[room["name"]]
+    assert (found["id"], found["displayname"], found["description"]) == (
+        room_id,
+        room["displayname"],
+        "adopted",
+    )
+    assert backend.check(cid) == []
