@@ -125,7 +125,10 @@ WRITTEN: Mapping[str, Mapping[str, Entry]] = MappingProxyType(
     {
         "OXContextService.create": {
             **_CONTEXT,
-            "ctx.loginMappings": (READ, "context getData, sorted: context<id> and <id>"),
+            "ctx.loginMappings": (
+                READ,
+                "context getData: context<id> and <id> as sent, plus the name OX adds",
+            ),
             "admin_user.name": (READ, f"{_ADMIN_NOTE}: oxadmin or oxadmin-context<id>"),
             **_same(
                 ("display_name", "given_name", "sur_name", "primaryEmail", "email1", "timezone"),
