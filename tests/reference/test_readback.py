@@ -128,21 +128,20 @@ def assert_read_back(
 
 def all_user_fields() -> st.SearchStrategy[dict[str, Any]]:
     """Every mapped users/user property set (but the quota), plus alternative addresses
-    (local parts) and an access profile's rights (None: the profile ``none``)."""
+    (local parts) and the rights of an access profile."""
     return st.fixed_dictionaries(
         {
             "props": user_attributes(USER_PROPERTIES, required=USER_PROPERTIES),
             "alternatives": st.lists(mail_local_parts(), min_size=1, max_size=3, unique=True),
-            "rights": st.one_of(st.none(), st.frozensets(st.sampled_from(DRAWN_RIGHTS))),
+            "rights": st.frozensets(st.sampled_from(DRAWN_RIGHTS)),
         }
     )
 
 
-def udm_user_changes(backend, drawn: dict[str, Any]) -> dict[str, Any]:
+def udm_user_changes(backend, drawn: dict[str, Any], rights: frozenset[str]) -> dict[str, Any]:
     """The UDM properties of a drawn user: fresh addresses, a mail home server, a
-    profile of the drawn rights."""
-    rights = drawn["rights"]
-    profile = "none" if rights is None else backend.access_profile(rights=rights)["name"]
+    profile of ``rights``."""
+    profile = backend.access_profile(rights=rights)["name"]
     prefix = backend.unique("m")
     return {
         **drawn["props"],
@@ -253,21 +252,25 @@ def check_user(
 @settings(max_examples=FEW)
 @given(first=all_user_fields(), second=all_user_fields())
 def test_every_user_field_is_read_back_after_create_change_and_clearing(backend, first, second):
-    created = udm_user_changes(backend, first)
+    rights = first["rights"]
+    created = udm_user_changes(backend, first, rights)
     user = backend.user(**created)
     backend.sync()
-    ox_id = check_user(backend, user, created, first["rights"], "created")["id"]
+    ox_id = check_user(backend, user, created, rights, "created")["id"]
 
-    changed = udm_user_changes(backend, second)
+    # every right flips: the change's profile grants exactly those the first did not
+    changed = udm_user_changes(backend, second, frozenset(DRAWN_RIGHTS) - rights)
     user = backend.modify(user.dn, {**changed, "username": backend.unique("renamed")})
     backend.sync()
-    ox = check_user(backend, user, created, second["rights"], "changed")
+    ox = check_user(backend, user, created, frozenset(DRAWN_RIGHTS) - rights, "changed")
     assert ox["id"] == ox_id  # changed in place
 
-    # every property UDM lets go of emptied (a date stays in OX: it cannot be emptied)
-    user = backend.modify(user.dn, dict.fromkeys((*UNSETTABLE, "mailAlternativeAddress")))
+    # every property UDM lets go of emptied (a date stays in OX: it cannot be emptied),
+    # and the profile "none": no rights, mail off
+    cleared = {**dict.fromkeys((*UNSETTABLE, "mailAlternativeAddress")), "oxAccess": "none"}
+    user = backend.modify(user.dn, cleared)
     backend.sync()
-    check_user(backend, user, created, second["rights"], "cleared", dates_from=changed)
+    check_user(backend, user, created, None, "cleared", dates_from=changed)
 
 
 # ============================================================================================
@@ -345,6 +348,7 @@ member_sets = st.sets(st.integers(0, 2), min_size=1)
 @given(first=member_sets, second=member_sets)
 @example(first={0}, second={0, 1, 2})
 @example(first={0, 1, 2}, second={1, 2})
+@example(first={0, 1}, second={0, 1})
 def test_every_group_field_is_read_back_after_create_and_change(backend, first, second):
     cid = backend.default_context
     users = [backend.user() for _ in range(3)]
@@ -364,12 +368,13 @@ def test_every_group_field_is_read_back_after_create_and_change(backend, first, 
         return found["id"]
 
     ox_id = check(group, first, "created")
-    group = backend.modify(
-        group.dn,
-        {"name": backend.unique("renamed"), "users": [users[i].dn for i in sorted(second)]},
-    )
+    # members and name one after the other: each change alone must reach OX
+    group = backend.modify(group.dn, {"users": [users[i].dn for i in sorted(second)]})
     backend.sync()
-    assert check(group, second, "changed") == ox_id
+    assert check(group, second, "members changed") == ox_id
+    group = backend.modify(group.dn, {"name": backend.unique("renamed")})
+    backend.sync()
+    assert check(group, second, "renamed") == ox_id
 
 
 # ============================================================================================
