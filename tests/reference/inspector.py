@@ -212,6 +212,26 @@ class OXInspector:
                 raise TimeoutError(f"OX gave user {name} of context {cid} no filestore")
             time.sleep(0.5)
 
+    def context_admin(self, cid: int) -> dict[str, Any]:
+        """The context admin's own getData, with its own credentials (an authenticated call
+        that also proves the password the connector keeps)."""
+        auth = self._auth(cid)
+        user = self.services.user.getData(ctx={"id": cid}, user={"name": auth["login"]}, auth=auth)
+        return plain(user)
+
+    def logs_in(self, cid: int, login: str, password: str) -> bool:
+        """Whether OX accepts ``login``/``password`` for the user's own getData (OX lets a
+        user read its own record): how a password, which OX never returns, is checked."""
+        try:
+            self.services.user.getData(
+                ctx={"id": cid}, user={"name": login}, auth={"login": login, "password": password}
+            )
+        except zeep.exceptions.Fault as fault:
+            if "Authentication failed" in str(fault):
+                return False
+            raise
+        return True
+
     # -- groups and resources --------------------------------------------------------------
     def groups(self, cid: int) -> dict[str, dict[str, Any]]:
         """name -> {"id", "displayname", "members": sorted member user names}, without
@@ -269,6 +289,17 @@ class OXInspector:
             entry["users"].sort()
             entry["logins"].sort()
         return out
+
+    def accounts(self, cid: int) -> list[dict[str, Any]]:
+        """Every secondary account record of the context's users (list's fields), each with
+        the ``user`` name it belongs to."""
+        names = {u["id"]: u["name"] for u in self._all_users(cid)}
+        if not names:
+            return []
+        found = self.services.secondary.list(
+            context={"id": cid}, users=[{"id": i} for i in names], groups=[], auth=self._auth(cid)
+        )
+        return [{**plain(a), "user": names.get(a.userId)} for a in found or []]
 
     # -- everything ------------------------------------------------------------------------
     def snapshot(self, context_ids: Iterable[int]) -> dict[int, dict[str, Any] | None]:

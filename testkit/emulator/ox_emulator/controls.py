@@ -1,12 +1,13 @@
 """Run-time controls of the emulator for tests and benchmarks: per-operation call counters,
-added latency (one for reads, one for writes), a random transient fault rate and "fail the
-next N calls of X"."""
+the field names each write operation was sent (``written``), added latency (one for reads,
+one for writes), a random transient fault rate and "fail the next N calls of X"."""
 
 from __future__ import annotations
 
 import random
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,33 @@ READ_PREFIXES = ("get", "list", "exists")
 def is_read(operation: str) -> bool:
     """Whether an operation ("OXUserService.getData" or "getData") only reads OX."""
     return operation.rpartition(".")[2].startswith(READ_PREFIXES)
+
+
+# Credentials, not data: their field names say nothing about what a client writes to OX.
+UNRECORDED_PARAMETERS = frozenset({"auth"})
+XSI_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+
+def sent_fields(element: Any) -> set[str]:
+    """The field names an operation's body element (lxml) carries: ``param.field`` for each
+    non-nil child of a structured parameter (``usrdata.display_name``), ``param`` for a
+    plain one (``primaryAddress``); a reference checks with it what a client writes."""
+    out: set[str] = set()
+    for param in element:
+        if not isinstance(param.tag, str):
+            continue
+        name = param.tag.rpartition("}")[2]
+        if name in UNRECORDED_PARAMETERS or _nil(param):
+            continue
+        children = [c for c in param if isinstance(c.tag, str) and not _nil(c)]
+        if not children:
+            out.add(name)
+        out.update(f"{name}.{c.tag.rpartition('}')[2]}" for c in children)
+    return out
+
+
+def _nil(element: Any) -> bool:
+    return element.get(XSI_NIL) in ("true", "1")
 
 
 @dataclass
@@ -53,6 +81,8 @@ class Controls:
     ):
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
+        # write operation -> the field names sent in any of its calls since the last reset
+        self.written: defaultdict[str, set[str]] = defaultdict(set)
         self.in_flight = 0  # SOAP requests being served now, and the most at once
         self.max_in_flight = 0
         self.latency_ms = latency_ms
@@ -73,6 +103,10 @@ class Controls:
         with self._lock:
             self.calls[operation] += 1
 
+    def wrote(self, operation: str, fields: Iterable[str]) -> None:
+        with self._lock:
+            self.written[operation].update(fields)
+
     def entered(self) -> None:
         with self._lock:
             self.in_flight += 1
@@ -88,6 +122,7 @@ class Controls:
                 "calls": dict(sorted(self.calls.items())),
                 "total": sum(self.calls.values()),
                 "max_in_flight": self.max_in_flight,
+                "written": {op: sorted(f) for op, f in sorted(self.written.items())},
             }
 
     def latency(self, operation: str | None) -> float:
@@ -100,6 +135,7 @@ class Controls:
     def reset_stats(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.written.clear()
             self.max_in_flight = self.in_flight
 
     def configure(self, settings: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from .app import Emulator, Reply, wsdl
 from .codec import MAX_REQUEST_BYTES
+from .controls import is_read, sent_fields
 from .faults import OXFault
 
 
@@ -72,6 +73,8 @@ def create_app(emulator: Emulator) -> Starlette:
             if isinstance(call, Reply):  # names no operation of this service: a SOAP fault
                 await _wait(emulator.controls.latency(None))
                 return reply(call)
+            if not is_read(call.name):
+                emulator.controls.wrote(call.name, sent_fields(call.element))
             await _wait(emulator.controls.latency(call.name))
             return reply(emulator.execute(call))
         finally:
