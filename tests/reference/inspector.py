@@ -15,7 +15,6 @@ connector's ``contexts.json`` on every call, as contexts appear while a test run
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,31 +185,6 @@ class OXInspector:
     def rights(self, cid: int, name: str) -> list[str]:
         """The granted rights of a user, sorted (OX's camelCase names)."""
         return sorted(k for k, v in self.module_access(cid, name).items() if v)
-
-    def give_own_filestore(self, cid: int, name: str, timeout: float = 60) -> dict[str, Any]:
-        """Move a user's files from the context's filestore into one of its own (OX's
-        ``movecontextfilestore2user``, unlimited), as an OX admin must before OX keeps a
-        quota for a user created without one. OX moves in a background job: wait until
-        the user shows its filestore (a positive filestoreId); returns the user."""
-        auth = self._auth(cid)
-        context = self.services.context.getData(ctx={"id": cid}, auth=self.master)
-        self.services.user.moveFromContextToUserFilestore(
-            ctx={"id": cid},
-            user={"name": name},
-            dst_filestore_id={"id": context.filestoreId},
-            max_quota=-1,
-            auth=auth,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            user = plain(
-                self.services.user.getData(ctx={"id": cid}, user={"name": name}, auth=auth)
-            )
-            if (user.get("filestoreId") or 0) > 0:
-                return user
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"OX gave user {name} of context {cid} no filestore")
-            time.sleep(0.5)
 
     def context_admin(self, cid: int) -> dict[str, Any]:
         """The context admin's own getData, with its own credentials (an authenticated call

@@ -7,15 +7,17 @@ context admin credentials, so the changes are made the way any SOAP client makes
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
-from .inspector import OXInspector
+from .inspector import OXInspector, plain
 
 
 class OXTamper:
     def __init__(self, inspector: OXInspector):
         self.services = inspector.services
         self._auth = inspector._auth
+        self._master = inspector.master
 
     def rename_user_display(self, cid: int, ox_id: int, display_name: str) -> None:
         usrdata = {"id": ox_id, "display_name": display_name}
@@ -52,3 +54,28 @@ class OXTamper:
     def create_group(self, cid: int, name: str, member_ids: list[int]) -> Any:
         grp = {"name": name, "displayname": f"by hand {name}", "members": member_ids}
         return self.services.group.create(ctx={"id": cid}, grp=grp, auth=self._auth(cid))
+
+    def give_own_filestore(self, cid: int, name: str, timeout: float = 60) -> dict[str, Any]:
+        """Move a user's files from the context's filestore into one of its own (OX's
+        ``movecontextfilestore2user``, unlimited), as an OX admin must before OX keeps a
+        quota for a user created without one. OX moves in a background job: wait until
+        the user shows its filestore (a positive filestoreId); returns the user."""
+        auth = self._auth(cid)
+        context = self.services.context.getData(ctx={"id": cid}, auth=self._master)
+        self.services.user.moveFromContextToUserFilestore(
+            ctx={"id": cid},
+            user={"name": name},
+            dst_filestore_id={"id": context.filestoreId},
+            max_quota=-1,
+            auth=auth,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            user = plain(
+                self.services.user.getData(ctx={"id": cid}, user={"name": name}, auth=auth)
+            )
+            if (user.get("filestoreId") or 0) > 0:
+                return user
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"OX gave user {name} of context {cid} no filestore")
+            time.sleep(0.5)

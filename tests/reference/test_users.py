@@ -69,6 +69,7 @@ from .strategies import (
     timezones,
     unique_person,
 )
+from .tamper import OXTamper
 
 # ============================================================================================
 # The expected mapping, written from the Univention connector 2.1's user mapping
@@ -704,7 +705,7 @@ def test_quota_reaches_a_user_with_its_own_filestore(backend, first, second, emp
     user = backend.user()
     backend.sync()
     cid = context_of(now(backend, user), backend.default_context)
-    owner = backend.ox.give_own_filestore(cid, user["username"])
+    owner = OXTamper(backend.ox).give_own_filestore(cid, user["username"])
     assert owner["maxQuota"] == -1  # an owner, yet unlimited
     for value in (first, second, emptied):
         backend.modify(user.dn, {"oxUserQuota": value})
