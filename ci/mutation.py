@@ -107,6 +107,24 @@ def message_only(path: list[ast.AST]) -> bool:
     return in_raise and isinstance(leaf, ast.Constant) and isinstance(leaf.value, str)
 
 
+SQL_STATEMENT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|REPLACE|PRAGMA)\b", re.I)
+
+
+def sql_case_only(original: ast.AST, mutant: ast.AST) -> bool:
+    """An SQL statement with only its letter case changed and no quoted literal in it:
+    SQLite's keywords and identifiers are case-insensitive, so it is the same statement."""
+    if not (isinstance(original, ast.Constant) and isinstance(mutant, ast.Constant)):
+        return False
+    before, after = original.value, mutant.value
+    return (
+        isinstance(before, str)
+        and isinstance(after, str)
+        and before.lower() == after.lower()
+        and SQL_STATEMENT.match(before) is not None
+        and "'" not in before
+    )
+
+
 def _functions(tree: ast.AST) -> dict[str, ast.AST]:
     return {
         node.name: node
@@ -115,13 +133,14 @@ def _functions(tree: ast.AST) -> dict[str, ast.AST]:
     }
 
 
-def message_only_mutants(mutants_dir: Path, names: Iterable[str]) -> set[str]:
-    """Of ``names``, the mutants whose change is confined to a log or error text."""
+def excused_by_rule(mutants_dir: Path, names: Iterable[str]) -> dict[str, str]:
+    """Of ``names``, the mutants a rule excuses, with the outcome it gives them: "message
+    only" (a log or error text) or "equivalent" (an SQL statement's letter case)."""
     by_module: dict[str, list[str]] = {}
     for name in names:
         module, _, function = name.rpartition(".")
         by_module.setdefault(module, []).append(function)
-    found = set()
+    found = {}
     for module, functions in by_module.items():
         source = mutants_dir / (module.replace(".", "/") + ".py")
         defined = _functions(ast.parse(source.read_text()))
@@ -131,9 +150,15 @@ def message_only_mutants(mutants_dir: Path, names: Iterable[str]) -> set[str]:
             if original is None or mutant is None:
                 continue
             # the mutant's def carries its own name: compare the bodies
-            path = changed_path(ast.Module(original.body, []), ast.Module(mutant.body, []))  # type: ignore[attr-defined]
-            if path is not None and message_only(path):
-                found.add(f"{module}.{function}")
+            before = ast.Module(original.body, [])  # type: ignore[attr-defined]
+            after = ast.Module(mutant.body, [])  # type: ignore[attr-defined]
+            path, other = changed_path(before, after), changed_path(after, before)
+            if path is None or other is None:
+                continue
+            if message_only(path):
+                found[f"{module}.{function}"] = "message only"
+            elif sql_case_only(path[-1], other[-1]):
+                found[f"{module}.{function}"] = "equivalent"
     return found
 
 
@@ -195,7 +220,7 @@ def results(mutants_dir: Path) -> Iterator[tuple[str, int | None]]:
 def tally(
     found: Iterable[tuple[str, int | None]],
     equivalent: set[str],
-    messages: set[str],
+    by_rule: dict[str, str],
     chosen: set[str] | None,
 ) -> dict[str, Tally]:
     by_package: dict[str, Tally] = {}
@@ -203,17 +228,17 @@ def tally(
         if chosen is not None and name not in chosen:
             continue
         by_package.setdefault(package_of(name), Tally()).add(
-            excused(outcome(code), name, equivalent, messages)
+            excused(outcome(code), name, equivalent, by_rule)
         )
     return by_package
 
 
-def excused(result: str, name: str, equivalent: set[str], messages: set[str]) -> str:
+def excused(result: str, name: str, equivalent: set[str], by_rule: dict[str, str]) -> str:
     if result != "survived":
         return result
     if name in equivalent:
         return "equivalent"
-    return "message only" if name in messages else result
+    return by_rule.get(name, result)
 
 
 def report(by_package: dict[str, Tally]) -> str:
@@ -317,12 +342,12 @@ def main(argv: list[str] | None = None) -> int:
 
     equivalent = equivalent_mutants(EQUIVALENT.read_text() if EQUIVALENT.exists() else "")
     survivors = [n for n, code in results(MUTANTS) if n in chosen and outcome(code) == "survived"]
-    messages = message_only_mutants(MUTANTS, survivors)
-    by_package = tally(results(MUTANTS), equivalent, messages, chosen)
+    by_rule = excused_by_rule(MUTANTS, survivors)
+    by_package = tally(results(MUTANTS), equivalent, by_rule, chosen)
     print(report(by_package))
     if args.survivors:
         for name, code in results(MUTANTS):
-            result = excused(outcome(code), name, equivalent, messages)
+            result = excused(outcome(code), name, equivalent, by_rule)
             if name in chosen and result not in {"killed", "not run"}:
                 print(f"  {result:<12} {name}")
     total = Tally()

@@ -62,11 +62,62 @@ def test_equivalent_survivors_leave_the_rate_and_others_stay_in_it(mutation, tmp
     )
     equivalent = mutation.equivalent_mutants(f"# Equivalent\n\n- `{c}`: only a log text\n")
     assert equivalent == {c}
-    by_package = mutation.tally(mutation.results(tmp_path), equivalent, None)
+    by_package = mutation.tally(mutation.results(tmp_path), equivalent, {}, None)
     ox = by_package["ox"]
     assert ox.outcomes == {"killed": 1, "survived": 1, "equivalent": 1, "not reached": 1}
     assert ox.rate == pytest.approx(100 / 3)  # a killed of a, b, d; c is excused
     assert by_package["queue"].rate == 100
     table = mutation.report(by_package)
     assert "33.3 %" in table and table.splitlines()[-2].startswith("all")
-    assert mutation.tally(mutation.results(tmp_path), equivalent, {e})["queue"].counted == 1
+    assert mutation.tally(mutation.results(tmp_path), equivalent, {}, {e})["queue"].counted == 1
+
+
+MUTATED_MODULE = """
+def x_f__mutmut_orig(a):
+    log.info("hello", extra={"a": a})
+    return a
+def x_f__mutmut_1(a):
+    log.info("HELLO", extra={"A": a})
+    return a
+def x_f__mutmut_2(a):
+    log.info("hello", extra={"a": a})
+    return None
+def x_g__mutmut_orig(db):
+    return db.execute("SELECT * FROM objects WHERE kind = ?")
+def x_g__mutmut_1(db):
+    return db.execute("SELECT * FROM OBJECTS WHERE KIND = ?")
+def x_g__mutmut_2(db):
+    return db.execute("select * from objects where kind = ?", ())
+def x_h__mutmut_orig(db):
+    if not db:
+        raise ValueError("no database")
+    return db.execute("SELECT 1 WHERE 'a' = 'a'")
+def x_h__mutmut_1(db):
+    if not db:
+        raise ValueError("XXno databaseXX")
+    return db.execute("SELECT 1 WHERE 'a' = 'a'")
+def x_h__mutmut_2(db):
+    if not db:
+        raise ValueError("no database")
+    return db.execute("SELECT 1 WHERE 'A' = 'A'")
+def x_h__mutmut_3(db):
+    if db:
+        raise ValueError("no database")
+    return db.execute("SELECT 1 WHERE 'a' = 'a'")
+"""
+
+
+def test_rules_excuse_text_only_and_sql_case_only_changes(mutation, tmp_path):
+    (tmp_path / "connector").mkdir()
+    (tmp_path / "connector" / "m.py").write_text(MUTATED_MODULE)
+    names = [
+        f"connector.m.x_{f}__mutmut_{i}"
+        for f, n in (("f", 2), ("g", 2), ("h", 3))
+        for i in range(1, n + 1)
+    ]
+    assert mutation.excused_by_rule(tmp_path, names) == {
+        "connector.m.x_f__mutmut_1": "message only",  # inside the log call
+        "connector.m.x_g__mutmut_1": "equivalent",  # SQLite ignores identifier case
+        "connector.m.x_h__mutmut_1": "message only",  # the raised error's text
+    }
+    # not excused: a changed return, an added argument, a quoted SQL literal, a condition
