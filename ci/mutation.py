@@ -326,9 +326,18 @@ def main(argv: list[str] | None = None) -> int:
     if not codes:
         sys.exit("no mutants: run without --report-only first")
     chosen = {n for n in codes if in_sample(n, args.sample)}
-    # a killed mutant stays killed (mutmut resets the results of functions that changed);
-    # every other one is tried again: a test added since may reach or kill it now
-    pending = sorted(n for n in chosen if outcome(codes[n]) != "killed")
+    equivalent = equivalent_mutants(EQUIVALENT.read_text() if EQUIVALENT.exists() else "")
+    survivors = [n for n in chosen if outcome(codes[n]) == "survived"]
+    by_rule = excused_by_rule(MUTANTS, survivors)
+    # a killed mutant stays killed (mutmut resets the results of functions that changed),
+    # an excused one stays excused; every other one is tried again: a test added since
+    # may reach or kill it now
+    pending = sorted(
+        n
+        for n in chosen
+        if excused(outcome(codes[n]), n, equivalent, by_rule)
+        not in {"killed", "equivalent", "message only"}
+    )
     print(
         f"mutants: {len(codes)}; sample: {len(chosen)} ({args.sample:g} %);"
         f" to run: {0 if args.report_only else len(pending)}"
@@ -340,9 +349,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mutmut run exited {finished.returncode}", file=sys.stderr)
             return finished.returncode
 
-    equivalent = equivalent_mutants(EQUIVALENT.read_text() if EQUIVALENT.exists() else "")
-    survivors = [n for n, code in results(MUTANTS) if n in chosen and outcome(code) == "survived"]
-    by_rule = excused_by_rule(MUTANTS, survivors)
+    if not args.report_only:  # the results changed
+        codes = dict(results(MUTANTS))
+        survivors = [n for n in chosen if outcome(codes[n]) == "survived"]
+        by_rule = excused_by_rule(MUTANTS, survivors)
     by_package = tally(results(MUTANTS), equivalent, by_rule, chosen)
     print(report(by_package))
     if args.survivors:
