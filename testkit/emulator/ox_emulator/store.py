@@ -61,7 +61,27 @@ CREATE TABLE IF NOT EXISTS accounts (
     UNIQUE (cid, user_id, primary_address),
     FOREIGN KEY (cid, user_id) REFERENCES principals(cid, id) ON DELETE CASCADE
 );
+CREATE TABLE IF NOT EXISTS changes (cid INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+""" + "".join(
+    # Every write to a context's rows counts, so that a client can tell whether a
+    # context changed since it last read it (GET /emulator/changes). No foreign key:
+    # the count outlives the context, and a new context of that id counts on.
+    f"""
+CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_counts AFTER {event} ON {table}
+BEGIN
+    INSERT INTO changes VALUES ({row}.{cid}, 1)
+        ON CONFLICT (cid) DO UPDATE SET count = count + 1;
+END;
 """
+    for table, cid in (
+        ("contexts", "id"),
+        ("login_mappings", "cid"),
+        ("principals", "cid"),
+        ("memberships", "cid"),
+        ("accounts", "cid"),
+    )
+    for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
 
 
 def _dump(data: dict[str, Any]) -> str:
@@ -94,6 +114,11 @@ class Store:
     def transaction(self) -> Iterator[None]:
         with self._lock, transaction(self._db):
             yield
+
+    def changes(self) -> dict[int, int]:
+        """Per context id, how many rows of it were written so far (never decreases)."""
+        with self._lock:
+            return dict(self._db.execute("SELECT cid, count FROM changes ORDER BY cid").fetchall())
 
     # contexts ---------------------------------------------------------------------------
     def context(self, cid: int) -> dict[str, Any] | None:

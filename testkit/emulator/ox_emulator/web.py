@@ -98,6 +98,10 @@ def create_app(emulator: Emulator) -> Starlette:
         except (ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
 
+    async def changes(request: Request) -> Response:
+        counts = emulator.store.changes()
+        return JSONResponse({"contexts": {str(cid): n for cid, n in counts.items()}})
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "services": sorted(emulator.handlers)})
 
@@ -110,6 +114,7 @@ def create_app(emulator: Emulator) -> Starlette:
             Route("/emulator/stats", stats, methods=["GET"]),
             Route("/emulator/stats/reset", stats_reset, methods=["POST"]),
             Route("/emulator/faults", faults, methods=["GET", "POST"]),
+            Route("/emulator/changes", changes, methods=["GET"]),
             Route("/emulator/health", health, methods=["GET"]),
         ]
     )
