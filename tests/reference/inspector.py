@@ -163,8 +163,22 @@ class OXInspector:
 
     def users(self, cid: int) -> dict[str, dict[str, Any]]:
         """name -> the full OX user (every field of getData), without the context admin."""
+        return self._by_name(cid, self._all_users(cid))
+
+    def _by_name(self, cid: int, all_users: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         admin = self._auth(cid)["login"]
-        return {u["name"]: u for u in self._all_users(cid) if u["name"] != admin}
+        return {u["name"]: u for u in all_users if u["name"] != admin}
+
+    def contents(self, cid: int) -> dict[str, dict[str, dict[str, Any]]]:
+        """{"users", "groups", "resources"} as ``users``, ``groups`` and ``resources`` give
+        them, with the context's users read once (listAll, getMultipleData) for all of
+        them instead of once per method."""
+        all_users = self._all_users(cid)
+        return {
+            "users": self._by_name(cid, all_users),
+            "groups": self._groups(cid, all_users),
+            "resources": self.resources(cid),
+        }
 
     def user(self, cid: int, name: str) -> dict[str, Any] | None:
         """One user by name, None if the context has none of that name."""
@@ -210,11 +224,19 @@ class OXInspector:
     def groups(self, cid: int) -> dict[str, dict[str, Any]]:
         """name -> {"id", "displayname", "members": sorted member user names}, without
         OX's default group "users"."""
+        return self._groups(cid)
+
+    def _groups(
+        self, cid: int, all_users: list[dict[str, Any]] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """``groups``, naming the members from ``all_users`` (None: read them if needed)."""
         auth = self._auth(cid)
         found = self.services.group.listAll(ctx={"id": cid}, auth=auth) or []
         if not found:
             return {}
-        names = {u["id"]: u["name"] for u in self._all_users(cid)}
+        if all_users is None:
+            all_users = self._all_users(cid)
+        names = {u["id"]: u["name"] for u in all_users}
         out = {}
         for g in found:
             if g.id == DEFAULT_GROUP_ID:
@@ -238,7 +260,11 @@ class OXInspector:
     def functional_accounts(self, cid: int) -> dict[str, dict[str, Any]]:
         """primary address -> {"name", "personal", "users": sorted user names, "logins":
         sorted logins}: OX holds one secondary account per member user."""
-        users = self._all_users(cid)
+        return self._functional_accounts(cid, self._all_users(cid))
+
+    def _functional_accounts(
+        self, cid: int, users: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
         if not users:
             return {}
         names = {u["id"]: u["name"] for u in users}
@@ -287,12 +313,13 @@ class OXInspector:
             if context is None:
                 out[cid] = None
                 continue
+            all_users = self._all_users(cid)  # once for users, groups and accounts
             users = {
                 name: {
                     **{k: v for k, v in u.items() if k not in VOLATILE_USER_FIELDS},
                     "rights": self.rights(cid, name),
                 }
-                for name, u in self.users(cid).items()
+                for name, u in self._by_name(cid, all_users).items()
             }
             out[cid] = {
                 "context": {
@@ -301,12 +328,12 @@ class OXInspector:
                 "users": users,
                 "groups": {
                     n: {"displayname": g["displayname"], "members": g["members"]}
-                    for n, g in self.groups(cid).items()
+                    for n, g in self._groups(cid, all_users).items()
                 },
                 "resources": {
                     n: {k: v for k, v in r.items() if k not in ("id", "permissions")}
                     for n, r in self.resources(cid).items()
                 },
-                "functional_accounts": self.functional_accounts(cid),
+                "functional_accounts": self._functional_accounts(cid, all_users),
             }
         return out

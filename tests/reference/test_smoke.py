@@ -28,6 +28,16 @@ def test_context_user_group_reach_ox(backend):
     assert users[anna["username"]]["primaryEmail"] == anna["mailPrimaryAddress"]
     groups = backend.ox.groups(cid)
     assert groups[staff["name"]]["members"] == sorted([anna["username"], bert["username"]])
+    room = backend.resource(anna, context=cid)
+    backend.sync()
+    # what the state machine reads: the three readings above in one, the users read once
+    contents = backend.ox.contents(cid)
+    assert contents == {
+        "users": backend.ox.users(cid),
+        "groups": backend.ox.groups(cid),
+        "resources": backend.ox.resources(cid),
+    }
+    assert set(contents["resources"]) == {room["name"]}
 
 
 def test_user_rename_reaches_groups_through_refint(backend):
