@@ -100,7 +100,7 @@ from .backends import (
 )
 from .strategies import LIST_FIELDS, TEXT_FIELDS, attribute_values, names, texts
 
-CI_EXAMPLES, CI_STEPS = 40, 25
+CI_EXAMPLES, CI_STEPS = 40, 50
 MAX_EXTRA_CONTEXTS = 3  # contexts besides the default one, at a time
 
 # The mapped users/user attributes the machine sets and unsets -> their OX fields.
