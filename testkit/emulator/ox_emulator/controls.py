@@ -88,6 +88,10 @@ class Controls:
                 "calls": dict(sorted(self.calls.items())),
                 "total": sum(self.calls.values()),
                 "max_in_flight": self.max_in_flight,
+                # calls that change OX, as a test of "applying again writes nothing" needs
+                "writes_by_operation": {
+                    op: n for op, n in sorted(self.calls.items()) if not is_read(op)
+                },
             }
 
     def latency(self, operation: str | None) -> float:
