@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from udm_simulator import UDMObject
+from udm_simulator import USERS, UDMObject
 
 from .backends import KILL_LATENCY_MS, Backend
 
@@ -39,20 +39,27 @@ KILL_CASES = {
 # -- (a) a change OX refuses -------------------------------------------------------------------
 
 
-@pytest.mark.observes("admin_command", "log")
-def test_a_change_ox_refuses_stays_queued_is_reported_and_drains_once_fixed(backend):
-    cid = backend.default_context
+def stuck_on_a_refused_user(backend: Backend) -> tuple[UDMObject, str, dict[str, Any]]:
+    """A user OX refuses (a name with "ü": UDM's uid_umlauts allows it, OX's
+    CHECK_USER_UID_REGEXP does not), after one it took; returns the user, an acceptable
+    name for it, and ``health --json`` once the queue is stuck on it."""
     fine = backend.user()
     backend.sync()
+    assert fine["username"] in backend.ox.users(backend.default_context)
     refused_name, fixed_name = backend.unique("jürgen"), backend.unique("juergen")
-    # OX's user names allow no umlaut (CHECK_USER_UID_REGEXP); UDM's do (uid_umlauts)
     user = backend.user(refused_name, mailPrimaryAddress=backend.mail(fixed_name))
-
     backend.wait_until_stuck()
     code, health = backend.health()
+    assert (code, health["status"]) == (2, "CRITICAL"), health
+    return user, fixed_name, health
+
+
+@pytest.mark.observes("admin_command")
+def test_a_change_ox_refuses_stays_queued_is_reported_and_drains_once_fixed(backend):
+    cid = backend.default_context
+    user, fixed_name, health = stuck_on_a_refused_user(backend)
     waiting = health["waiting_on"]
     stuck = waiting["file"]
-    assert (code, health["status"]) == (2, "CRITICAL"), health
     assert stuck in [p.name for p in backend.queued()]
     assert {k: waiting[k] for k in ("udm_object_type", "dn", "object_id")} == {
         "udm_object_type": "users/user",
@@ -63,17 +70,7 @@ def test_a_change_ox_refuses_stays_queued_is_reported_and_drains_once_fixed(back
     for named in (stuck, user.dn, user.id):
         assert named in health["summary"], health["summary"]
     assert f"queue skip {stuck}" in health["hint"]
-    assert backend.ox.user(cid, refused_name) is None
-    assert fine["username"] in backend.ox.users(cid)
-
-    failed = [
-        r
-        for r in backend.log_records()
-        if str(r.get("msg", "")).startswith("change failed") and r.get("file") == stuck
-    ]
-    assert failed, f"no log line `change failed ...` for {stuck}"
-    assert failed[-1]["dn"] == user.dn and failed[-1]["level"] == "error"
-    assert "Illegal chars" in failed[-1]["error"] and failed[-1]["hint"]
+    assert backend.ox.user(cid, user["username"]) is None
 
     # the operator fixes the object in the directory: its newer file replaces the stuck one
     renamed = backend.modify(user.dn, {"username": fixed_name})
@@ -81,10 +78,25 @@ def test_a_change_ox_refuses_stays_queued_is_reported_and_drains_once_fixed(back
     assert backend.queued() == []
     in_ox = backend.ox.user(cid, fixed_name)
     assert in_ox is not None and in_ox["primaryEmail"] == backend.mail(fixed_name)
-    assert backend.ox.user(cid, refused_name) is None
+    assert backend.ox.user(cid, user["username"]) is None
     code, health = backend.health()
     assert code != 2 and health["waiting_on"] is None, health
     assert renamed.id == user.id
+
+
+@pytest.mark.observes("admin_command", "log")
+def test_a_change_ox_refuses_is_logged_with_its_file_dn_and_error(backend):
+    user, _, health = stuck_on_a_refused_user(backend)
+    stuck = health["waiting_on"]["file"]
+    failed = [
+        r
+        for r in backend.log_records()
+        if str(r.get("msg", "")).startswith("change failed") and r.get("file") == stuck
+    ]
+    assert failed, f"no log line `change failed ...` for {stuck}"
+    line = failed[-1]
+    assert (line["level"], line["dn"], line["udm_object_type"]) == ("error", user.dn, USERS)
+    assert "Illegal chars" in line["error"] and f"queue skip {stuck}" in line["hint"]
 
 
 # -- (b) the same state again ------------------------------------------------------------------
