@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import random
+import re
 import secrets
 import shlex
 import signal
@@ -217,15 +218,23 @@ class Backend(ABC):
                 pytrace=False,
             )
 
-    def resync(self) -> None:
-        """``ox-connector resync --all`` (it runs the queue), then ``sync()``."""
-        result = self.admin("resync", "--all")
+    def resync(self, objects: Iterable[UDMObject] = ()) -> int:
+        """``ox-connector resync --id ...`` of these objects (``--all`` without any: on a
+        UCS that is every object of the app), which runs the queue; then ``sync()``.
+        Returns how many objects it queued."""
+        args = [a for o in objects for a in ("--id", o.id)] or ["--all"]
+        result = self.admin("resync", *args)
         if result.returncode != 0:
             pytest.fail(
-                f"resync --all exited {result.returncode}:\n{result.stdout}\n{result.stderr}",
+                f"resync {' '.join(args)} exited {result.returncode}:\n{result.stdout}"
+                f"\n{result.stderr}",
                 pytrace=False,
             )
         self.sync()
+        queued = re.search(r"^queued (\d+) objects$", result.stdout, re.MULTILINE)
+        if queued is None:
+            pytest.fail(f"resync said nothing of what it queued:\n{result.stdout}", pytrace=False)
+        return int(queued.group(1))
 
     def close(self) -> None:
         """Clean up after the test (the UCS backend removes what the test created).
@@ -496,6 +505,7 @@ class EmbeddedBackend(Backend):
     def killed_run(self, after_calls: int, delay: float) -> str:
         stderr_path = self.root / "killed-run.stderr"
         faults = f"{self.world.url}/emulator/faults"
+        latency = requests.get(faults, timeout=10).json()["latency_ms"]  # put back afterwards
         requests.post(faults, json={"latency_ms": KILL_LATENCY_MS}, timeout=10).raise_for_status()
         try:
             target = self.ox_calls() + after_calls
@@ -511,7 +521,7 @@ class EmbeddedBackend(Backend):
                     delay,
                 )
         finally:
-            requests.post(faults, json={"latency_ms": 0}, timeout=10).raise_for_status()
+            requests.post(faults, json={"latency_ms": latency}, timeout=10).raise_for_status()
         stderr = stderr_path.read_text(encoding="utf-8")
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(stderr)

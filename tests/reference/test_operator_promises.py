@@ -2,7 +2,7 @@
 
 - a change OX refuses stays queued and is reported (``ox-connector health``, the log
   line), and fixing the object in the directory drains the queue;
-- applying the same state again (``resync --all``) changes nothing in OX: the same
+- applying the same state again (``resync``) changes nothing in OX: the same
   objects with the same ids, and (where OX's calls can be counted) not one write call;
 - a run killed in the middle and started again ends in the same OX state as a clean run.
 
@@ -102,9 +102,11 @@ def test_a_change_ox_refuses_is_logged_with_its_file_dn_and_error(backend):
 # -- (b) the same state again ------------------------------------------------------------------
 
 
-def populated(backend: Backend) -> list[int]:
-    """Objects of every kind, applied: a context of their own and the default one."""
-    cid = backend.context(oxQuota=2048)["contextid"]
+def populated(backend: Backend) -> tuple[list[int], list[UDMObject]]:
+    """Objects of every kind, applied, in a context of their own and the default one;
+    returns both context ids and the objects."""
+    context = backend.context(oxQuota=2048)
+    cid = int(context["contextid"])
     profile = backend.access_profile(rights=["oxwebmail", "oxcalendar", "oxcontacts"])
     anna = backend.user(
         context=cid,
@@ -115,12 +117,19 @@ def populated(backend: Backend) -> list[int]:
     )
     bert = backend.user(context=cid, firstname="Bert", oxAccess="webmail")
     carl = backend.user(firstname="Carl")
-    backend.group(members=[anna, bert])
-    backend.group(members=[carl])
-    backend.resource(anna, context=cid, description="Room with a view")
-    backend.functional_account(users=[anna, bert])
+    objects = [
+        context,
+        profile,
+        anna,
+        bert,
+        carl,
+        backend.group(members=[anna, bert]),
+        backend.group(members=[carl]),
+        backend.resource(anna, context=cid, description="Room with a view"),
+        backend.functional_account(users=[anna, bert]),
+    ]
     backend.sync()
-    return [backend.default_context, int(cid)]
+    return [backend.default_context, cid], objects
 
 
 def ox_state_with_ids(backend: Backend, cids: list[int]) -> dict[str, Any]:
@@ -140,23 +149,23 @@ def ox_state_with_ids(backend: Backend, cids: list[int]) -> dict[str, Any]:
 
 
 @pytest.mark.observes("admin_command")
-def test_resync_of_everything_leaves_ox_as_it_was_ids_included(backend):
-    cids = populated(backend)
+def test_a_resync_leaves_ox_as_it_was_ids_included(backend):
+    cids, objects = populated(backend)
     before = ox_state_with_ids(backend, cids)
     assert before["snapshot"][cids[1]]["users"] and before["snapshot"][cids[1]]["resources"]
 
-    backend.resync()
+    assert backend.resync(objects) == len(objects)
 
     assert backend.queued() == []
     assert ox_state_with_ids(backend, cids) == before
 
 
 @pytest.mark.observes("admin_command", "ox_calls")
-def test_resync_of_everything_makes_no_write_call(backend):
-    populated(backend)
+def test_a_resync_makes_no_write_call(backend):
+    _, objects = populated(backend)
     writes, calls = backend.ox_writes(), backend.ox_calls()
 
-    backend.resync()
+    assert backend.resync(objects) == len(objects)
 
     assert backend.ox_calls() > calls  # it did read OX again
     assert backend.ox_writes() - writes == Counter()
