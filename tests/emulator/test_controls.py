@@ -50,7 +50,7 @@ def test_stats_list_the_write_calls_by_operation(emulator, ox, ctx):
         ctx.create_user("writer")  # the name is taken: refused
     stats = emulator.control("stats")
     assert stats["writes_by_operation"] == {"OXUserService.change": 2, "OXUserService.create": 2}
-    assert stats["total"] == 6
+    assert stats["total"] == 6 and stats["in_flight"] == 0
     assert emulator.control("stats/reset")["writes_by_operation"] == {}
     ctx.get_user(id=user.id)
     assert emulator.control("stats")["writes_by_operation"] == {}
@@ -274,3 +274,17 @@ def test_without_a_write_latency_writes_wait_as_reads(emulator, ctx):
     started = time.perf_counter()
     ctx.create_user("followsread")
     assert time.perf_counter() - started >= 0.3
+
+
+def test_stats_count_the_calls_in_flight(emulator, ox, ctx):
+    """A call waiting out its latency is in flight (a test that killed a client waits for
+    OX to finish what that client had sent); answered, it is not."""
+    emulator.control("faults", {"latency_ms": 400})
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(timed_posts, emulator, "OXUserService", [get_user_body(ox, ctx)])
+        deadline = time.monotonic() + 5
+        while emulator.control("stats")["in_flight"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert emulator.control("stats")["in_flight"] == 1
+        answer.result(timeout=10)
+    assert emulator.control("stats")["in_flight"] == 0

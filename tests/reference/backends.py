@@ -502,6 +502,15 @@ class EmbeddedBackend(Backend):
     def ox_calls(self) -> int:
         return int(self._stats()["total"])
 
+    def _wait_until_ox_is_idle(self, timeout: float = 10) -> None:
+        """Until OX has answered the calls a killed run had sent (OX executes them though
+        their caller is gone). The run is started again by the next trigger, seconds
+        later: starting it sooner would race those calls (a create landing between the
+        new run's look-up and its own create fails that run once; the one after adopts)."""
+        deadline = time.monotonic() + timeout
+        while self._stats()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     def killed_run(self, after_calls: int, delay: float) -> str:
         stderr_path = self.root / "killed-run.stderr"
         faults = f"{self.world.url}/emulator/faults"
@@ -520,6 +529,7 @@ class EmbeddedBackend(Backend):
                     lambda: self.ox_calls() >= target,
                     delay,
                 )
+            self._wait_until_ox_is_idle()
         finally:
             requests.post(faults, json={"latency_ms": latency}, timeout=10).raise_for_status()
         stderr = stderr_path.read_text(encoding="utf-8")

@@ -88,6 +88,7 @@ class Controls:
                 "calls": dict(sorted(self.calls.items())),
                 "total": sum(self.calls.values()),
                 "max_in_flight": self.max_in_flight,
+                "in_flight": self.in_flight,  # SOAP calls being served now
                 # calls that change OX, as a test of "applying again writes nothing" needs
                 "writes_by_operation": {
                     op: n for op, n in sorted(self.calls.items()) if not is_read(op)
