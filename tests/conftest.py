@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from .oxclient import OX, new_context, reference_problem, running_emulator
+from .reference import observes
 
 # The reference OX WSDLs are data from outside the repository. Without them the tests
 # that compare the emulator with them (marker "contract") are not collected, and the
@@ -73,6 +74,10 @@ def pytest_testnodedown(node, error) -> None:
     if left_out is not None:
         config = node.config
         config.stash[LEFT_OUT] = max(config.stash.get(LEFT_OUT, 0), left_out)
+    # the reference suite's tests left out for what their backend cannot observe
+    lines = getattr(node, "workeroutput", {}).get(observes.WORKER_OUTPUT)
+    if lines is not None:
+        node.config.stash[observes.LEFT_OUT] = lines
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
@@ -86,6 +91,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
             f"{f'{count} ' if count else ''}contract tests not collected: "
             f"{config.stash[NO_REFERENCE]}; {PROVIDE_REFERENCE}"
         )
+    for line in observes.summary(config.stash.get(observes.LEFT_OUT, [])):
+        terminalreporter.write_line(line)
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
         "failed", []
     ):

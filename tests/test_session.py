@@ -191,3 +191,43 @@ def test_make_reference_wsdl_fetches_the_six_wsdls_from_an_ox(emulator, tmp_path
 
     result = make_reference_wsdl()
     assert result.returncode != 0 and "usage: make reference-wsdl OX=" in result.stderr
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_reference_tests_a_backend_cannot_observe_are_left_out_with_the_reason(workers):
+    """@pytest.mark.observes: deselected, not skipped, and the summary names each test and
+    why (under xdist the workers collect; the controller writes the summary). Every test
+    of the module is left out here (a unit test runs beside them): no emulator needed."""
+    module = "tests/reference/test_operator_promises.py"
+    result = pytest_run(
+        "-q",
+        *workers,
+        module,
+        "tests/reference/test_smoke.py::test_what_each_backend_can_observe",
+        env=environment(OX_TEST_UNOBSERVABLE="killed_run,log,admin_command"),
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert "1 passed" in out and "skipped" not in out, out
+    if not workers:  # (xdist's controller does not count what its workers deselect)
+        assert "1 passed, 7 deselected" in out, out
+    (header,) = [line for line in out.splitlines() if "left out (observes)" in line]
+    assert header == "7 tests left out (observes):"
+    lines = [line.strip() for line in out.splitlines() if "left out on the embedded" in line]
+    reasons = {line.split(": left out")[0]: line.split("cannot observe it ")[1] for line in lines}
+    why = "left out by OX_TEST_UNOBSERVABLE"
+    killed = f"{module}::test_a_run_killed_in_the_middle_and_started_again_ends_as_a_clean_run"
+    assert reasons == {
+        f"{module}::test_a_change_ox_refuses_stays_queued_is_reported_and_drains_once_fixed": (
+            f"(admin_command: {why})"
+        ),
+        f"{module}::test_a_change_ox_refuses_is_logged_with_its_file_dn_and_error": (
+            f"(admin_command: {why}; log: {why})"
+        ),
+        f"{module}::test_a_resync_leaves_ox_as_it_was_ids_included": f"(admin_command: {why})",
+        f"{module}::test_a_resync_makes_no_write_call": f"(admin_command: {why})",
+        **{
+            f"{killed}[{case}]": f"(killed_run: {why})"
+            for case in ("create-early", "create-late", "change-middle")
+        },
+    }

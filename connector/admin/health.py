@@ -10,7 +10,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Gauge, write_to_textfile
 
-from ..state.operations import Operations
+from ..queue import BadQueueFile, QueueFileVanished, read_change
+from ..state.operations import Failure, Operations
 from ..state.store import StateStore
 from .queue_view import stats
 
@@ -33,15 +34,39 @@ def figures(queue_dir: Path, store: StateStore, now: float | None = None) -> dic
         "dead_letters": ops.dead_letter_count(),
         "last_success": status.get("last_success"),
         "last_run": status.get("last_run"),
-        "waiting_on": None
-        if failure is None
-        else {
-            "file": failure.file,
-            "attempts": failure.attempts,
-            "error": failure.error,
-            "next_attempt": failure.next_attempt,
-        },
+        "waiting_on": None if failure is None else waiting_on(queue_dir, failure),
     }
+
+
+def waiting_on(queue_dir: Path, failure: Failure) -> dict[str, Any]:
+    """The failing file and the directory object it changes (from the file itself, so
+    that an administrator can go to that object in UMC without opening the file; the
+    stored failure knows only its entryUUID)."""
+    udm_object_type = dn = None
+    object_id = failure.object_id
+    try:
+        change = read_change(Path(queue_dir) / failure.file)
+    except (OSError, BadQueueFile, QueueFileVanished):
+        pass  # gone (a run took it) or unreadable: the file name and error still say it
+    else:
+        udm_object_type, dn, object_id = change.udm_object_type, change.dn, change.id
+    return {
+        "file": failure.file,
+        "udm_object_type": udm_object_type,
+        "dn": dn,
+        "object_id": object_id,
+        "attempts": failure.attempts,
+        "error": failure.error,
+        "next_attempt": failure.next_attempt,
+    }
+
+
+def waiting_object(waiting: dict[str, Any]) -> str:
+    """`` (users/user uid=anna,... entryUUID ...)``, or "" when the file says nothing."""
+    parts = [p for p in (waiting.get("udm_object_type"), waiting.get("dn")) if p]
+    if waiting.get("object_id"):
+        parts.append(f"entryUUID {waiting['object_id']}")
+    return f" ({' '.join(parts)})" if parts else ""
 
 
 def stuck_hint(file: str) -> str:
@@ -57,7 +82,7 @@ def verdict(f: dict[str, Any], max_age_s: float) -> tuple[int, str]:
     older than ``max_age_s`` waiting. OK otherwise."""
     if f["waiting_on"] is not None and f["pending"]:
         return CRITICAL, (
-            f"queue stuck on {f['waiting_on']['file']} after "
+            f"queue stuck on {f['waiting_on']['file']}{waiting_object(f['waiting_on'])} after "
             f"{f['waiting_on']['attempts']} attempts: {f['waiting_on']['error']} "
             f"({stuck_hint(f['waiting_on']['file'])})"
         )

@@ -1054,7 +1054,15 @@ def test_health_ok_then_critical_while_stuck_with_metrics(harness, tmp_path):
         assert code == 2 and figures["status"] == "CRITICAL", figures
         assert figures["waiting_on"]["file"] == otto.name
         assert figures["waiting_on"]["attempts"] == attempt
+        # the object it changes, so the administrator can go to it without the file
+        otto_id = object_id(harness, user_dn("otto"))
+        assert {k: figures["waiting_on"][k] for k in ("udm_object_type", "dn", "object_id")} == {
+            "udm_object_type": "users/user",
+            "dn": user_dn("otto"),
+            "object_id": otto_id,
+        }
         assert otto.name in figures["summary"]
+        assert f"users/user {user_dn('otto')} entryUUID {otto_id}" in figures["summary"]
         assert figures["pending"] == 1
         assert figures["consecutive_errors"] == attempt
         assert "disk full" in figures["last_error"]
@@ -1071,6 +1079,7 @@ def test_health_ok_then_critical_while_stuck_with_metrics(harness, tmp_path):
     other = tmp_path / "health.prom"
     result = cli(harness, "health", "--metrics-file", str(other))
     assert result.returncode == 2 and result.stdout.startswith("CRITICAL")
+    assert f"{otto.name} (users/user {user_dn('otto')} entryUUID " in result.stdout
     age = "ox_connector_queue_oldest_age_seconds"
     written, refreshed = metrics(other), metrics(prom)
     assert written[age] >= refreshed[age] > 0

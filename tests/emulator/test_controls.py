@@ -37,6 +37,25 @@ def test_stats_count_calls_per_operation_and_reset(emulator, ox, ctx):
     assert emulator.control("stats/reset")["calls"] == {}
 
 
+def test_stats_list_the_write_calls_by_operation(emulator, ox, ctx):
+    """Reads are counted in ``calls`` only; every call of an operation that changes OX is
+    also in ``writes_by_operation``, refused ones too (the call was made)."""
+    emulator.control("stats/reset")
+    user = ctx.create_user("writer")
+    ctx.get_user(id=user.id)
+    ox.user.list(ctx=ctx.ref, search_pattern="*", auth=ctx.admin)
+    ox.user.change(ctx=ctx.ref, usrdata={"id": user.id, "nickname": "w"}, auth=ctx.admin)
+    ox.user.change(ctx=ctx.ref, usrdata={"id": user.id, "nickname": "x"}, auth=ctx.admin)
+    with pytest.raises(zeep.exceptions.Fault):
+        ctx.create_user("writer")  # the name is taken: refused
+    stats = emulator.control("stats")
+    assert stats["writes_by_operation"] == {"OXUserService.change": 2, "OXUserService.create": 2}
+    assert stats["total"] == 6 and stats["in_flight"] == 0
+    assert emulator.control("stats/reset")["writes_by_operation"] == {}
+    ctx.get_user(id=user.id)
+    assert emulator.control("stats")["writes_by_operation"] == {}
+
+
 def test_fail_next_n_calls_of_one_operation(emulator, ox, ctx):
     emulator.control("faults", {"fail_next": [{"operation": "OXUserService.getData", "count": 2}]})
     ox.user.list(ctx=ctx.ref, search_pattern="*", auth=ctx.admin)  # other ops unaffected
@@ -255,3 +274,17 @@ def test_without_a_write_latency_writes_wait_as_reads(emulator, ctx):
     started = time.perf_counter()
     ctx.create_user("followsread")
     assert time.perf_counter() - started >= 0.3
+
+
+def test_stats_count_the_calls_in_flight(emulator, ox, ctx):
+    """A call waiting out its latency is in flight (a test that killed a client waits for
+    OX to finish what that client had sent); answered, it is not."""
+    emulator.control("faults", {"latency_ms": 400})
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(timed_posts, emulator, "OXUserService", [get_user_body(ox, ctx)])
+        deadline = time.monotonic() + 5
+        while emulator.control("stats")["in_flight"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert emulator.control("stats")["in_flight"] == 1
+        answer.result(timeout=10)
+    assert emulator.control("stats")["in_flight"] == 0

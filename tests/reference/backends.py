@@ -15,18 +15,23 @@ refusals raise ``udm_simulator.UDMError`` on both, ``sync()`` brings OX up to da
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import itertools
 import json
 import os
 import random
+import re
 import secrets
 import shlex
+import signal
 import socket
 import string
 import subprocess
+import sys
 import time
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +78,49 @@ LISTENER_ID = "/var/lib/univention-directory-listener/notifier_id"  # the listen
 BLIND_QUIET_SECONDS = 10.0
 # Removal order at clean-up: referring objects before what they refer to.
 REMOVAL_ORDER = (FUNCTIONAL_ACCOUNTS, RESOURCES, GROUPS, USERS, CONTEXTS, ACCESS_PROFILES)
+CONNECTOR_LOG = "/var/log/univention/listener_modules/ox-connector.log"  # the app's trigger's
+# What a test can ask to observe beyond OX's state (``@pytest.mark.observes(...)``); a
+# backend that cannot observe one leaves the tests that need it out (tests/reference/observes.py).
+OBSERVABLES = {
+    "admin_command": "run the connector's commands (health, queue, resync)",
+    "log": "read the connector's log",
+    "ox_calls": "count the SOAP calls OX answers",
+    "killed_run": "kill a run of the connector in the middle",
+}
+# The emulator's latency while a run is to be killed: without it a run of a few dozen
+# calls is over before a kill can land in its middle.
+KILL_LATENCY_MS = 25
+
+
+class NotObservable(Exception):
+    """A test asked a backend for something it cannot observe (mark the test)."""
+
+
+def unobservable(env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """What the selected backend cannot observe (a key of OBSERVABLES -> why), and what
+    ``OX_TEST_UNOBSERVABLE`` (comma-separated) leaves out on purpose (e.g. ``killed_run``
+    on a machine too loaded to place a kill); raises ValueError for an unknown name."""
+    asked = [t.strip() for t in env.get("OX_TEST_UNOBSERVABLE", "").split(",") if t.strip()]
+    unknown = sorted(set(asked) - set(OBSERVABLES))
+    if unknown:
+        raise ValueError(
+            f"OX_TEST_UNOBSERVABLE: unknown {', '.join(unknown)}; "
+            f"expected some of {', '.join(OBSERVABLES)}"
+        )
+    reasons = {thing: "left out by OX_TEST_UNOBSERVABLE" for thing in asked}
+    if selected_backend(env) == EMBEDDED:
+        return reasons
+    reasons["ox_calls"] = "a real OX counts no calls for the suite"
+    reasons["killed_run"] = (
+        "the app's listener trigger runs the connector on every change, so the suite "
+        "cannot place a run of its own in the middle of the work"
+    )
+    if not env.get("OX_TEST_CONNECTOR_COMMAND", "").strip():
+        reasons["admin_command"] = "OX_TEST_CONNECTOR_COMMAND is not set"
+    log = Path(env.get("OX_TEST_CONNECTOR_LOG") or CONNECTOR_LOG)
+    if not os.access(log, os.R_OK):
+        reasons["log"] = f"the connector's log {log} is not readable (OX_TEST_CONNECTOR_LOG)"
+    return reasons
 
 
 def selected_backend(env: Mapping[str, str] = os.environ) -> str:
@@ -133,6 +181,68 @@ class Backend(ABC):
     @abstractmethod
     def new_context_id(self) -> int:
         """A context id that neither OX nor UDM uses yet."""
+
+    # -- what an operator observes (mark the test: @pytest.mark.observes(...)) ------------
+    @abstractmethod
+    def queued(self) -> list[Path]:
+        """The files in the connector's queue, oldest first."""
+
+    @abstractmethod
+    def admin(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """``ox-connector <args>`` as an administrator runs it ("admin_command")."""
+
+    @abstractmethod
+    def wait_until_stuck(self) -> dict[str, Any]:
+        """Let the connector run until the queue is stuck on a failing file; returns
+        ``health --json``'s figures (fails the test if the queue drains instead)."""
+
+    @abstractmethod
+    def log_records(self) -> list[dict[str, Any]]:
+        """The JSON records the connector has logged ("log")."""
+
+    @abstractmethod
+    def ox_writes(self) -> Counter[str]:
+        """The write calls OX has answered so far, by operation ("ox_calls")."""
+
+    @abstractmethod
+    def ox_calls(self) -> int:
+        """Every SOAP call OX has answered so far ("ox_calls")."""
+
+    @abstractmethod
+    def killed_run(self, after_calls: int, delay: float) -> str:
+        """Start ``ox-connector run``, SIGKILL it once OX has answered ``after_calls`` calls
+        of it and ``delay`` seconds more; returns its log. Fails the test if the run ended
+        before ("killed_run")."""
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """``ox-connector health --json``: its exit code and figures."""
+        result = self.admin("health", "--json")
+        try:
+            return result.returncode, json.loads(result.stdout)
+        except ValueError:
+            pytest.fail(
+                f"health exited {result.returncode} without JSON:\n{result.stdout}"
+                f"\n{result.stderr}",
+                pytrace=False,
+            )
+
+    def resync(self, objects: Iterable[UDMObject] = ()) -> int:
+        """``ox-connector resync --id ...`` of these objects (``--all`` without any: on a
+        UCS that is every object of the app), which runs the queue; then ``sync()``.
+        Returns how many objects it queued."""
+        args = [a for o in objects for a in ("--id", o.id)] or ["--all"]
+        result = self.admin("resync", *args)
+        if result.returncode != 0:
+            pytest.fail(
+                f"resync {' '.join(args)} exited {result.returncode}:\n{result.stdout}"
+                f"\n{result.stderr}",
+                pytrace=False,
+            )
+        self.sync()
+        queued = re.search(r"^queued (\d+) objects$", result.stdout, re.MULTILINE)
+        if queued is None:
+            pytest.fail(f"resync said nothing of what it queued:\n{result.stdout}", pytrace=False)
+        return int(queued.group(1))
 
     def close(self) -> None:
         """Clean up after the test (the UCS backend removes what the test created).
@@ -358,6 +468,139 @@ class EmbeddedBackend(Backend):
     def new_context_id(self) -> int:
         return next(self.world.context_ids)
 
+    # the commands' stderr, appended: what the listener's log is on a UCS
+    @property
+    def log_path(self) -> Path:
+        return self.root / "ox-connector.log"
+
+    def queued(self) -> list[Path]:
+        return self.directory.queued()
+
+    def admin(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "connector.cli", *args],
+            env={**os.environ, **self.env()},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(result.stderr)
+        return result
+
+    def wait_until_stuck(self) -> dict[str, Any]:
+        # one run in this process first, as sync() runs it: make mutation's per-test
+        # selection sees only what the test process runs, and a refusal's way through the
+        # connector (failure record, back-off) is what these tests are about
+        with contextlib.suppress(SyncError):
+            self.directory.sync(self._trigger, 1)
+        for _ in range(self.max_runs):
+            run = self.admin("run")
+            code, figures = self.health()
+            if code == 2:
+                return figures
+            if not self.queued():
+                pytest.fail(
+                    f"embedded backend: the queue drained (run exited "
+                    f"{run.returncode}); nothing got stuck",
+                    pytrace=False,
+                )
+        pytest.fail(f"embedded backend: not stuck after {self.max_runs} runs", pytrace=False)
+
+    def log_records(self) -> list[dict[str, Any]]:
+        if not self.log_path.exists():
+            return []
+        return json_records(self.log_path.read_text(encoding="utf-8"))
+
+    def _stats(self) -> dict[str, Any]:
+        response = requests.get(f"{self.world.url}/emulator/stats", timeout=10)
+        response.raise_for_status()
+        return dict(response.json())
+
+    def ox_writes(self) -> Counter[str]:
+        return Counter(self._stats()["writes_by_operation"])
+
+    def ox_calls(self) -> int:
+        return int(self._stats()["total"])
+
+    def _wait_until_ox_is_idle(self, timeout: float = 10) -> None:
+        """Until OX has answered the calls a killed run had sent (OX executes them though
+        their caller is gone). The run is started again by the next trigger, seconds
+        later: starting it sooner would race those calls (a create landing between the
+        new run's look-up and its own create fails that run once; the one after adopts)."""
+        deadline = time.monotonic() + timeout
+        while self._stats()["in_flight"] and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def killed_run(self, after_calls: int, delay: float) -> str:
+        stderr_path = self.root / "killed-run.stderr"
+        faults = f"{self.world.url}/emulator/faults"
+        latency = requests.get(faults, timeout=10).json()["latency_ms"]  # put back afterwards
+        requests.post(faults, json={"latency_ms": KILL_LATENCY_MS}, timeout=10).raise_for_status()
+        try:
+            target = self.ox_calls() + after_calls
+            with open(stderr_path, "w", encoding="utf-8") as err:
+                returncode = _kill_when(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "connector.cli", "run"],
+                        env={**os.environ, **self.env()},
+                        stdout=subprocess.DEVNULL,
+                        stderr=err,
+                    ),
+                    lambda: self.ox_calls() >= target,
+                    delay,
+                )
+            self._wait_until_ox_is_idle()
+        finally:
+            requests.post(faults, json={"latency_ms": latency}, timeout=10).raise_for_status()
+        stderr = stderr_path.read_text(encoding="utf-8")
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(stderr)
+        if returncode != -signal.SIGKILL:
+            pytest.fail(
+                f"embedded backend: the run was to be killed after {after_calls} calls but "
+                f"exited {returncode}:\n{stderr}",
+                pytrace=False,
+            )
+        return stderr
+
+
+def _kill_when(
+    process: subprocess.Popen[bytes], due: Any, delay: float, timeout: float = 120
+) -> int:
+    """SIGKILL ``process`` ``delay`` seconds after ``due()`` first says so; its exit code
+    (``-SIGKILL`` if the kill landed, else what it exited with before)."""
+    deadline = time.monotonic() + timeout
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            if due():
+                time.sleep(delay)
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+    finally:
+        if process.poll() is None and time.monotonic() >= deadline:
+            process.kill()
+    return process.wait(timeout=30)
+
+
+def json_records(text: str) -> list[dict[str, Any]]:
+    """The JSON objects of a log, one a line (a line may carry a prefix before its "{",
+    as a log file of the listener does); other lines are left out."""
+    records = []
+    for line in text.splitlines():
+        start = line.find("{")
+        if start < 0:
+            continue
+        try:
+            record = json.loads(line[start:])
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
 
 # -- ucs --------------------------------------------------------------------------------------
 
@@ -386,8 +629,9 @@ class UCSConfig:
     context_range: tuple[int, int]
     # the suite's OX client from the WSDLs OX serves: no reference copy was named or found
     served_wsdls: bool = False
-    # how the suite runs the connector's admin commands (in the app's container: on PATH)
-    connector_command: tuple[str, ...] = ("ox-connector",)
+    # how the suite runs `ox-connector` (OX_TEST_CONNECTOR_COMMAND; none: not at all)
+    connector_command: tuple[str, ...] = ()
+    connector_log: Path = Path(CONNECTOR_LOG)
 
     @property
     def udm_url(self) -> str:
@@ -444,9 +688,8 @@ class UCSConfig:
             quiet_seconds=quiet,
             context_range=context_range,
             served_wsdls=no_reference is not None,
-            connector_command=tuple(
-                shlex.split(env.get("OX_TEST_CONNECTOR_COMMAND") or "ox-connector")
-            ),
+            connector_command=tuple(shlex.split(env.get("OX_TEST_CONNECTOR_COMMAND", ""))),
+            connector_log=Path(env.get("OX_TEST_CONNECTOR_LOG") or CONNECTOR_LOG),
         )
 
 
@@ -703,13 +946,10 @@ class UCSBackend(Backend):
 
     def check(self, cid, fix=False, prune=False):
         options = ["--fix"] * fix + ["--prune"] * prune
-        command = [*self.config.connector_command, "check", "--json", "--context", str(cid)]
-        done = subprocess.run(
-            command + options, capture_output=True, text=True, timeout=600, check=False
-        )
+        done = self.admin("check", "--json", "--context", str(cid), *options, timeout=600)
         if done.returncode not in (0, 1):  # 1: drift found
-            pytest.fail(f"{' '.join(command)} exited {done.returncode}: {done.stderr}")
-        return json.loads(done.stdout)["findings"]
+            pytest.fail(f"check exited {done.returncode}: {done.stderr}", pytrace=False)
+        return list(json.loads(done.stdout)["findings"])
 
     def sync(self) -> None:
         """Wait until the listener has seen every LDAP change made so far and both the
@@ -751,6 +991,47 @@ class UCSBackend(Backend):
         cid = random.choice(free)
         self._context_ids.add(cid)
         return cid
+
+    def queued(self) -> list[Path]:
+        return queued(self.config.queue_dir)
+
+    def admin(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        if not self.config.connector_command:
+            raise NotObservable(unobservable()["admin_command"])
+        return subprocess.run(
+            [*self.config.connector_command, *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def wait_until_stuck(self) -> dict[str, Any]:
+        """The app's own trigger runs the connector: wait until health says CRITICAL."""
+        deadline = time.monotonic() + self.config.sync_timeout
+        while True:
+            code, figures = self.health()
+            if code == 2:
+                return figures
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"ucs backend: the queue did not get stuck within "
+                    f"{self.config.sync_timeout:.0f} s; health: {figures.get('summary')}",
+                    pytrace=False,
+                )
+            time.sleep(0.5)
+
+    def log_records(self) -> list[dict[str, Any]]:
+        return json_records(self.config.connector_log.read_text(encoding="utf-8"))
+
+    def ox_writes(self) -> Counter[str]:
+        raise NotObservable(unobservable()["ox_calls"])
+
+    def ox_calls(self) -> int:
+        raise NotObservable(unobservable()["ox_calls"])
+
+    def killed_run(self, after_calls: int, delay: float) -> str:
+        raise NotObservable(unobservable()["killed_run"])
 
     def close(self) -> None:
         """Remove what the test created (referring objects first), then sync; a removal

@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis.errors import InvalidArgument
 
 from ..oxclient import reference_problem, running_emulator
+from . import observes
 from .backends import (
+    OBSERVABLES,
     UCS,
     Backend,
     EmbeddedBackend,
@@ -23,6 +25,7 @@ from .backends import (
     UCSConfig,
     selected_backend,
     ucs_preflight,
+    unobservable,
 )
 from .inspector import OXServices
 
@@ -88,11 +91,16 @@ def pytest_runtest_call(item):
 def pytest_configure(config: pytest.Config) -> None:
     """Check the backend once, before any test: a ucs run without reachable hosts stops
     here with the reasons instead of failing every test after a timeout."""
+    config.addinivalue_line("markers", observes.MARKER_HELP)
     try:
         backend = selected_backend()
         settings.get_profile(PROFILE)
     except (ValueError, InvalidArgument) as exc:
         raise pytest.UsageError(f"HYPOTHESIS_PROFILE / OX_TEST_BACKEND: {exc}") from None
+    try:
+        unobservable()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
     if backend == UCS and PREFLIGHT not in config.stash:
         problems = ucs_preflight()
         config.stash[PREFLIGHT] = problems
@@ -100,6 +108,31 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(
                 "OX_TEST_BACKEND=ucs cannot be used:\n  " + "\n  ".join(problems)
             )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests that need to observe what the selected backend cannot
+    (``@pytest.mark.observes``), each named with the reason in the summary."""
+    missing_on_backend = unobservable()
+    backend = selected_backend()
+    kept, left_out, lines = [], [], []
+    for item in items:
+        missing = {
+            thing: missing_on_backend[thing]
+            for thing in observes.needed(item, OBSERVABLES)
+            if thing in missing_on_backend
+        }
+        if missing:
+            left_out.append(item)
+            lines.append(observes.left_out_line(item.nodeid, backend, missing))
+        else:
+            kept.append(item)
+    if left_out:
+        items[:] = kept
+        config.hook.pytest_deselected(items=left_out)
+    config.stash[observes.LEFT_OUT] = lines
+    if hasattr(config, "workeroutput"):  # an xdist worker: the controller writes the summary
+        config.workeroutput[observes.WORKER_OUTPUT] = lines
 
 
 @pytest.fixture(scope="session")
@@ -159,14 +192,28 @@ def first_context_id(emulator, services: OXServices) -> int:
     return max([FIRST_CONTEXT_ID - 1, *taken]) + 1 + offset
 
 
+def new_backend(request, root) -> Backend:
+    if selected_backend() == UCS:
+        return UCSBackend(UCSConfig.from_env(), request.getfixturevalue("ox_services"))
+    return EmbeddedBackend(root, request.getfixturevalue("embedded_world"))
+
+
+@pytest.fixture
+def second_backend(request, tmp_path) -> Backend:
+    """Another backend for the same test, to compare with: on embedded its own dirs and
+    default context on the same emulator; on ucs the same system (unique() names differ)."""
+    impl = new_backend(request, tmp_path / "second")
+    try:
+        yield impl
+    finally:
+        impl.close()
+
+
 @pytest.fixture
 def backend(request, tmp_path) -> Backend:
     """A fresh backend for one test: on embedded a new queue/state dir and default
     context; on ucs the live system, cleaned of the test's objects afterwards."""
-    if selected_backend() == UCS:
-        impl: Backend = UCSBackend(UCSConfig.from_env(), request.getfixturevalue("ox_services"))
-    else:
-        impl = EmbeddedBackend(tmp_path, request.getfixturevalue("embedded_world"))
+    impl = new_backend(request, tmp_path)
     try:
         yield impl
     finally:

@@ -4,6 +4,8 @@ the directory says again (checked in OX, not in the connector's report alone).""
 
 from __future__ import annotations
 
+import pytest
+
 from .tamper import OXTamper
 from .test_users import check_user
 
@@ -15,6 +17,7 @@ def by_problem(findings: list[dict]) -> dict[str, list[tuple[str, str]]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+@pytest.mark.observes("admin_command")
 def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
     cid = backend.context()["contextid"]
     anna, bert = backend.user(context=cid), backend.user(context=cid)
@@ -70,6 +73,7 @@ def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
     assert accounts[team["mailPrimaryAddress"]]["users"] == both
 
 
+@pytest.mark.observes("admin_command")
 def test_objects_ox_already_has_are_adopted(backend):
     """An installation taking over from another provisioning (or a run interrupted after
     OX created the object): OX already has a user, a group and a resource by the names the

@@ -253,3 +253,45 @@ def test_a_running_emulator_by_url():
         "http://127.0.0.1:1",
         "http://127.0.0.1:1/webservices/OXUserService",
     )
+
+
+def test_what_each_backend_can_observe(tmp_path):
+    """The ucs backend observes the admin commands and the log only where it is told how
+    to reach them, OX's calls and a killed run never; OX_TEST_UNOBSERVABLE adds to that."""
+    from .backends import OBSERVABLES, UCSConfig, unobservable
+
+    assert unobservable({}) == {}
+    ucs = {"OX_TEST_BACKEND": "ucs", "OX_TEST_CONNECTOR_LOG": str(tmp_path / "none.log")}
+    assert set(unobservable(ucs)) == set(OBSERVABLES)
+    assert "OX_TEST_CONNECTOR_COMMAND is not set" in unobservable(ucs)["admin_command"]
+    assert str(tmp_path / "none.log") in unobservable(ucs)["log"]
+    log = tmp_path / "ox-connector.log"
+    log.write_text("")
+    ucs |= {"OX_TEST_CONNECTOR_COMMAND": "ox-connector", "OX_TEST_CONNECTOR_LOG": str(log)}
+    assert set(unobservable(ucs)) == {"ox_calls", "killed_run"}
+    asked = {"OX_TEST_UNOBSERVABLE": " killed_run, log "}
+    assert unobservable(asked) == dict.fromkeys(
+        ["killed_run", "log"], "left out by OX_TEST_UNOBSERVABLE"
+    )
+    with pytest.raises(ValueError, match="unknown killed"):
+        unobservable({"OX_TEST_UNOBSERVABLE": "killed"})
+
+    env = {
+        "UCS_HOST": "primary.school.test",
+        "UCS_ADMIN_PASSWORD": "pw",
+        "OX_SOAP_SERVER": "http://127.0.0.1:9/",
+        "OX_MASTER_PASSWORD": "pw",
+    }
+    config = UCSConfig.from_env(
+        {**env, "OX_TEST_CONNECTOR_COMMAND": "univention-app shell ox-connector ox-connector"}
+    )
+    assert config.connector_command == ("univention-app", "shell", "ox-connector", "ox-connector")
+    assert str(config.connector_log) == "/var/log/univention/listener_modules/ox-connector.log"
+    assert UCSConfig.from_env(env).connector_command == ()
+
+
+def test_log_records_are_the_json_lines_of_a_log():
+    from .backends import json_records
+
+    text = '{"msg": "a"}\nnot json\n2026-12-03 08:00:00 trigger: {"msg": "b", "file": "f"}\n[1]\n'
+    assert json_records(text) == [{"msg": "a"}, {"msg": "b", "file": "f"}]

@@ -123,6 +123,11 @@ class Controls:
                 "total": sum(self.calls.values()),
                 "max_in_flight": self.max_in_flight,
                 "written": {op: sorted(f) for op, f in sorted(self.written.items())},
+                "in_flight": self.in_flight,  # SOAP calls being served now
+                # calls that change OX, as a test of "applying again writes nothing" needs
+                "writes_by_operation": {
+                    op: n for op, n in sorted(self.calls.items()) if not is_read(op)
+                },
             }
 
     def latency(self, operation: str | None) -> float:
