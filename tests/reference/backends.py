@@ -86,6 +86,7 @@ OBSERVABLES = {
     "log": "read the connector's log",
     "ox_calls": "count the SOAP calls OX answers",
     "killed_run": "kill a run of the connector in the middle",
+    "continue_mode": "run the connector in continue mode (OX_CONNECTOR_STOP_ON_ERROR=false)",
 }
 # The emulator's latency while a run is to be killed: without it a run of a few dozen
 # calls is over before a kill can land in its middle.
@@ -117,6 +118,9 @@ def unobservable(env: Mapping[str, str] = os.environ) -> dict[str, str]:
     )
     if not env.get("OX_TEST_CONNECTOR_COMMAND", "").strip():
         reasons["admin_command"] = "OX_TEST_CONNECTOR_COMMAND is not set"
+    reasons["continue_mode"] = (
+        "the error mode is the installation's app setting, which the suite leaves alone"
+    )
     log = Path(env.get("OX_TEST_CONNECTOR_LOG") or CONNECTOR_LOG)
     if not os.access(log, os.R_OK):
         reasons["log"] = f"the connector's log {log} is not readable (OX_TEST_CONNECTOR_LOG)"
@@ -398,8 +402,11 @@ class EmbeddedBackend(Backend):
     base = "dc=example,dc=org"
     mail_domain = "example.org"
 
-    def __init__(self, root: Path, world: EmbeddedWorld, max_runs: int = 10):
+    def __init__(
+        self, root: Path, world: EmbeddedWorld, max_runs: int = 10, stop_on_error: bool = True
+    ):
         super().__init__()
+        self.stop_on_error = stop_on_error
         self.world = world
         self.root = Path(root)
         self.queue_dir = self.root / "listener"
@@ -415,6 +422,7 @@ class EmbeddedBackend(Backend):
             state_dir=self.state_dir,
             credentials=self.credentials_path,
             default_context=self.default_context,
+            stop_on_error=stop_on_error,
         )
         self._trigger = in_process_trigger(self.settings)
         # what a UCS with the app has before any test: the default context, the profiles
@@ -427,13 +435,15 @@ class EmbeddedBackend(Backend):
     def env(self) -> dict[str, str]:
         """The settings of this installation as environment variables (for running the
         real ``ox-connector`` command against it)."""
-        return embedded_env(
+        env = embedded_env(
             self.world.url,
             self.world.master_password,
             self.root,
             self.default_context,
             self.mail_domain,
         )
+        env["OX_CONNECTOR_STOP_ON_ERROR"] = str(self.stop_on_error).lower()
+        return env
 
     def create(self, module, properties, position=None):
         return self.directory.create(module, properties, position)

@@ -210,6 +210,17 @@ def second_backend(request, tmp_path) -> Backend:
 
 
 @pytest.fixture
+def continue_backend(request, tmp_path) -> Backend:
+    """An embedded backend whose connector runs in continue mode (failed changes become
+    dead letters); mark the test ``observes("continue_mode")``."""
+    impl = EmbeddedBackend(tmp_path, request.getfixturevalue("embedded_world"), stop_on_error=False)
+    try:
+        yield impl
+    finally:
+        impl.close()
+
+
+@pytest.fixture
 def backend(request, tmp_path) -> Backend:
     """A fresh backend for one test: on embedded a new queue/state dir and default
     context; on ucs the live system, cleaned of the test's objects afterwards."""

@@ -12,6 +12,7 @@ that cannot observe it leaves the test out, and the summary says why.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -311,3 +312,45 @@ def test_a_run_killed_in_the_middle_and_started_again_ends_as_a_clean_run(
     assert backend.queued() == []
     got = crashed.normalized()
     assert got == expected, "\n".join(differences(got, expected))
+
+
+# -- continue mode: one bad object does not hold up the others -------------------------------
+
+
+@pytest.mark.observes("continue_mode", "admin_command")
+def test_in_continue_mode_a_refused_change_is_a_dead_letter_and_the_rest_goes_on(
+    continue_backend,
+):
+    """OX_CONNECTOR_STOP_ON_ERROR=false: the change OX refuses is set aside as a dead
+    letter (named in `errors list` and by `health`), everything else reaches OX in the
+    same run, a later change of that object follows it there (never applied out of
+    order), and `errors retry --all` after the directory is fixed brings it to OX."""
+    backend = continue_backend
+    cid = backend.default_context
+    refused, fixed = backend.unique("jürgen"), backend.unique("juergen")
+    user = backend.user(refused, mailPrimaryAddress=backend.mail(fixed))
+    other = backend.user()
+    staff = backend.group(members=[user, other])
+    backend.sync()
+    assert backend.queued() == []
+    assert backend.ox.user(cid, other["username"]) is not None
+    assert backend.ox.user(cid, refused) is None
+    assert backend.ox.groups(cid)[staff["name"]]["members"] == [other["username"]]
+
+    letters = json.loads(backend.admin("errors", "list", "--json").stdout)
+    assert [(d["udm_object_type"], d["dn"]) for d in letters] == [(USERS, user.dn)]
+    assert "Illegal chars" in letters[0]["error"]
+    code, health = backend.health()
+    assert code == 1 and health["dead_letters"] == 1, health
+
+    backend.modify(user.dn, {"username": fixed})
+    backend.sync()
+    assert backend.ox.user(cid, fixed) is None, "applied before the dead letter it follows"
+    assert len(json.loads(backend.admin("errors", "list", "--json").stdout)) == 2
+
+    retried = backend.admin("errors", "retry", "--all")
+    assert retried.returncode == 0, retried.stderr
+    backend.sync()
+    assert backend.ox.user(cid, fixed)["primaryEmail"] == backend.mail(fixed)
+    assert json.loads(backend.admin("errors", "list", "--json").stdout) == []
+    assert backend.ox.groups(cid)[staff["name"]]["members"] == sorted([fixed, other["username"]])
