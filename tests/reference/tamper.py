@@ -39,6 +39,34 @@ class OXTamper:
             auth=self._auth(cid),
         )
 
+    def change_account_personal(
+        self, cid: int, primary_address: str, user_id: int, personal: str
+    ) -> None:
+        self.services.secondary.update(
+            primaryAddress=primary_address,
+            accountDataUpdate={"personal": personal},
+            context={"id": cid},
+            users=[{"id": user_id}],
+            groups=[],
+            auth=self._auth(cid),
+        )
+
+    def create_context(self, cid: int, name: str) -> Any:
+        """A context made by hand with the master admin (its admin's password is not the
+        connector's to know)."""
+        admin = {
+            "name": "oxadmin",
+            "display_name": "Context admin by hand",
+            "given_name": "Context",
+            "sur_name": "Admin",
+            "primaryEmail": f"oxadmin-{cid}@example.org",
+            "email1": f"oxadmin-{cid}@example.org",
+            "password": secrets.token_urlsafe(18),
+        }
+        return self.services.context.create(
+            ctx={"id": cid, "name": name, "maxQuota": 100}, admin_user=admin, auth=self._master
+        )
+
     def create_user(self, cid: int, name: str, email: str) -> Any:
         usrdata = {
             "name": name,

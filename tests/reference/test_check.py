@@ -36,10 +36,15 @@ def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
     stray = backend.unique("stray")
     tamper.create_resource(cid, stray, backend.mail(stray))
     tamper.delete_account(cid, team["mailPrimaryAddress"], ox_user["id"])
+    anna_id = backend.ox.user(cid, anna["username"])["id"]
+    tamper.change_account_personal(cid, shared["mailPrimaryAddress"], anna_id, "By Hand")
 
     findings = backend.check(cid)
     assert by_problem(findings) == {
-        "different": [("users/user", bert["username"])],
+        "different": [
+            ("oxmail/functional_account", f"{shared['mailPrimaryAddress']} (user {anna_id})"),
+            ("users/user", bert["username"]),
+        ],
         "missing": [
             ("groups/group", staff["name"]),
             # one OX account per member: named by the address and the member's OX id
@@ -47,8 +52,14 @@ def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
         ],
         "orphan": [("oxresources/oxresources", stray)],
     }
-    different = next(f for f in findings if f["problem"] == "different")
-    assert (different["dn"], different["fields"]) == (bert.dn, ["display_name"])
+    different = {f["udm_object_type"]: f for f in findings if f["problem"] == "different"}
+    assert (different["users/user"]["dn"], different["users/user"]["fields"]) == (
+        bert.dn,
+        ["display_name"],
+    )
+    account = different["oxmail/functional_account"]
+    assert (account["dn"], account["object_id"]) == (shared.dn, shared.id)
+    assert account["fields"] == ["name", "personal", "login"]
     missing = next(f for f in findings if f["problem"] == "missing")
     assert (missing["dn"], missing["object_id"]) == (staff.dn, staff.id)
     orphan = next(f for f in findings if f["problem"] == "orphan")
@@ -69,6 +80,7 @@ def test_check_finds_what_was_changed_by_hand_and_fix_undoes_it(backend):
     assert set(resources) == {room["name"]}
     accounts = backend.ox.functional_accounts(cid)
     assert accounts[shared["mailPrimaryAddress"]]["users"] == [anna["username"]]
+    assert accounts[shared["mailPrimaryAddress"]]["personal"] != "By Hand"
     both = sorted([anna["username"], bert["username"]])
     assert accounts[team["mailPrimaryAddress"]]["users"] == both
 
@@ -104,3 +116,15 @@ def test_objects_ox_already_has_are_adopted(backend):
         "adopted",
     )
     assert backend.check(cid) == []
+
+
+def test_a_context_ox_already_has_is_adopted_with_the_directory_name_and_quota(backend):
+    """A context made in OX by hand (by its id) before the directory's context object:
+    the connector adopts it (same id, OX keeps its admin) and gives it the directory's
+    name and quota."""
+    cid = backend.new_context_id()
+    OXTamper(backend.ox).create_context(cid, f"by-hand-{cid}")
+    context = backend.context(cid, oxQuota=2048)
+    backend.sync()
+    found = backend.ox.context(cid)
+    assert (found["name"], found["maxQuota"]) == (context["name"], 2048)
