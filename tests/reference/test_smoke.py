@@ -257,7 +257,8 @@ def test_a_running_emulator_by_url():
 
 def test_what_each_backend_can_observe(tmp_path):
     """The ucs backend observes the admin commands and the log only where it is told how
-    to reach them, OX's calls and a killed run never; OX_TEST_UNOBSERVABLE adds to that."""
+    to reach them, OX's calls, a killed run and continue mode never; OX_TEST_UNOBSERVABLE
+    adds to that."""
     from .backends import OBSERVABLES, UCSConfig, unobservable
 
     assert unobservable({}) == {}
@@ -268,7 +269,7 @@ def test_what_each_backend_can_observe(tmp_path):
     log = tmp_path / "ox-connector.log"
     log.write_text("")
     ucs |= {"OX_TEST_CONNECTOR_COMMAND": "ox-connector", "OX_TEST_CONNECTOR_LOG": str(log)}
-    assert set(unobservable(ucs)) == {"ox_calls", "killed_run"}
+    assert set(unobservable(ucs)) == {"ox_calls", "killed_run", "continue_mode"}
     asked = {"OX_TEST_UNOBSERVABLE": " killed_run, log "}
     assert unobservable(asked) == dict.fromkeys(
         ["killed_run", "log"], "left out by OX_TEST_UNOBSERVABLE"
