@@ -52,6 +52,7 @@ def stuck_on_a_refused_user(backend: Backend) -> tuple[UDMObject, str, dict[str,
     backend.wait_until_stuck()
     code, health = backend.health()
     assert (code, health["status"]) == (2, "CRITICAL"), health
+    assert health["consecutive_errors"] >= 1, health
     return user, fixed_name, health
 
 
@@ -82,6 +83,7 @@ def test_a_change_ox_refuses_stays_queued_is_reported_and_drains_once_fixed(back
     assert backend.ox.user(cid, user["username"]) is None
     code, health = backend.health()
     assert code != 2 and health["waiting_on"] is None, health
+    assert health["consecutive_errors"] == 0, health  # the successful run reset the count
     assert renamed.id == user.id
 
 
