@@ -17,6 +17,11 @@ which from one instrumented run of the suite). This script makes that work for t
   the function: a gap too) / timeouts, and the kill rate over the mutants that are not
   listed as equivalent in ``tests/reference/EQUIVALENT.md``.
 
+Run it alone on its machine (or in a container of its own): mutmut 3.8's timeout thread
+sends SIGXCPU to the process ids of mutant runs whose deadline passed even after they
+ended, so a process that was given a reused id meanwhile is killed (seen here: a pytest
+worker of another job beside a mutation run).
+
 Usage: python ci/mutation.py [--sample 10] [--workers 2] [--fresh] [--report-only]
        [--fail-under 95] [--survivors]
 """
