@@ -26,6 +26,7 @@ import time
 import pytest
 import requests
 
+from ..reference.backends import kill_when
 from . import scenario
 from .harness import Harness
 
@@ -72,18 +73,7 @@ def _killed_run(
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
-        try:
-            deadline = started + 60
-            while proc.poll() is None and time.monotonic() < deadline:
-                if _calls(session, h.emulator) >= target_calls:
-                    time.sleep(delay)
-                    proc.send_signal(signal.SIGKILL)
-                    break
-                time.sleep(0.002)
-        finally:
-            if proc.poll() is None and time.monotonic() >= deadline:
-                proc.kill()
-            rc = proc.wait(timeout=30)
+        rc = kill_when(proc, lambda: _calls(session, h.emulator) >= target_calls, delay, 60)
         ran = time.monotonic() - started
     stderr = err_path.read_text()
     assert rc == -signal.SIGKILL, (

@@ -551,7 +551,7 @@ class EmbeddedBackend(Backend):
         try:
             target = self.ox_calls() + after_calls
             with open(stderr_path, "w", encoding="utf-8") as err:
-                returncode = _kill_when(
+                returncode = kill_when(
                     subprocess.Popen(
                         [sys.executable, "-m", "connector.cli", "run"],
                         env={**os.environ, **self.env()},
@@ -576,7 +576,7 @@ class EmbeddedBackend(Backend):
         return stderr
 
 
-def _kill_when(
+def kill_when(
     process: subprocess.Popen[bytes], due: Any, delay: float, timeout: float = 120
 ) -> int:
     """SIGKILL ``process`` ``delay`` seconds after ``due()`` first says so; its exit code

@@ -13,7 +13,6 @@ sends no field the tables leave out.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -50,7 +49,15 @@ from .strategies import (
     texts,
     user_attributes,
 )
-from .test_users import UNSETTABLE, iso_date, mail_home_server, photo_bytes, server_of, setting
+from .test_users import (
+    UNSETTABLE,
+    iso_date,
+    mail_home_server,
+    normal,
+    photo_bytes,
+    server_of,
+    setting,
+)
 
 # Each example syncs twice and reads ~100 fields: a few per run (CI 3, thorough 50).
 FEW = max(3, settings.default.max_examples // 4)
@@ -91,17 +98,6 @@ def test_the_tables_name_every_user_field_of_the_suites_mapping():
 # ============================================================================================
 # Comparing
 # ============================================================================================
-
-
-def normal(value: Any) -> Any:
-    """OX reads '' back as nil, dates as datetimes, sets (aliases) in any order."""
-    if value in (None, "", b""):
-        return None
-    if isinstance(value, (dt.date, dt.datetime)):
-        return iso_date(value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return frozenset(value) or None
-    return value
 
 
 def assert_read_back(

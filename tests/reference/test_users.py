@@ -180,7 +180,7 @@ def expected_user(
     return out
 
 
-def _normal(value: Any) -> Any:
+def normal(value: Any) -> Any:
     """OX reads back '' as nil, dates as date objects, aliases as an unordered set."""
     if value in (None, "", b""):
         return None
@@ -197,7 +197,7 @@ def differences(actual: Mapping[str, Any] | None, expected: Mapping[str, Any]) -
     return [
         f"{field}: OX has {actual.get(field)!r}, expected {want!r}"
         for field, want in expected.items()
-        if _normal(actual.get(field)) != _normal(want)
+        if normal(actual.get(field)) != normal(want)
     ]
 
 
