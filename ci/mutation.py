@@ -45,7 +45,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
 EQUIVALENT = ROOT / "tests" / "reference" / "EQUIVALENT.md"
-PACKAGES = ("desired", "reconcile", "run", "queue", "state", "ox")
 
 # mutmut's exit codes per mutant (mutmut/stats.py of the pinned version), folded into the
 # outcomes this report counts.
@@ -246,6 +245,13 @@ def excused(result: str, name: str, equivalent: set[str], by_rule: dict[str, str
     return by_rule.get(name, result)
 
 
+def overall(by_package: dict[str, Tally]) -> Tally:
+    total = Tally()
+    for t in by_package.values():
+        total.outcomes.update(t.outcomes)
+    return total
+
+
 def report(by_package: dict[str, Tally]) -> str:
     columns = (
         "killed",
@@ -257,14 +263,9 @@ def report(by_package: dict[str, Tally]) -> str:
         "message only",
     )
     head = f"{'package':<10} {'mutants':>7} " + " ".join(f"{c:>11}" for c in columns)
-    lines = [head + f" {'kill rate':>9}"]
-    lines.append("")
-    total = Tally()
-    for package in sorted(by_package):
-        t = by_package[package]
-        total.outcomes.update(t.outcomes)
-        lines.append(_row(package, t, columns))
-    lines.append(_row("all", total, columns))
+    lines = [head + f" {'kill rate':>9}", ""]
+    lines += [_row(package, by_package[package], columns) for package in sorted(by_package)]
+    lines.append(_row("all", overall(by_package), columns))
     lines.append(
         "kill rate = killed / (checked - equivalent - message only); 'not reached' (no"
         " reference test runs the function in the test process) counts as not killed"
@@ -358,17 +359,14 @@ def main(argv: list[str] | None = None) -> int:
         codes = dict(results(MUTANTS))
         survivors = [n for n in chosen if outcome(codes[n]) == "survived"]
         by_rule = excused_by_rule(MUTANTS, survivors)
-    by_package = tally(results(MUTANTS), equivalent, by_rule, chosen)
+    by_package = tally(codes.items(), equivalent, by_rule, chosen)
     print(report(by_package))
     if args.survivors:
-        for name, code in results(MUTANTS):
+        for name, code in codes.items():
             result = excused(outcome(code), name, equivalent, by_rule)
             if name in chosen and result not in {"killed", "not run"}:
                 print(f"  {result:<12} {name}")
-    total = Tally()
-    for t in by_package.values():
-        total.outcomes.update(t.outcomes)
-    if args.fail_under is not None and (total.rate or 0) < args.fail_under:
+    if args.fail_under is not None and (overall(by_package).rate or 0) < args.fail_under:
         print(f"kill rate below {args.fail_under:g} %", file=sys.stderr)
         return 1
     return 0
