@@ -342,6 +342,17 @@ class Backend(ABC):
             {"name": name or self.unique("profile"), **{r: r in granted for r in RIGHTS}, **props},
         )
 
+    def swap(
+        self, first: UDMObject, second: UDMObject, prop: str, temporary: str
+    ) -> tuple[UDMObject, UDMObject]:
+        """Exchange ``prop`` of two objects the only way UDM allows (it keeps names and
+        addresses unique): ``first`` to ``temporary``, ``second`` to ``first``'s value,
+        ``first`` to ``second``'s. Returns both objects as they are then."""
+        mine, theirs = first[prop], second[prop]
+        first = self.modify(first.dn, {prop: temporary})
+        second = self.modify(second.dn, {prop: mine})
+        return self.modify(first.dn, {prop: theirs}), second
+
 
 # -- embedded ---------------------------------------------------------------------------------
 

@@ -177,9 +177,7 @@ def test_two_groups_swap_names(backend):
     backend.sync()
     ids = {g["name"]: backend.ox.groups(cid)[g["name"]]["id"] for g in (staff, pupils)}
     s_name, p_name = staff["name"], pupils["name"]
-    staff = backend.modify(staff.dn, {"name": backend.unique("tmp")})
-    pupils = backend.modify(pupils.dn, {"name": s_name})
-    staff = backend.modify(staff.dn, {"name": p_name})
+    backend.swap(staff, pupils, "name", backend.unique("tmp"))
     backend.sync()
     groups = backend.ox.groups(cid)
     assert groups[p_name] == {"id": ids[s_name], "displayname": p_name, "members": names(a1)}

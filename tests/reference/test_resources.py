@@ -147,9 +147,8 @@ def test_two_resources_swap_mail_addresses(backend, admin):
     backend.sync()
     ids = {r["name"]: backend.ox.resources(cid)[r["name"]]["id"] for r in (one, two)}
     one_mail, two_mail = one["resourceMailAddress"], two["resourceMailAddress"]
-    one = backend.modify(one.dn, {"resourceMailAddress": backend.mail(backend.unique("tmp"))})
-    two = backend.modify(two.dn, {"resourceMailAddress": one_mail})
-    one = backend.modify(one.dn, {"resourceMailAddress": two_mail})
+    temporary = backend.mail(backend.unique("tmp"))
+    one, two = backend.swap(one, two, "resourceMailAddress", temporary)
     backend.sync()
     for room, mail in ((one, two_mail), (two, one_mail)):
         found = assert_resource(backend, cid, room, room["displayname"], "", mail)

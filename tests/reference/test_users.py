@@ -894,9 +894,7 @@ def test_two_users_swap_names(backend):
     backend.sync()
     ids = {u["username"]: backend.ox.user(cid, u["username"])["id"] for u in (anna, bert)}
     a_name, b_name = anna["username"], bert["username"]
-    anna = backend.modify(anna.dn, {"username": backend.unique("tmp")})
-    bert = backend.modify(bert.dn, {"username": a_name})
-    anna = backend.modify(anna.dn, {"username": b_name})
+    anna, bert = backend.swap(anna, bert, "username", backend.unique("tmp"))
     backend.sync()
     assert backend.ox.user(cid, b_name)["id"] == ids[a_name]
     assert backend.ox.user(cid, a_name)["id"] == ids[b_name]
@@ -913,9 +911,8 @@ def test_two_users_swap_primary_addresses(backend):
     backend.sync()
     ids = {u["username"]: backend.ox.user(cid, u["username"])["id"] for u in (anna, bert)}
     a_mail, b_mail = anna["mailPrimaryAddress"], bert["mailPrimaryAddress"]
-    anna = backend.modify(anna.dn, {"mailPrimaryAddress": backend.mail(backend.unique("tmp"))})
-    bert = backend.modify(bert.dn, {"mailPrimaryAddress": a_mail})
-    anna = backend.modify(anna.dn, {"mailPrimaryAddress": b_mail})
+    temporary = backend.mail(backend.unique("tmp"))
+    anna, bert = backend.swap(anna, bert, "mailPrimaryAddress", temporary)
     backend.sync()
     for user, mail in ((anna, b_mail), (bert, a_mail)):
         ox = check_user(backend, user)
